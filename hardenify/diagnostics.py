@@ -1,0 +1,143 @@
+"""Value types shared by rules, the engine and the reporters.
+
+Kept free of heavy imports so that `hardenify check` starts fast and reporters can be
+tested without a parser.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+
+class Severity(str, enum.Enum):
+    """How bad a finding is; ordered so a threshold can be compared."""
+
+    INFO = "info"
+    STYLE = "style"
+    WARNING = "warning"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.INFO: 0, Severity.STYLE: 1, Severity.WARNING: 2, Severity.ERROR: 3}
+
+
+class Applicability(str, enum.Enum):
+    """Whether a fix keeps behaviour (safe) or may change it (unsafe), as in ruff."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
+class FixAvailability(str, enum.Enum):
+    """What a rule can do about its findings, shown in docs and `hardenify rules`."""
+
+    NONE = "none"
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+    SOMETIMES = "sometimes"
+
+
+@dataclass(frozen=True, order=True)
+class Edit:
+    """Replace text[start:end] (character offsets into the decoded file) with `content`."""
+
+    start: int
+    end: int
+    content: str = ""
+
+    def __post_init__(self) -> None:
+        if self.start < 0 or self.end < self.start:
+            raise ValueError(f"bad edit span {self.start}..{self.end}")
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A set of edits that must be applied together."""
+
+    edits: tuple[Edit, ...]
+    applicability: Applicability = Applicability.SAFE
+    message: str = ""
+
+    @property
+    def span(self) -> tuple[int, int]:
+        return min(e.start for e in self.edits), max(e.end for e in self.edits)
+
+
+@dataclass(frozen=True)
+class Position:
+    """A 1-based row and column, as ruff reports them."""
+
+    row: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One finding in one file."""
+
+    code: str
+    name: str
+    message: str
+    severity: Severity
+    start: int
+    end: int
+    location: Position
+    end_location: Position
+    fix: Fix | None = None
+    filename: str = ""
+    url: str | None = None
+    # Why the finding exists beyond its message (e.g. "rotate the leaked credential").
+    note: str | None = None
+
+    @property
+    def row(self) -> int:
+        return self.location.row
+
+
+@dataclass(frozen=True)
+class ParseProblem:
+    """Something the lossless parser tolerated but BuildKit would reject or warn about."""
+
+    line: int
+    message: str
+    column: int = 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Secret redaction: one place so that every output path (text, diff, json, sarif, logs) uses it.
+
+REDACTED = "***REDACTED***"
+
+
+@dataclass
+class Redactor:
+    """Replaces every known secret value with a fixed marker."""
+
+    secrets: set[str] = field(default_factory=set)
+    _pattern: re.Pattern[str] | None = field(default=None, repr=False)
+
+    def add(self, value: str) -> None:
+        value = value.strip().strip("\"'")
+        # Very short values ("1", "no") are never secrets worth hiding and would shred output.
+        if len(value) >= 4 and value not in self.secrets:
+            self.secrets.add(value)
+            self._pattern = None
+
+    def update(self, values: Iterable[str]) -> None:
+        for v in values:
+            self.add(v)
+
+    def __call__(self, text: str) -> str:
+        if not self.secrets or not text:
+            return text
+        if self._pattern is None:
+            alts = sorted(self.secrets, key=len, reverse=True)
+            self._pattern = re.compile("|".join(re.escape(a) for a in alts))
+        return self._pattern.sub(REDACTED, text)

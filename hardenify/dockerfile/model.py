@@ -1,0 +1,678 @@
+"""A lossless Dockerfile model that follows BuildKit's parser line for line.
+
+Every node records the character span it came from, so `render()` is the original text
+and an edit is a span replacement. Nothing here ever raises on bad input: problems are
+collected in `Dockerfile.problems` and reported as HF0xx findings.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from dataclasses import dataclass, field
+
+from hardenify.diagnostics import ParseProblem
+
+BOM = "\ufeff"
+KNOWN_DIRECTIVES = ("syntax", "escape", "check")
+_DIRECTIVE_RE = re.compile(r"^#[ \t]*([a-zA-Z][a-zA-Z0-9]*)[ \t]*=[ \t]*(.+?)[ \t]*$")
+_HEREDOC_RE = re.compile(r"^(\d*)<<(-?)([^<]*)$")
+KNOWN_INSTRUCTIONS = frozenset(
+    "ADD ARG CMD COPY ENTRYPOINT ENV EXPOSE FROM HEALTHCHECK LABEL MAINTAINER ONBUILD RUN SHELL "
+    "STOPSIGNAL USER VOLUME WORKDIR".split()
+)
+HEREDOC_INSTRUCTIONS = frozenset({"RUN", "COPY", "ADD"})
+JSON_INSTRUCTIONS = frozenset({"RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD", "VOLUME"})
+_WS = " \t"
+
+
+# ------------------------------------------------------------------------------------------ nodes
+
+
+@dataclass
+class Node:
+    """A span of the file: [start, end) in characters, lines 1-based and inclusive."""
+
+    start: int
+    end: int
+    line: int
+    end_line: int
+
+
+@dataclass
+class Blank(Node):
+    pass
+
+
+@dataclass
+class Comment(Node):
+    # The comment's text after '#', without the line ending.
+    body: str = ""
+
+
+@dataclass
+class Directive(Node):
+    key: str = ""
+    value: str = ""
+
+
+@dataclass
+class Flag:
+    """`--name=value` (or a bare `--name`) with its source span."""
+
+    name: str
+    value: str | None
+    raw: str
+    start: int
+    end: int
+
+    def options(self) -> dict[str, str]:
+        """`--mount=type=secret,id=x` → {"type": "secret", "id": "x"} (csv of key=value)."""
+        out: dict[str, str] = {}
+        for part in (self.value or "").split(","):
+            if not part:
+                continue
+            k, sep, v = part.partition("=")
+            out[k.strip().lower()] = v.strip() if sep else ""
+        return out
+
+
+@dataclass
+class Heredoc:
+    name: str
+    content: str
+    chomp: bool  # <<- strips leading tabs
+    expand: bool  # unquoted delimiter: variables expand
+    fd: int | None
+    start: int  # body span (first body line .. end of terminator line)
+    end: int
+
+
+@dataclass
+class Segment:
+    """A run of the logical line that is contiguous in the source."""
+
+    lstart: int
+    sstart: int
+    length: int
+
+
+@dataclass
+class Instruction(Node):
+    keyword: str = ""  # as written (keeps case)
+    cmd: str = ""  # upper-case
+    logical: str = ""  # BuildKit's `original`: continuations joined, comment lines dropped
+    segments: list[Segment] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+    args_offset: int = 0  # index into `logical` where the arguments (after flags) start
+    heredocs: list[Heredoc] = field(default_factory=list)
+    json: list[str] | None = None
+    sub: Instruction | None = None  # the instruction inside ONBUILD
+    stage: int = -1  # index of the stage it belongs to; -1 before the first FROM
+    indent: str = ""  # leading whitespace of the first line
+    content_end: int = 0  # end of the last physical line before its line ending
+    eol: str = "\n"  # line ending of the first line ("" at end of file)
+
+    @property
+    def args(self) -> str:
+        return self.logical[self.args_offset :]
+
+    @property
+    def is_json(self) -> bool:
+        return self.json is not None
+
+    def src(self, index: int, *, end: bool = False) -> int:
+        """Map an index into `logical` to an offset in the file text."""
+        segs = self.segments
+        if not segs:
+            return self.start
+        starts = [s.lstart for s in segs]
+        i = bisect.bisect_right(starts, index) - 1
+        if i < 0:
+            return segs[0].sstart
+        seg = segs[i]
+        off = index - seg.lstart
+        if off > seg.length:
+            off = seg.length
+        if off == 0 and end and i > 0:
+            prev = segs[i - 1]
+            return prev.sstart + prev.length
+        return seg.sstart + off
+
+    def arg_src(self, index: int, *, end: bool = False) -> int:
+        """Map an index into `args` to an offset in the file text."""
+        return self.src(self.args_offset + index, end=end)
+
+    def flag(self, name: str) -> Flag | None:
+        for f in self.flags:
+            if f.name == name:
+                return f
+        return None
+
+    def flag_values(self, name: str) -> list[str]:
+        return [f.value or "" for f in self.flags if f.name == name]
+
+    def words(self) -> list[str]:
+        """Whitespace-separated arguments (BuildKit's parseStringsWhitespaceDelimited)."""
+        return self.args.split()
+
+    @property
+    def multiline(self) -> bool:
+        return self.end_line > self.line
+
+
+@dataclass
+class Stage:
+    """One FROM and the instructions after it."""
+
+    index: int
+    from_: Instruction
+    image: str  # as written (may contain ${ARG})
+    resolved_image: str  # ARG defaults substituted
+    name: str | None
+    platform: str | None
+    instructions: list[Instruction] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------- model
+
+
+@dataclass
+class Dockerfile:
+    text: str
+    bom: bool
+    escape: str
+    directives: list[Directive]
+    nodes: list[Node]
+    problems: list[ParseProblem]
+    newline: str
+    final_newline: bool
+    _line_starts: list[int] = field(default_factory=list, repr=False)
+
+    def render(self) -> str:
+        """Re-create the text from the nodes; identical to the input by construction."""
+        head = BOM if self.bom else ""
+        return head + "".join(self.text[n.start : n.end] for n in self.nodes)
+
+    # -- navigation
+    @property
+    def instructions(self) -> list[Instruction]:
+        return [n for n in self.nodes if isinstance(n, Instruction)]
+
+    @property
+    def comments(self) -> list[Comment]:
+        return [n for n in self.nodes if isinstance(n, Comment)]
+
+    @property
+    def stages(self) -> list[Stage]:
+        if not hasattr(self, "_stages"):
+            self._stages = _build_stages(self)
+        return self._stages
+
+    @property
+    def global_args(self) -> dict[str, str | None]:
+        """ARGs declared before the first FROM, with their defaults."""
+        out: dict[str, str | None] = {}
+        for ins in self.instructions:
+            if ins.cmd == "FROM":
+                break
+            if ins.cmd == "ARG":
+                for name, value in arg_pairs(ins):
+                    out[name] = value
+        return out
+
+    def directive(self, key: str) -> str | None:
+        for d in self.directives:
+            if d.key == key:
+                return d.value
+        return None
+
+    @property
+    def final_stage(self) -> Stage | None:
+        st = self.stages
+        return st[-1] if st else None
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based (row, column) of a character offset (column counts characters)."""
+        starts = self._line_starts
+        i = bisect.bisect_right(starts, offset) - 1
+        i = max(i, 0)
+        return i + 1, offset - starts[i] + 1
+
+    def line_text(self, row: int) -> str:
+        starts = self._line_starts
+        s = starts[row - 1]
+        e = starts[row] if row < len(starts) else len(self.text)
+        return self.text[s:e].rstrip("\r\n")
+
+    def node_before(self, node: Node) -> Node | None:
+        i = self.nodes.index(node)
+        return self.nodes[i - 1] if i > 0 else None
+
+    @property
+    def is_windows(self) -> bool:
+        """Windows images: backtick escape, or a servercore/nanoserver/windows base."""
+        if self.escape == "`":
+            return True
+        for st in self.stages:
+            low = st.resolved_image.lower()
+            if any(k in low for k in ("servercore", "nanoserver", "windows/", "mcr.microsoft.com/windows")):
+                return True
+        return False
+
+
+def arg_pairs(ins: Instruction) -> list[tuple[str, str | None]]:
+    """`ARG A=1 B` → [("A", "1"), ("B", None)], quotes removed from values."""
+    out: list[tuple[str, str | None]] = []
+    for word in split_words(ins.args):
+        name, sep, value = word.partition("=")
+        out.append((name, unquote(value) if sep else None))
+    return out
+
+
+def env_pairs(ins: Instruction) -> list[tuple[str, str, int, int]]:
+    """ENV/LABEL pairs as (key, value, start, end) with spans into `args`.
+
+    Handles the modern `K=V K2="v 2"` form and the legacy `ENV K some value` form.
+    """
+    args = ins.args
+    toks = list(_iter_words(args))
+    if not toks:
+        return []
+    first = toks[0][0]
+    if "=" not in first:
+        # legacy: first word is the key, the rest of the line is the value
+        key_end = toks[0][2]
+        rest = args[key_end:].lstrip(_WS)
+        vstart = len(args) - len(rest)
+        return [(first, rest.rstrip(), toks[0][1], vstart + len(rest.rstrip()))]
+    out = []
+    for word, s, e in toks:
+        k, sep, v = word.partition("=")
+        if sep:
+            out.append((k, unquote(v), s, e))
+    return out
+
+
+def unquote(s: str) -> str:
+    """Remove shell quotes and backslash escapes the way BuildKit's word processing does."""
+    out = []
+    i, n = 0, len(s)
+    quote = ""
+    while i < n:
+        c = s[i]
+        if quote:
+            if c == quote:
+                quote = ""
+            elif c == "\\" and quote == '"' and i + 1 < n and s[i + 1] in '"\\$`':
+                i += 1
+                out.append(s[i])
+            else:
+                out.append(c)
+        elif c in "\"'":
+            quote = c
+        elif c == "\\" and i + 1 < n:
+            i += 1
+            out.append(s[i])
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _iter_words(s: str) -> list[tuple[str, int, int]]:
+    """Split on unquoted whitespace, keeping quotes (raw words with their spans)."""
+    out = []
+    i, n = 0, len(s)
+    while i < n:
+        while i < n and s[i] in " \t\r\n":
+            i += 1
+        if i >= n:
+            break
+        start = i
+        quote = ""
+        while i < n:
+            c = s[i]
+            if quote:
+                if c == quote:
+                    quote = ""
+                elif c == "\\" and quote == '"' and i + 1 < n:
+                    i += 1
+            elif c in "\"'":
+                quote = c
+            elif c == "\\" and i + 1 < n:
+                i += 1
+            elif c in " \t\r\n":
+                break
+            i += 1
+        out.append((s[start:i], start, i))
+    return out
+
+
+def split_words(s: str) -> list[str]:
+    return [w for w, _, _ in _iter_words(s)]
+
+
+def substitute(value: str, env: dict[str, str | None]) -> str:
+    """Expand `$V`, `${V}`, `${V:-d}` and `${V-d}` from `env` (unknown → empty), as BuildKit does."""
+
+    def repl(m: re.Match[str]) -> str:
+        name = m.group(1) or m.group(2)
+        op, default = m.group(3), m.group(4)
+        val = env.get(name)
+        if op in (":-", "-"):
+            if val is None or (op == ":-" and val == ""):
+                return substitute(default or "", env)
+            return val
+        if op in (":+", "+"):
+            return substitute(default or "", env) if val else ""
+        return val or ""
+
+    return re.sub(r"\$(?:([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\})", repl, value)
+
+
+def _build_stages(df: Dockerfile) -> list[Stage]:
+    stages: list[Stage] = []
+    gargs = {k: v for k, v in df.global_args.items()}
+    current: Stage | None = None
+    for ins in df.instructions:
+        if ins.cmd == "FROM":
+            words = split_words(ins.args)
+            image = words[0] if words else ""
+            name = words[2] if len(words) >= 3 and words[1].lower() == "as" else None
+            plat = ins.flag("platform")
+            current = Stage(
+                index=len(stages),
+                from_=ins,
+                image=image,
+                resolved_image=substitute(image, gargs),
+                name=name,
+                platform=plat.value if plat else None,
+            )
+            stages.append(current)
+        elif current is not None:
+            current.instructions.append(ins)
+    return stages
+
+
+# --------------------------------------------------------------------------------------- parser
+
+
+def _split_lines(text: str, start: int) -> list[tuple[int, int, int]]:
+    """Physical lines as (start, content_end, end): split on '\n' only, '\r\n' is one ending."""
+    lines = []
+    pos = start
+    n = len(text)
+    while pos < n:
+        nl = text.find("\n", pos)
+        if nl == -1:
+            lines.append((pos, n, n))
+            break
+        cend = nl - 1 if nl > pos and text[nl - 1] == "\r" else nl
+        lines.append((pos, cend, nl + 1))
+        pos = nl + 1
+    return lines
+
+
+def _continues(content: str, escape: str) -> tuple[str, bool]:
+    """Strip a trailing escape (+ spaces/tabs); report whether the line continues."""
+    stripped = content.rstrip(_WS)
+    # BuildKit: a doubled escape (`\\` at the end of a Windows path) does not continue.
+    if stripped.endswith(escape) and not stripped[: -len(escape)].endswith(escape):
+        return stripped[: -len(escape)], True
+    return content, False
+
+
+def parse(text: str) -> Dockerfile:
+    """Parse Dockerfile text. Never raises; problems land in `.problems`."""
+    bom = text.startswith(BOM)
+    base = 1 if bom else 0
+    lines = _split_lines(text, base)
+    nodes: list[Node] = []
+    directives: list[Directive] = []
+    problems: list[ParseProblem] = []
+    escape = "\\"
+    in_directives = True
+    seen_directive: set[str] = set()
+    crlf = sum(1 for s, ce, e in lines if e - ce == 2)
+    lf = sum(1 for s, ce, e in lines if e - ce == 1)
+    newline = "\r\n" if crlf > lf else "\n"
+    final_newline = bool(lines) and lines[-1][2] > lines[-1][1]
+    line_starts = [s for s, _, _ in lines] or [base]
+
+    i = 0
+    nlines = len(lines)
+    while i < nlines:
+        s, ce, e = lines[i]
+        content = text[s:ce]
+        lineno = i + 1
+        stripped = content.lstrip(_WS)
+
+        if in_directives:
+            m = _DIRECTIVE_RE.match(content)
+            if m and m.group(1).lower() in KNOWN_DIRECTIVES and m.group(1).lower() not in seen_directive:
+                key = m.group(1).lower()
+                seen_directive.add(key)
+                value = m.group(2)
+                if key == "escape":
+                    if value not in ("\\", "`"):
+                        problems.append(ParseProblem(lineno, f"invalid escape token {value!r}: use \\ or `"))
+                    else:
+                        escape = value
+                d = Directive(s, e, lineno, lineno, key=key, value=value)
+                directives.append(d)
+                nodes.append(d)
+                i += 1
+                continue
+            in_directives = False
+
+        if stripped.startswith("#"):
+            nodes.append(Comment(s, e, lineno, lineno, body=stripped[1:]))
+            i += 1
+            continue
+        if not stripped.strip(" \t\r\v\f"):
+            nodes.append(Blank(s, e, lineno, lineno))
+            i += 1
+            continue
+
+        ins, i = _parse_instruction(text, lines, i, escape, problems)
+        nodes.append(ins)
+
+    df = Dockerfile(
+        text=text,
+        bom=bom,
+        escape=escape,
+        directives=directives,
+        nodes=nodes,
+        problems=problems,
+        newline=newline,
+        final_newline=final_newline or not lines,
+        _line_starts=line_starts,
+    )
+    stage = -1
+    for ins in df.instructions:
+        if ins.cmd == "FROM":
+            stage += 1
+        ins.stage = stage
+        if ins.sub is not None:
+            ins.sub.stage = stage
+    _validate(df)
+    return df
+
+
+def _parse_instruction(
+    text: str, lines: list[tuple[int, int, int]], i: int, escape: str, problems: list[ParseProblem]
+) -> tuple[Instruction, int]:
+    s, ce, e = lines[i]
+    first = text[s:ce]
+    indent_len = len(first) - len(first.lstrip(_WS))
+    start_line = i + 1
+    segments: list[Segment] = []
+    parts: list[str] = []
+    llen = 0
+
+    def add(piece_start: int, piece: str) -> None:
+        nonlocal llen
+        if piece:
+            segments.append(Segment(llen, piece_start, len(piece)))
+            parts.append(piece)
+            llen += len(piece)
+
+    piece, cont = _continues(first[indent_len:], escape)
+    add(s + indent_len, piece)
+    last = i
+    i += 1
+    while cont and i < len(lines):
+        ls, lce, le = lines[i]
+        content = text[ls:lce]
+        last = i
+        i += 1
+        lstripped = content.lstrip(_WS)
+        if lstripped.startswith("#"):
+            continue
+        if not lstripped.strip(" \t\r\v\f"):
+            continue
+        piece, cont = _continues(content, escape)
+        add(ls, piece)
+    if cont:
+        problems.append(ParseProblem(last + 1, "line continuation at end of file"))
+    logical = "".join(parts)
+    ins = _make_instruction(logical, segments, problems, start_line)
+    # heredoc bodies follow the logical line
+    if ins.cmd in HEREDOC_INSTRUCTIONS:
+        for name, chomp, expand, fd in _heredoc_markers(ins.args):
+            if i >= len(lines):
+                problems.append(ParseProblem(start_line, f"heredoc <<{name} has no body"))
+                break
+            body_start = lines[i][0]
+            body_parts = []
+            terminated = False
+            while i < len(lines):
+                ls, lce, le = lines[i]
+                content = text[ls:lce]
+                last = i
+                i += 1
+                cmp = content.lstrip("\t") if chomp else content
+                if cmp == name:
+                    terminated = True
+                    break
+                body_parts.append(text[ls:le])
+            if not terminated:
+                problems.append(ParseProblem(start_line, f"heredoc <<{name} is not terminated"))
+            ins.heredocs.append(
+                Heredoc(name, "".join(body_parts), chomp, expand, fd, body_start, lines[last][2])
+            )
+    end = lines[last][2]
+    ins.start, ins.end = s, end
+    ins.line, ins.end_line = start_line, last + 1
+    ins.indent = first[:indent_len]
+    ins.content_end = lines[last][1]
+    ins.eol = text[ce:e]
+    return ins, i
+
+
+def _make_instruction(
+    logical: str, segments: list[Segment], problems: list[ParseProblem], lineno: int
+) -> Instruction:
+    m = re.match(r"[^ \t]*", logical)
+    keyword = m.group(0) if m else ""
+    cmd = keyword.upper()
+    ins = Instruction(0, 0, lineno, lineno, keyword=keyword, cmd=cmd, logical=logical, segments=segments)
+    if cmd not in KNOWN_INSTRUCTIONS:
+        problems.append(ParseProblem(lineno, f"unknown instruction: {keyword}"))
+    pos = len(keyword)
+    # flags: leading `--x` words (BuildKit's extractBuilderFlags)
+    while True:
+        j = pos
+        while j < len(logical) and logical[j] in _WS:
+            j += 1
+        if not logical.startswith("--", j) or cmd == "ONBUILD":
+            pos = j
+            break
+        words = _iter_words(logical[j:])
+        if not words:
+            pos = j
+            break
+        raw, _, wend = words[0]
+        if raw == "--":  # explicit end of flags; BuildKit drops it
+            pos = j + 2
+            break
+        name, sep, value = raw[2:].partition("=")
+        ins.flags.append(
+            Flag(name.lower(), unquote(value) if sep else None, raw, ins.src(j), ins.src(j + wend, end=True))
+        )
+        pos = j + wend
+    ins.args_offset = pos
+    args = logical[pos:]
+    if cmd in JSON_INSTRUCTIONS:
+        ins.json = _parse_json(args)
+    elif cmd == "HEALTHCHECK":
+        hm = re.match(r"[ \t]*(?i:cmd)[ \t]+", args)
+        if hm:
+            ins.json = _parse_json(args[hm.end() :])
+    if cmd == "ONBUILD":
+        sub_logical = args
+        offset = pos
+        sub_segments = []
+        for seg in segments:
+            a, b = seg.lstart, seg.lstart + seg.length
+            lo, hi = max(a, offset), b
+            if lo < hi:
+                sub_segments.append(Segment(lo - offset, seg.sstart + (lo - a), hi - lo))
+        if sub_logical.strip():
+            sub = _make_instruction(sub_logical, sub_segments, problems, lineno)
+            if sub.cmd in ("ONBUILD", "FROM", "MAINTAINER"):
+                problems.append(ParseProblem(lineno, f"{sub.cmd} is not allowed inside ONBUILD"))
+            ins.sub = sub
+    return ins
+
+
+def _parse_json(args: str) -> list[str] | None:
+    s = args.strip(" \t")
+    if not s.startswith("["):
+        return None
+    try:
+        val = json.loads(s)
+    except ValueError:
+        return None
+    if isinstance(val, list) and all(isinstance(x, str) for x in val):
+        return val
+    return None
+
+
+def _heredoc_markers(args: str) -> list[tuple[str, bool, bool, int | None]]:
+    """Heredoc delimiters in the line, as BuildKit finds them (raw-quoted shell words)."""
+    out = []
+    for word, _, _ in _iter_words(args):
+        m = _HEREDOC_RE.match(word)
+        if not m or not m.group(3):
+            continue
+        rest = m.group(3)
+        quoted = any(q in rest for q in "\"'")
+        name = unquote(rest)
+        if not name or any(c in name for c in " \t"):
+            continue
+        fd = int(m.group(1)) if m.group(1) else None
+        out.append((name, m.group(2) == "-", not quoted, fd))
+    return out
+
+
+def _validate(df: Dockerfile) -> None:
+    """Problems BuildKit reports on a file its line parser accepted."""
+    ins = df.instructions
+    if not ins:
+        df.problems.append(ParseProblem(1, "file contains no instructions"))
+        return
+    first_real = next((x for x in ins if x.cmd not in ("ARG",)), None)
+    if first_real is not None and first_real.cmd != "FROM" and first_real.cmd in KNOWN_INSTRUCTIONS:
+        df.problems.append(ParseProblem(first_real.line, f"{first_real.cmd} before the first FROM"))
+    for x in ins:
+        if x.cmd in KNOWN_INSTRUCTIONS and x.cmd not in ("CMD", "ENTRYPOINT", "RUN") and not x.args.strip():
+            if not x.heredocs:
+                df.problems.append(ParseProblem(x.line, f"{x.cmd} requires at least one argument"))
+        if x.args.lstrip(" \t").startswith("[") and x.cmd in JSON_INSTRUCTIONS and x.json is None:
+            if x.cmd in ("CMD", "ENTRYPOINT", "RUN", "SHELL"):
+                df.problems.append(
+                    ParseProblem(x.line, f"{x.cmd} looks like JSON but is not valid JSON: it runs as shell form")
+                )

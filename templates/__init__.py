@@ -1,0 +1,1 @@
+"""Jinja2 templates for `hardenify new`, shipped as the `hardenify.templates` package."""
