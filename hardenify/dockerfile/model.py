@@ -25,6 +25,8 @@ KNOWN_INSTRUCTIONS = frozenset(
 HEREDOC_INSTRUCTIONS = frozenset({"RUN", "COPY", "ADD"})
 JSON_INSTRUCTIONS = frozenset({"RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD", "VOLUME"})
 _WS = " \t"
+# Go's unicode.IsSpace, which BuildKit uses to trim lines (Python's str.isspace differs).
+GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 
 
 # ------------------------------------------------------------------------------------------ nodes
@@ -447,7 +449,7 @@ def parse(text: str) -> Dockerfile:
         s, ce, e = lines[i]
         content = text[s:ce]
         lineno = i + 1
-        stripped = content.lstrip(_WS)
+        stripped = content.lstrip(GO_SPACE)
 
         if in_directives:
             m = _DIRECTIVE_RE.match(content)
@@ -471,7 +473,7 @@ def parse(text: str) -> Dockerfile:
             nodes.append(Comment(s, e, lineno, lineno, body=stripped[1:]))
             i += 1
             continue
-        if not stripped.strip(" \t\r\v\f"):
+        if not stripped:
             nodes.append(Blank(s, e, lineno, lineno))
             i += 1
             continue
@@ -506,7 +508,7 @@ def _parse_instruction(
 ) -> tuple[Instruction, int]:
     s, ce, e = lines[i]
     first = text[s:ce]
-    indent_len = len(first) - len(first.lstrip(_WS))
+    indent_len = len(first) - len(first.lstrip(GO_SPACE))
     start_line = i + 1
     segments: list[Segment] = []
     parts: list[str] = []
@@ -528,10 +530,8 @@ def _parse_instruction(
         content = text[ls:lce]
         last = i
         i += 1
-        lstripped = content.lstrip(_WS)
-        if lstripped.startswith("#"):
-            continue
-        if not lstripped.strip(" \t\r\v\f"):
+        lstripped = content.lstrip(GO_SPACE)
+        if lstripped.startswith("#") or not lstripped:
             continue
         piece, cont = _continues(content, escape)
         add(ls, piece)
@@ -575,7 +575,7 @@ def _parse_instruction(
 def _make_instruction(
     logical: str, segments: list[Segment], problems: list[ParseProblem], lineno: int
 ) -> Instruction:
-    m = re.match(r"[^ \t]*", logical)
+    m = re.match(r"[^ \t\v\f\r]*", logical.rstrip(GO_SPACE))
     keyword = m.group(0) if m else ""
     cmd = keyword.upper()
     ins = Instruction(0, 0, lineno, lineno, keyword=keyword, cmd=cmd, logical=logical, segments=segments)

@@ -1,0 +1,336 @@
+"""Lint → suppress → fix to a fixpoint → verify. Pure: text in, results out, no file I/O.
+
+The engine is the only place that changes text. Rules return diagnostics with optional
+fixes; the engine applies non-overlapping edits, re-parses, and loops. A result that
+BuildKit's parser rejects, or that a further pass would change again, is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from hardenify.context import CheckContext
+from hardenify.diagnostics import Applicability, Diagnostic, Edit, Fix, Redactor, Severity
+from hardenify.rules import Rule, all_rules, hadolint_index, matches, resolve_selection
+from hardenify.settings import Settings
+
+MAX_PASSES = 10
+
+_PRAGMA_RE = re.compile(
+    r"^\s*hardenify\s*:\s*(?P<kind>ignore-file|ignore|noqa)\b\s*(?:\[(?P<codes>[^\]]*)\])?", re.I
+)
+_HADOLINT_RE = re.compile(r"^\s*hadolint\s+(?P<global>global\s+)?ignore\s*=\s*(?P<codes>[\w, -]+)", re.I)
+
+
+@dataclass
+class LintResult:
+    diagnostics: list[Diagnostic]
+    redactor: Redactor
+
+
+@dataclass
+class FixResult:
+    """Outcome of fixing one file's text."""
+
+    original: str
+    text: str  # the fixed text (== original when nothing changed or refused)
+    fixed: Counter[str] = field(default_factory=Counter)
+    remaining: list[Diagnostic] = field(default_factory=list)
+    # findings that would be fixed with --unsafe-fixes
+    unsafe_available: int = 0
+    refused: str | None = None  # why a result was not accepted
+    redactor: Redactor = field(default_factory=Redactor)
+
+    @property
+    def changed(self) -> bool:
+        return self.text != self.original
+
+
+# --------------------------------------------------------------------------- context building
+
+
+def make_context(
+    filename: str,
+    text: str,
+    kind: str,
+    settings: Settings,
+    *,
+    dockerignore_text: str | None = None,
+    has_dockerignore: bool = False,
+) -> CheckContext:
+    ctx = CheckContext(filename=filename, text=text, kind=kind, options=dict(settings.options))
+    if kind == "dockerfile":
+        from hardenify.dockerfile.model import parse
+
+        ctx.dockerfile = parse(text)
+        ctx.has_dockerignore = has_dockerignore
+        if dockerignore_text is not None:
+            from hardenify.dockerignore import DockerIgnore
+
+            ctx.dockerignore = DockerIgnore.parse(dockerignore_text)
+    elif kind == "dockerignore":
+        from hardenify.dockerignore import DockerIgnore
+
+        ctx.dockerignore = DockerIgnore.parse(text)
+        ctx.has_dockerignore = True
+    return ctx
+
+
+def enabled_rules(settings: Settings, kind: str, filename: str) -> list[Rule]:
+    codes = resolve_selection(settings.select, settings.ignore, settings.extend_select)
+    per_file = settings.ignored_for(filename)
+    return [
+        r
+        for r in all_rules()
+        if r.code in codes and kind in r.kinds and not (per_file and matches(r.code, per_file))
+    ]
+
+
+# --------------------------------------------------------------------------------- suppression
+
+
+@dataclass
+class Suppressions:
+    file_codes: set[str] = field(default_factory=set)  # "ALL" for everything
+    spans: list[tuple[int, int, set[str]]] = field(default_factory=list)
+
+    def suppressed(self, d: Diagnostic) -> bool:
+        if "ALL" in self.file_codes or d.code in self.file_codes:
+            return True
+        for start, end, codes in self.spans:
+            if start <= d.start < end and ("ALL" in codes or d.code in codes):
+                return True
+        return False
+
+
+def _pragma_codes(raw: str | None, hado: dict[str, list[str]] | None = None) -> set[str]:
+    if raw is None or not raw.strip():
+        return {"ALL"}
+    out: set[str] = set()
+    for tok in re.split(r"[,\s]+", raw.strip()):
+        if not tok:
+            continue
+        if hado is not None:
+            out.update(hado.get(tok.upper(), []))
+        else:
+            out.add(tok.upper())
+    return out
+
+
+def suppressions_for(ctx: CheckContext) -> Suppressions:
+    """hardenify and hadolint pragmas, mapped to spans of the instruction they precede."""
+    sup = Suppressions()
+    if ctx.dockerfile is None:
+        # Other kinds: only file-level pragmas in `#` comments.
+        for m in re.finditer(r"#([^\n]*)", ctx.text):
+            pm = _PRAGMA_RE.match(m.group(1))
+            if pm and pm.group("kind").lower() == "ignore-file":
+                sup.file_codes |= _pragma_codes(pm.group("codes"))
+        return sup
+    from hardenify.dockerfile.model import Comment, Instruction
+
+    hado: dict[str, list[str]] | None = None
+    pending: set[str] = set()
+    for node in ctx.dockerfile.nodes:
+        if isinstance(node, Comment):
+            body = node.body
+            pm = _PRAGMA_RE.match(body)
+            if pm:
+                codes = _pragma_codes(pm.group("codes"))
+                if pm.group("kind").lower() == "ignore-file":
+                    sup.file_codes |= codes
+                else:
+                    pending |= codes
+                continue
+            hm = _HADOLINT_RE.match(body)
+            if hm:
+                if hado is None:
+                    hado = hadolint_index()
+                codes = _pragma_codes(hm.group("codes"), hado)
+                if hm.group("global"):
+                    sup.file_codes |= codes
+                else:
+                    pending |= codes
+            continue
+        if isinstance(node, Instruction):
+            if pending:
+                sup.spans.append((node.start, node.end, pending))
+            pending = set()
+        else:  # a blank line ends a pragma block
+            pending = set()
+    return sup
+
+
+# ------------------------------------------------------------------------------------ linting
+
+
+def lint(
+    filename: str,
+    text: str,
+    kind: str,
+    settings: Settings,
+    **ctx_kwargs: Any,
+) -> LintResult:
+    ctx = make_context(filename, text, kind, settings, **ctx_kwargs)
+    return LintResult(_run_rules(ctx, settings), ctx.redactor)
+
+
+def _run_rules(ctx: CheckContext, settings: Settings) -> list[Diagnostic]:
+    diags: list[Diagnostic] = []
+    for rule in enabled_rules(settings, ctx.kind, ctx.filename):
+        assert rule.check is not None
+        diags.extend(rule.check(ctx))
+    sup = suppressions_for(ctx)
+    out = []
+    for d in diags:
+        if sup.suppressed(d):
+            continue
+        sev = settings.severity.get(d.code)
+        if sev is not None:
+            d = replace(d, severity=sev)
+        out.append(_redact(d, ctx.redactor))
+    out.sort(key=lambda d: (d.start, d.code))
+    return out
+
+
+def _redact(d: Diagnostic, r: Redactor) -> Diagnostic:
+    if not r.secrets:
+        return d
+    fix = d.fix
+    if fix is not None:
+        fix = Fix(tuple(Edit(e.start, e.end, r(e.content)) for e in fix.edits), fix.applicability, r(fix.message))
+    return replace(d, message=r(d.message), note=r(d.note) if d.note else d.note, fix=fix)
+
+
+def is_applicable(fix: Fix, settings: Settings) -> bool:
+    return fix.applicability is Applicability.SAFE or settings.unsafe_fixes
+
+
+def fails(d: Diagnostic, settings: Settings) -> bool:
+    """Does this finding make the exit code 1 (at or above the fail-on threshold)?"""
+    return d.severity.rank >= settings.fail_on.rank
+
+
+# -------------------------------------------------------------------------------------- fixing
+
+
+def apply_edits(text: str, fixes: Sequence[Fix]) -> tuple[str, list[Fix]]:
+    """Apply the fixes whose edits do not overlap earlier ones; return text and applied fixes."""
+    applied: list[Fix] = []
+    taken: list[tuple[int, int]] = []
+    for fix in sorted(fixes, key=lambda f: f.span):
+        if any(_overlaps(e, taken) for e in fix.edits):
+            continue
+        applied.append(fix)
+        taken.extend((e.start, e.end) for e in fix.edits)
+    edits = sorted((e for f in applied for e in f.edits), key=lambda e: (e.start, e.end), reverse=True)
+    out = text
+    for e in edits:
+        out = out[: e.start] + e.content + out[e.end :]
+    return out, applied
+
+
+def _overlaps(e: Edit, taken: Iterable[tuple[int, int]]) -> bool:
+    for s, t in taken:
+        # two insertions at the same point conflict too: order would be ambiguous
+        if e.start < t and s < e.end or (e.start == e.end == s == t) or (e.start == s and e.end == t):
+            return True
+        if e.start == e.end and s < e.start < t:
+            return True
+        if s == t and e.start < s < e.end:
+            return True
+    return False
+
+
+def fix_text(
+    filename: str,
+    text: str,
+    kind: str,
+    settings: Settings,
+    *,
+    verify: bool = True,
+    **ctx_kwargs: Any,
+) -> FixResult:
+    """Fix to a fixpoint (at most MAX_PASSES), then verify the result.
+
+    The loop stops only when a pass has no applicable fix left, so the accepted text is a
+    fixpoint by construction: fixing it again changes nothing (idempotence). Hitting the
+    pass cap means two fixes fight each other, and the file is refused.
+    """
+    result = FixResult(original=text, text=text)
+    current = text
+    first: list[Diagnostic] | None = None
+    last: list[Diagnostic] = []
+    settled = False
+    for _ in range(MAX_PASSES):
+        ctx = make_context(filename, current, kind, settings, **ctx_kwargs)
+        last = _run_rules(ctx, settings)
+        if first is None:
+            first = last
+        result.redactor.update(ctx.redactor.secrets)
+        fixable = [d for d in last if d.fix is not None and is_applicable(d.fix, settings)]
+        if not fixable:
+            settled = True
+            break
+        by_fix = {id(d.fix): d.code for d in fixable}
+        new, applied = apply_edits(current, [d.fix for d in fixable if d.fix is not None])
+        if new == current:
+            settled = True
+            break
+        for f in applied:
+            result.fixed[by_fix[id(f)]] += 1
+        current = new
+    refused = None
+    if not settled:
+        refused = f"fixes did not settle after {MAX_PASSES} passes (a second pass would change it again)"
+    elif current != text and verify:
+        refused = _verify(text, current, kind)
+    if refused is not None:
+        result.refused = refused
+        result.fixed.clear()
+        current, last = text, first or []
+    result.text = current
+    result.remaining = last
+    if not settings.unsafe_fixes:
+        result.unsafe_available = sum(
+            1 for d in last if d.fix is not None and d.fix.applicability is Applicability.UNSAFE
+        )
+    return result
+
+
+def _verify(before: str, after: str, kind: str) -> str | None:
+    """Refuse results BuildKit cannot parse or that reorder/rename existing stages."""
+    if kind != "dockerfile":
+        return None
+    bk = buildkit_error(after)
+    if bk is not None and buildkit_error(before) is None:
+        return f"the fixed file would not parse with BuildKit ({bk}); left unchanged"
+    from hardenify.dockerfile.model import parse
+
+    stages_before = [(s.name or "").lower() for s in parse(before).stages]
+    stages_after = [(s.name or "").lower() for s in parse(after).stages]
+    if len(stages_after) == len(stages_before) and stages_after != stages_before:
+        return "a fix would rename or reorder stages; left unchanged"
+    return None
+
+
+def buildkit_error(text: str) -> str | None:
+    """BuildKit's own parser (the `dockerfile` package) on the text; None when it parses."""
+    try:
+        import dockerfile  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:  # pragma: no cover - dependency declared, but stay usable without it
+        return None
+    try:
+        dockerfile.parse_string(text)
+    except dockerfile.GoParseError as e:
+        return str(e).strip().splitlines()[0] if str(e).strip() else "parse error"
+    return None
+
+
+def worst(diags: Iterable[Diagnostic]) -> Severity | None:
+    ranks = [d.severity for d in diags]
+    return max(ranks, key=lambda s: s.rank) if ranks else None

@@ -1,0 +1,17 @@
+"""Package mapping that pyproject.toml cannot express.
+
+The design card puts `fixers/` and `templates/` at the top of the repo, but they must ship
+inside the one wheel as `hardenify.fixers` and `hardenify.templates` (no bare top-level
+`fixers` module in site-packages). Both the wheel and editable installs use this mapping.
+"""
+
+from setuptools import find_packages, setup
+
+packages = find_packages(include=["hardenify", "hardenify.*"])
+packages += ["hardenify.fixers"]
+packages += ["hardenify.templates"]
+
+setup(
+    packages=packages,
+    package_dir={"hardenify": "hardenify", "hardenify.fixers": "fixers", "hardenify.templates": "templates"},
+)

@@ -1,0 +1,30 @@
+from hardenify.dockerfile.shell import tokenize, uses_shell_features
+
+
+def test_splits_commands_on_operators_with_spans() -> None:
+    s = "apt-get update && DEBIAN_FRONTEND=noninteractive sudo apt-get -q install -y curl | tee log; echo 'a && b'"
+    cmds = tokenize(s)
+    assert [c.program() for c in cmds] == ["apt-get", "apt-get", "tee", "echo"]
+    assert [c.before for c in cmds] == ["", "&&", "|", ";"]
+    assert cmds[1].subcommand() == "install"
+    assert cmds[1].has_flag("-y") and not cmds[1].has_flag("--no-install-recommends")
+    assert cmds[3].argv == ["echo", "a && b"]
+    w = cmds[1].words[-1]
+    assert s[w.start : w.end] == "curl"
+
+
+def test_combined_short_flags_and_long_with_value() -> None:
+    (c,) = tokenize("apt-get install -qy --target-release=bookworm x")
+    assert c.has_flag("-y") and c.has_flag("--target-release")
+
+
+def test_command_substitution_stays_one_word() -> None:
+    (c,) = tokenize('echo "$(cat /run/secrets/x | base64)" done')
+    assert len(c.words) == 3
+
+
+def test_shell_features() -> None:
+    assert not uses_shell_features("python app.py --port 8000")
+    for s in ("a && b", "echo $HOME", "a | b", "x > y", "ls *.py", "echo `id`", "a; b", 'echo "$X"'):
+        assert uses_shell_features(s), s
+    assert not uses_shell_features("node 'server.js'")
