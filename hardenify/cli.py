@@ -39,7 +39,7 @@ class LazyGroup(click.Group):
         if entry is None or not _module_exists(entry[0]):
             return None
         mod = importlib.import_module(entry[0])
-        cmd = getattr(mod, cmd_name.replace("-", "_") + "_command", None) or getattr(mod, "command")
+        cmd = getattr(mod, cmd_name.replace("-", "_") + "_command", None) or mod.command
         assert isinstance(cmd, click.Command)
         return cmd
 

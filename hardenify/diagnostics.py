@@ -126,7 +126,8 @@ class Redactor:
     def add(self, value: str) -> None:
         value = value.strip().strip("\"'")
         # Very short values ("1", "no") are never secrets worth hiding and would shred output.
-        if len(value) >= 4 and value not in self.secrets:
+        # Values inside the marker itself would corrupt it when output is redacted twice.
+        if len(value) >= 4 and value not in self.secrets and value not in REDACTED:
             self.secrets.add(value)
             self._pattern = None
 

@@ -202,7 +202,9 @@ def _redact(d: Diagnostic, r: Redactor) -> Diagnostic:
         return d
     fix = d.fix
     if fix is not None:
-        fix = Fix(tuple(Edit(e.start, e.end, r(e.content)) for e in fix.edits), fix.applicability, r(fix.message))
+        fix = Fix(
+            tuple(Edit(e.start, e.end, r(e.content)) for e in fix.edits), fix.applicability, r(fix.message)
+        )
     return replace(d, message=r(d.message), note=r(d.note) if d.note else d.note, fix=fix)
 
 
@@ -237,7 +239,7 @@ def apply_edits(text: str, fixes: Sequence[Fix]) -> tuple[str, list[Fix]]:
 def _overlaps(e: Edit, taken: Iterable[tuple[int, int]]) -> bool:
     for s, t in taken:
         # two insertions at the same point conflict too: order would be ambiguous
-        if e.start < t and s < e.end or (e.start == e.end == s == t) or (e.start == s and e.end == t):
+        if (e.start < t and s < e.end) or (e.start == e.end == s == t) or (e.start == s and e.end == t):
             return True
         if e.start == e.end and s < e.start < t:
             return True

@@ -89,7 +89,9 @@ def parse_ref(ref: str) -> ImageRef:
         path = f"library/{path}"
     for comp in path.split("/"):
         if not _PATH_COMPONENT.match(comp):
-            raise ImageRefError(f"invalid repository name {path!r} in {ref!r}: use lowercase letters, digits, . _ -")
+            raise ImageRefError(
+                f"invalid repository name {path!r} in {ref!r}: use lowercase letters, digits, . _ -"
+            )
     return ImageRef(registry, path, tag, digest, explicit)
 
 

@@ -201,7 +201,7 @@ def resolve_selection(
     extend_select: Sequence[str] = (),
 ) -> frozenset[str]:
     """The enabled codes, with ruff's rule: the more specific of select/ignore wins."""
-    chosen = list(select) if select else ["ALL"]
+    chosen = list(select) if select is not None else ["ALL"]
     chosen += list(extend_select)
     enabled = set()
     for r in all_rules():

@@ -166,7 +166,9 @@ def process(task: Task) -> FileOutcome:
         out.status, out.error = "failure", "file is nested too deeply to analyse"
     except Exception as e:  # a rule bug must not stop the run; say where it happened
         out.status = "failure"
-        out.error = out.redactor(f"internal error while processing ({type(e).__name__}: {e}); please report it")
+        out.error = out.redactor(
+            f"internal error while processing ({type(e).__name__}: {e}); please report it"
+        )
     return out
 
 

@@ -38,8 +38,10 @@ class Settings:
         out: list[str] = []
         norm = filename.replace("\\", "/")
         for pattern, codes in self.per_file_ignores.items():
-            if fnmatch(norm, pattern) or fnmatch(norm.rsplit("/", 1)[-1], pattern) or fnmatch(
-                norm, f"*/{pattern}"
+            if (
+                fnmatch(norm, pattern)
+                or fnmatch(norm.rsplit("/", 1)[-1], pattern)
+                or fnmatch(norm, f"*/{pattern}")
             ):
                 out.extend(codes)
         return tuple(out)

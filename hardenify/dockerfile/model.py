@@ -19,8 +19,26 @@ KNOWN_DIRECTIVES = ("syntax", "escape", "check")
 _DIRECTIVE_RE = re.compile(r"^#[ \t]*([a-zA-Z][a-zA-Z0-9]*)[ \t]*=[ \t]*(.+?)[ \t]*$")
 _HEREDOC_RE = re.compile(r"^(\d*)<<(-?)([^<]*)$")
 KNOWN_INSTRUCTIONS = frozenset(
-    "ADD ARG CMD COPY ENTRYPOINT ENV EXPOSE FROM HEALTHCHECK LABEL MAINTAINER ONBUILD RUN SHELL "
-    "STOPSIGNAL USER VOLUME WORKDIR".split()
+    [
+        "ADD",
+        "ARG",
+        "CMD",
+        "COPY",
+        "ENTRYPOINT",
+        "ENV",
+        "EXPOSE",
+        "FROM",
+        "HEALTHCHECK",
+        "LABEL",
+        "MAINTAINER",
+        "ONBUILD",
+        "RUN",
+        "SHELL",
+        "STOPSIGNAL",
+        "USER",
+        "VOLUME",
+        "WORKDIR",
+    ]
 )
 HEREDOC_INSTRUCTIONS = frozenset({"RUN", "COPY", "ADD"})
 JSON_INSTRUCTIONS = frozenset({"RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD", "VOLUME"})
@@ -371,7 +389,9 @@ def substitute(value: str, env: dict[str, str | None]) -> str:
             return substitute(default or "", env) if val else ""
         return val or ""
 
-    return re.sub(r"\$(?:([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\})", repl, value)
+    return re.sub(
+        r"\$(?:([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\})", repl, value
+    )
 
 
 def _build_stages(df: Dockerfile) -> list[Stage]:
@@ -671,8 +691,16 @@ def _validate(df: Dockerfile) -> None:
         if x.cmd in KNOWN_INSTRUCTIONS and x.cmd not in ("CMD", "ENTRYPOINT", "RUN") and not x.args.strip():
             if not x.heredocs:
                 df.problems.append(ParseProblem(x.line, f"{x.cmd} requires at least one argument"))
+        if x.cmd in ("ENV", "LABEL"):
+            words = split_words(x.args)
+            if len(words) == 1 and "=" not in words[0]:
+                df.problems.append(
+                    ParseProblem(x.line, f"{x.cmd} {words[0]} has no value: write {x.cmd} {words[0]}=value")
+                )
         if x.args.lstrip(" \t").startswith("[") and x.cmd in JSON_INSTRUCTIONS and x.json is None:
             if x.cmd in ("CMD", "ENTRYPOINT", "RUN", "SHELL"):
                 df.problems.append(
-                    ParseProblem(x.line, f"{x.cmd} looks like JSON but is not valid JSON: it runs as shell form")
+                    ParseProblem(
+                        x.line, f"{x.cmd} looks like JSON but is not valid JSON: it runs as shell form"
+                    )
                 )

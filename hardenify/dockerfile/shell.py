@@ -82,7 +82,13 @@ class Command:
             for n in names:
                 if a == n or (n.startswith("--") and a.startswith(n + "=")):
                     return True
-                if len(n) == 2 and n[0] == "-" and n[1] != "-" and a.startswith("-") and not a.startswith("--"):
+                if (
+                    len(n) == 2
+                    and n[0] == "-"
+                    and n[1] != "-"
+                    and a.startswith("-")
+                    and not a.startswith("--")
+                ):
                     if n[1] in a[1:]:
                         return True
         return False
@@ -174,9 +180,11 @@ def uses_shell_features(s: str) -> bool:
             continue
         if ch in "'\"":
             quote = ch
-        elif ch in "$|&;<>*?`(){}[]~" or (ch == "\\" and prev != "\\"):
-            return True
-        elif ch == "#" and prev in ("", " ", "\t"):
+        elif (
+            ch in "$|&;<>*?`(){}[]~"
+            or (ch == "\\" and prev != "\\")
+            or (ch == "#" and prev in ("", " ", "\t"))
+        ):
             return True
         prev = ch
     return bool(quote)

@@ -9,7 +9,9 @@ import pytest
 from hardenify.dockerfile import parse
 from hardenify.runner import read_source
 
-dockerfile = pytest.importorskip("dockerfile", reason="BuildKit's parser (PyPI `dockerfile`) is not installed")
+dockerfile = pytest.importorskip(
+    "dockerfile", reason="BuildKit's parser (PyPI `dockerfile`) is not installed"
+)
 
 
 def _files(corpus_dir: Path, kind: str) -> list[Path]:
@@ -57,9 +59,7 @@ def _our_view(text: str) -> list[tuple[str, tuple[str, ...], str, bool, int, tup
     for i in parse(text).instructions:
         flags = tuple(f.raw for f in (i.sub.flags if i.sub is not None else i.flags))
         is_json = i.sub.is_json if i.sub is not None else i.is_json
-        out.append(
-            (i.cmd, flags, i.logical, is_json, i.line, tuple((h.name, h.content) for h in i.heredocs))
-        )
+        out.append((i.cmd, flags, i.logical, is_json, i.line, tuple((h.name, h.content) for h in i.heredocs)))
     return out
 
 
@@ -78,7 +78,9 @@ def test_instructions_match_buildkit_on_corpus(corpus_dir: Path) -> None:
         accepted += 1
         ours = _our_view(text)
         if ours != theirs:
-            first = next((a, b) for a, b in zip(ours + [None] * 9, theirs + [None] * 9) if a != b)  # type: ignore[operator]
+            first = next(
+                (a, b) for a, b in zip(ours + [None] * 9, theirs + [None] * 9, strict=False) if a != b
+            )  # type: ignore[operator]
             mismatches.append((p.name, first))
     print(f"\nBuildKit cross-check: {accepted} accepted, {rejected} rejected, {len(mismatches)} mismatches")
     assert accepted > 1000
@@ -96,7 +98,11 @@ def test_dockerfile_parse_reads_what_we_read(corpus_dir: Path) -> None:
         if df.problems or df.escape != "\\" or any(i.heredocs for i in df.instructions):
             continue
         dp = DockerfileParser(fileobj=__import__("io").BytesIO(text.encode("utf-8", "surrogateescape")))
-        theirs = [ins["value"].split()[0] for ins in dp.structure if ins["instruction"] == "FROM" and ins["value"].split()]
+        theirs = [
+            ins["value"].split()[0]
+            for ins in dp.structure
+            if ins["instruction"] == "FROM" and ins["value"].split()
+        ]
         ours = [s.from_.args.split()[0] for s in df.stages if s.from_.args.split()]
         assert ours == theirs, p.name
         checked += 1

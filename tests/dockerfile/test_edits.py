@@ -1,7 +1,7 @@
+from hardenify.context import safe_fix
 from hardenify.diagnostics import Edit
 from hardenify.dockerfile import edits, parse
 from hardenify.engine import apply_edits
-from hardenify.context import safe_fix
 
 
 def apply(text: str, *es: Edit) -> str:

@@ -88,7 +88,9 @@ def test_flags_and_json() -> None:
 
 
 def test_heredocs() -> None:
-    text = 'FROM a\nRUN <<"EOF" bash\nset -e\necho $HOME\nEOF\nCOPY <<-X /etc/x\n\tline\n\tX\nRUN echo "<<NOT"\n'
+    text = (
+        'FROM a\nRUN <<"EOF" bash\nset -e\necho $HOME\nEOF\nCOPY <<-X /etc/x\n\tline\n\tX\nRUN echo "<<NOT"\n'
+    )
     _, r, c, r2 = ins(text)
     assert [(h.name, h.content, h.expand) for h in r.heredocs] == [("EOF", "set -e\necho $HOME\n", False)]
     assert c.heredocs[0].chomp and c.heredocs[0].content == "\tline\n"

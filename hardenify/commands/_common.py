@@ -1,0 +1,184 @@
+"""Options and plumbing shared by `check` and `fix` (ruff's flag names and exit codes)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from hardenify.runner import FileOutcome, Task
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _codes(ctx: click.Context, param: click.Parameter, value: Sequence[str]) -> tuple[str, ...] | None:
+    """`--select HF1,HF201 --select HF3` → ("HF1", "HF201", "HF3"), validated."""
+    from hardenify.rules import is_selector
+
+    out: list[str] = []
+    for v in value or ():
+        for tok in v.split(","):
+            tok = tok.strip()
+            if not tok:
+                continue
+            if not is_selector(tok):
+                raise click.BadParameter(f"{tok!r} is not a rule code or prefix (e.g. HF101, HF1, ALL)")
+            out.append(tok.upper())
+    return tuple(out) if out else None
+
+
+def rule_options(f: F) -> F:
+    """--select/--ignore/--extend-select/--config, as in ruff."""
+    f = click.option(
+        "--config",
+        "config_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Use this config file instead of discovering pyproject.toml/.hardenify.toml.",
+    )(f)
+    f = click.option(
+        "--extend-select", multiple=True, callback=_codes, metavar="CODES", help="Enable these in addition."
+    )(f)
+    f = click.option(
+        "--ignore", multiple=True, callback=_codes, metavar="CODES", help="Disable these codes or prefixes."
+    )(f)
+    f = click.option(
+        "--select",
+        multiple=True,
+        callback=_codes,
+        metavar="CODES",
+        help="Only these codes or prefixes (comma-separated; e.g. HF1,HF301; ALL).",
+    )(f)
+    return f
+
+
+def run_options(f: F) -> F:
+    f = click.option(
+        "--color",
+        type=click.Choice(["auto", "always", "never"]),
+        default="auto",
+        show_default=True,
+        help="Colour output (auto: when stdout is a terminal and NO_COLOR is unset).",
+    )(f)
+    f = click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")(f)
+    f = click.option(
+        "-j",
+        "--jobs",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Worker processes (default: CPU cores).",
+    )(f)
+    f = click.option(
+        "--stdin-filename",
+        metavar="PATH",
+        help="With `-`: the name stdin is reported as (and used to find config and the rule kind).",
+    )(f)
+    f = click.option(
+        "--force-exclude", is_flag=True, help="Apply excludes even to paths passed on the command line."
+    )(f)
+    f = click.option(
+        "--respect-gitignore/--no-respect-gitignore",
+        default=None,
+        help="Skip files ignored by .gitignore (default: on).",
+    )(f)
+    return f
+
+
+def use_color(choice: str, stream: Any = None) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never" or os.environ.get("NO_COLOR"):
+        return False
+    stream = stream or sys.stdout
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+@dataclass
+class Plan:
+    tasks: list[Task]
+    errors: list[tuple[str, str]]  # (path, message) for paths that could not be used
+
+
+def plan(
+    paths: Sequence[str],
+    *,
+    mode: str,
+    select: tuple[str, ...] | None,
+    ignore: tuple[str, ...] | None,
+    extend_select: tuple[str, ...] | None,
+    config_file: Path | None,
+    unsafe_fixes: bool | None,
+    stdin_filename: str | None,
+    respect_gitignore: bool | None,
+    force_exclude: bool,
+    kinds: Sequence[str] = ("dockerfile", "dockerignore", "compose"),
+) -> Plan:
+    """Resolve paths and per-file settings into tasks. Raises click.UsageError / ConfigError."""
+    from hardenify import config, discovery
+
+    overrides: dict[str, Any] = {
+        "select": select,
+        "ignore": ignore or (),
+        "extend_select": extend_select or (),
+        "unsafe_fixes": unsafe_fixes,
+        "respect_gitignore": respect_gitignore,
+    }
+    tasks: list[Task] = []
+    errors: list[tuple[str, str]] = []
+    paths = list(paths) or ["."]
+    if "-" in paths:
+        if len(paths) > 1:
+            raise click.UsageError("`-` (stdin) cannot be combined with other paths")
+        name = stdin_filename or "Dockerfile"
+        kind = discovery.kind_for_name(Path(name).name) or "dockerfile"
+        settings = config.merge_cli(
+            config.settings_for(Path(name).resolve().parent, config_file), **overrides
+        )
+        text = sys.stdin.buffer.read()
+        from hardenify.runner import SourceError, decode
+
+        try:
+            content = decode(text)
+        except SourceError as e:
+            errors.append((name, str(e)))
+            return Plan([], errors)
+        tasks.append(Task("-", name, kind, settings, mode=mode, stdin_text=content))
+        return Plan(tasks, errors)
+
+    base_settings = config.merge_cli(config.settings_for(Path.cwd(), config_file), **overrides)
+    found = discovery.discover(paths, base_settings, force_exclude=force_exclude)
+    errors.extend((str(e.path), e.reason) for e in found.errors)
+    for item in found:
+        if item.kind not in kinds:
+            continue
+        settings = config.merge_cli(config.settings_for(item.path.parent, config_file), **overrides)
+        tasks.append(Task(str(item.path), display_name(item.path), item.kind, settings, mode=mode))
+    return Plan(tasks, errors)
+
+
+def display_name(path: Path) -> str:
+    """Paths relative to the current directory when below it, like ruff prints them."""
+    try:
+        rel = path.resolve().relative_to(Path.cwd().resolve())
+        return rel.as_posix()
+    except ValueError:
+        return str(path)
+
+
+def print_errors(errors: Sequence[tuple[str, str]], outcomes: Sequence[FileOutcome]) -> int:
+    """One clear line per unusable file on stderr; returns how many there were."""
+    n = 0
+    for path, msg in errors:
+        click.echo(f"hardenify: error: {path}: {msg}", err=True)
+        n += 1
+    for o in outcomes:
+        if o.error:
+            click.echo(f"hardenify: error: {o.filename}: {o.redactor(o.error)}", err=True)
+            n += 1
+    return n

@@ -1,0 +1,184 @@
+"""`hardenify fix`: apply fixes in place, or show them as a diff."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from hardenify.commands._common import (
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    plan,
+    rule_options,
+    run_options,
+    use_color,
+)
+from hardenify.runner import FileOutcome, Task
+
+
+@click.command("fix", context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@rule_options
+@run_options
+@click.option(
+    "--diff", is_flag=True, help="Write nothing; print a unified diff and exit 1 if anything would change."
+)
+@click.option(
+    "--unsafe-fixes/--no-unsafe-fixes",
+    default=None,
+    help="Also apply fixes that can change behaviour (each rule's docs say why it is unsafe).",
+)
+@click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit 1 when any file was changed.")
+def command(
+    paths: tuple[str, ...],
+    select: tuple[str, ...] | None,
+    ignore: tuple[str, ...] | None,
+    extend_select: tuple[str, ...] | None,
+    config_file: Path | None,
+    color: str,
+    quiet: bool,
+    jobs: int | None,
+    stdin_filename: str | None,
+    force_exclude: bool,
+    respect_gitignore: bool | None,
+    diff: bool,
+    unsafe_fixes: bool | None,
+    exit_non_zero_on_fix: bool,
+) -> None:
+    """Fix findings in place, keeping every byte the fix does not mean to change.
+
+    Safe fixes are applied by default; --unsafe-fixes adds the ones that can change how the
+    image behaves (adding a USER, turning secret ARG/ENV into BuildKit secret mounts,
+    removing EXPOSE 22, ...). A fixed file is written only when BuildKit's parser accepts
+    it and a second pass would not change it again; otherwise it is left untouched and the
+    reason is printed. Writes are atomic and keep the file's mode, line endings and BOM.
+
+    \b
+    Examples:
+      hardenify fix --diff .                    # preview, exit 1 if anything would change
+      hardenify fix .                           # apply safe fixes
+      hardenify fix --unsafe-fixes --select HF101,HF3 Dockerfile
+      hardenify fix - < Dockerfile > Dockerfile.fixed
+
+    \b
+    Exit codes: 0 done (remaining findings are listed, not failures), 1 with --diff when
+    something would change (or --exit-non-zero-on-fix when something changed), 2 a path,
+    file or config could not be used.
+    """
+    from hardenify import config as config_mod
+    from hardenify.reporters.diff import fix_summary, unified_diff
+    from hardenify.runner import Progress, atomic_write, run_all
+
+    try:
+        p = plan(
+            paths,
+            mode="fix",
+            select=select,
+            ignore=ignore,
+            extend_select=extend_select,
+            config_file=config_file,
+            unsafe_fixes=unsafe_fixes,
+            stdin_filename=stdin_filename,
+            respect_gitignore=respect_gitignore,
+            force_exclude=force_exclude,
+        )
+    except config_mod.ConfigError as e:
+        click.echo(f"hardenify: error: {e}", err=True)
+        sys.exit(EXIT_ERROR)
+    for path, msg in p.errors:
+        click.echo(f"hardenify: error: {path}: {msg}", err=True)
+    outcomes = run_all(p.tasks, jobs, Progress(len(p.tasks), "fixing "))
+    errors = bool(p.errors)
+    for o in outcomes:
+        if o.error:
+            errors = True
+            click.echo(f"hardenify: error: {o.filename}: {o.redactor(o.error)}", err=True)
+
+    stdin_mode = len(p.tasks) == 1 and p.tasks[0].path == "-"
+    color_out = use_color(color)
+    changed = [o for o in outcomes if o.changed]
+    if stdin_mode:
+        o = outcomes[0]
+        if diff:
+            if o.changed:
+                click.echo(unified_diff(o, color=color_out), nl=False)
+        elif o.fixed_text is not None:
+            sys.stdout.buffer.write(o.fixed_text.encode("utf-8", "surrogateescape"))
+            sys.stdout.flush()
+        elif o.original is not None:
+            sys.stdout.buffer.write(o.original.encode("utf-8", "surrogateescape"))
+    elif diff:
+        for o in changed:
+            click.echo(unified_diff(o, color=color_out), nl=False)
+    else:
+        roots = _roots(paths)
+        for o, t in zip(outcomes, p.tasks, strict=True):
+            if not o.changed or o.fixed_text is None:
+                continue
+            problem = _unsafe_target(t, roots)
+            if problem:
+                o.refused = problem
+                o.fixed.clear()
+                errors = True
+                continue
+            try:
+                atomic_write(Path(t.path).resolve(), o.fixed_text)
+            except OSError as e:
+                o.refused = f"cannot write: {e.strerror or e}"
+                o.fixed.clear()
+                errors = True
+    if not quiet or any(o.refused for o in outcomes):
+        summary = fix_summary(outcomes, unsafe_fixes=bool(unsafe_fixes), diff_mode=diff)
+        if summary:
+            click.echo(summary, err=True, nl=not summary.endswith("\n"))
+        if not quiet:
+            _print_secret_wiring(outcomes, p.tasks)
+    if errors:
+        sys.exit(EXIT_ERROR)
+    if changed and (diff or exit_non_zero_on_fix):
+        sys.exit(EXIT_FINDINGS)
+    sys.exit(EXIT_OK)
+
+
+def _roots(paths: Sequence[str]) -> list[Path]:
+    out = []
+    for a in paths or (".",):
+        if a == "-":
+            continue
+        p = Path(a)
+        base = p if p.is_dir() else p.parent
+        out.append(base.resolve())
+    return out
+
+
+def _unsafe_target(task: Task, roots: Sequence[Path]) -> str | None:
+    """Refuse to write through a symlink that points outside the paths given."""
+    p = Path(task.path)
+    if not p.is_symlink():
+        return None
+    target = p.resolve()
+    if any(target.is_relative_to(r) for r in roots):
+        return None
+    return f"not written: it is a symlink to {target}, outside the tree being fixed"
+
+
+def _print_secret_wiring(outcomes: Sequence[FileOutcome], tasks: Sequence[Task]) -> None:
+    """After secret fixes, say how to pass the secrets to `docker build`."""
+    try:
+        from hardenify.fixers._secrets import build_secret_flags
+    except ImportError:
+        return
+    for o in outcomes:
+        if not o.changed or o.fixed_text is None or not any(c.startswith("HF3") for c in o.fixed):
+            continue
+        flags = build_secret_flags(o.fixed_text)
+        if flags:
+            click.echo(
+                f"{o.filename}: build it with: docker build {' '.join(flags)} .  "
+                "(and rotate any credential that was hard-coded)",
+                err=True,
+            )
