@@ -1,0 +1,3 @@
+module example.com/legacy-go
+
+go 1.21

@@ -1,0 +1,19 @@
+// Legacy sample service: GET / -> "hello from legacy-node", GET /health -> "ok".
+var http = require('http');
+
+var port = process.env.PORT || 3000;
+
+http.createServer(function (req, res) {
+  if (req.url === '/') {
+    res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+    res.end('hello from legacy-node\n');
+  } else if (req.url === '/health' || req.url === '/healthz') {
+    res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+    res.end('ok');
+  } else {
+    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+    res.end('not found\n');
+  }
+}).listen(port, function () {
+  console.log('listening on :' + port);
+});

@@ -1,0 +1,1 @@
+"""hardenify sample: a tiny standard-library HTTP service."""
