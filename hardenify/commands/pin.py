@@ -14,7 +14,7 @@ import stat
 import sys
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -36,7 +36,6 @@ class _File:
     scan: ScanResult | None = None
     plan: PinPlan | None = None
     error: str | None = None
-    messages: list[str] = field(default_factory=list)
 
 
 def _mirror(ctx: click.Context, param: click.Parameter, value: Sequence[str]) -> dict[str, str]:
@@ -153,10 +152,14 @@ def command(
     PATHS are files or directories (default: .); directories are searched for Dockerfile,
     Dockerfile.*, *.Dockerfile, Containerfile and compose*.y*ml / docker-compose*.y*ml.
 
+    An untagged `FROM python` becomes `python:latest@sha256:…`: the tag that was resolved
+    is written out. `--check` and `--update` ask the registry where each pinned tag points
+    now, so they need the network (or a warm cache with --offline).
+
     Credentials come from ~/.docker/config.json (auths, credsStore, credHelpers), so a
     private registry works after `docker login`. TLS uses the operating system's trust
-    store. Digests are cached on disk (see --cache-dir, --cache-ttl), so a second run is
-    instant and `--offline` works on a plane.
+    store. Digests are cached on disk (see --cache-dir, --cache-ttl), so a second run
+    makes no requests; failed lookups are never cached.
 
     \b
     Examples:
@@ -231,7 +234,7 @@ def command(
                 click.echo(f"hardenify: error: cannot write {f.display}: {_os_reason(exc)}", err=True)
                 io_errors += 1
 
-    _summary(mode, stats, len(files))
+    _summary(mode, stats, len(files), stats["files"])
     if io_errors:
         sys.exit(EXIT_ERROR)
     changes = stats["pin"] + stats["update"]
@@ -280,7 +283,7 @@ def _report(f: _File, mode: str, stats: dict[str, int]) -> None:
         click.echo(f"{f.display}:{skip.line}: note: {skip.text}: {skip.reason}", err=True)
 
 
-def _summary(mode: str, stats: dict[str, int], nfiles: int) -> None:
+def _summary(mode: str, stats: dict[str, int], nfiles: int, changed: int) -> None:
     pins, updates, failed = stats["pin"], stats["update"], stats["failed"]
     if mode == "check":
         head = f"{pins} unpinned, {updates} stale"
@@ -289,7 +292,8 @@ def _summary(mode: str, stats: dict[str, int], nfiles: int) -> None:
     else:
         head = f"{pins} pinned, {updates} updated"
     tail = f", {failed} could not be resolved" if failed else ""
-    click.echo(f"{head}{tail} ({nfiles} file{'s' if nfiles != 1 else ''} scanned)", err=True)
+    files = f"{nfiles} file{'s' if nfiles != 1 else ''} scanned, {changed} with changes"
+    click.echo(f"{head}{tail} ({files})", err=True)
 
 
 def _unified_diff(display: str, old: str, new: str) -> str:
@@ -312,9 +316,16 @@ def _unified_diff(display: str, old: str, new: str) -> str:
 
 def _discover(paths: list[str]) -> tuple[list[_File], int]:
     """Dockerfiles and compose files under `paths`, in argument order (directories sorted)."""
+    from hardenify.config import ConfigError, settings_for
     from hardenify.discovery import discover
 
-    found = discover(paths)
+    # The same excludes and .gitignore handling as `hardenify check`, from the same config.
+    try:
+        settings = settings_for(Path.cwd())
+    except ConfigError as exc:
+        click.echo(f"hardenify: error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    found = discover(paths, settings)
     errors = 0
     for err in found.errors:
         click.echo(f"hardenify: error: {err.path}: {err.reason}", err=True)
