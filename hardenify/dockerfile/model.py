@@ -595,13 +595,16 @@ def _parse_instruction(
 def _make_instruction(
     logical: str, segments: list[Segment], problems: list[ParseProblem], lineno: int
 ) -> Instruction:
-    m = re.match(r"[^ \t\v\f\r]*", logical.rstrip(GO_SPACE))
+    # BuildKit trims the joined line (strings.TrimSpace) before splitting off the keyword;
+    # a first line that is only a continuation leaves leading whitespace from the next one.
+    lead = len(logical) - len(logical.lstrip(GO_SPACE))
+    m = re.match(r"[^ \t\v\f\r]*", logical[lead:].rstrip(GO_SPACE))
     keyword = m.group(0) if m else ""
     cmd = keyword.upper()
     ins = Instruction(0, 0, lineno, lineno, keyword=keyword, cmd=cmd, logical=logical, segments=segments)
     if cmd not in KNOWN_INSTRUCTIONS:
         problems.append(ParseProblem(lineno, f"unknown instruction: {keyword}"))
-    pos = len(keyword)
+    pos = lead + len(keyword)
     # flags: leading `--x` words (BuildKit's extractBuilderFlags)
     while True:
         j = pos

@@ -9,6 +9,7 @@ answer "does this RUN call `apt-get install` without `-y`?" and to insert a flag
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 OPERATORS = ("&&", "||", ";;", "|&", ";", "|", "&")
 
@@ -94,20 +95,41 @@ class Command:
         return False
 
 
+_OP_START = frozenset("&|;")
+_SPACE = frozenset(" \t\r\n")
+
+
 def tokenize(s: str) -> list[Command]:
-    """Split a shell line into simple commands. Never raises; an open quote runs to the end."""
+    """Split a shell line into simple commands. Never raises; an open quote runs to the end.
+
+    Memoised: several rules tokenize the same RUN line on every pass of the fix loop.
+    Callers must treat the result as read-only.
+    """
+    return _tokenize(s)
+
+
+@lru_cache(maxsize=4096)
+def _tokenize_cached(s: str) -> tuple[Command, ...]:
+    return tuple(_tokenize_impl(s))
+
+
+def _tokenize(s: str) -> list[Command]:
+    return list(_tokenize_cached(s))
+
+
+def _tokenize_impl(s: str) -> list[Command]:
     commands: list[Command] = [Command()]
     i, n = 0, len(s)
     while i < n:
         c = s[i]
-        if c in " \t\r\n":
+        if c in _SPACE:
             i += 1
             continue
         if c == "#" and (i == 0 or s[i - 1] in " \t\r\n;&|("):
             nl = s.find("\n", i)
             i = n if nl == -1 else nl
             continue
-        op = next((o for o in OPERATORS if s.startswith(o, i)), None)
+        op = next((o for o in OPERATORS if s.startswith(o, i)), None) if c in _OP_START else None
         if op is not None:
             commands[-1].after = op
             commands.append(Command(before=op))
@@ -118,9 +140,7 @@ def tokenize(s: str) -> list[Command]:
         depth = 0
         while i < n:
             c = s[i]
-            if depth == 0 and c in " \t\r\n":
-                break
-            if depth == 0 and any(s.startswith(o, i) for o in OPERATORS):
+            if depth == 0 and (c in _SPACE or c in _OP_START):
                 break
             if c == "\\" and i + 1 < n:
                 if s[i + 1] != "\n":
