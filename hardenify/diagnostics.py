@@ -125,9 +125,9 @@ class Redactor:
 
     def add(self, value: str) -> None:
         value = value.strip().strip("\"'")
-        # Very short values ("1", "no") are never secrets worth hiding and would shred output.
+        # One- and two-character values would shred every output they appear in.
         # Values inside the marker itself would corrupt it when output is redacted twice.
-        if len(value) >= 4 and value not in self.secrets and value not in REDACTED:
+        if len(value) >= 3 and value not in self.secrets and value not in REDACTED:
             self.secrets.add(value)
             self._pattern = None
 

@@ -61,6 +61,7 @@ def make_context(
     *,
     dockerignore_text: str | None = None,
     has_dockerignore: bool = False,
+    base_dir: str | None = None,
 ) -> CheckContext:
     ctx = CheckContext(filename=filename, text=text, kind=kind, options=dict(settings.options))
     if kind == "dockerfile":
@@ -77,6 +78,10 @@ def make_context(
 
         ctx.dockerignore = DockerIgnore.parse(text)
         ctx.has_dockerignore = True
+    elif kind == "compose":
+        from hardenify.compose import load  # lazy: ruamel is heavy, Dockerfile runs never import it
+
+        ctx.compose = load(text, filename=filename, base_dir=base_dir)
     return ctx
 
 
@@ -181,9 +186,16 @@ def lint(
 
 def _run_rules(ctx: CheckContext, settings: Settings) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
-    for rule in enabled_rules(settings, ctx.kind, ctx.filename):
+    enabled = enabled_rules(settings, ctx.kind, ctx.filename)
+    for rule in enabled:
         assert rule.check is not None
         diags.extend(rule.check(ctx))
+    codes = {r.code for r in enabled}
+    for rule in all_rules():
+        if rule.registers_secrets and ctx.kind in rule.kinds and rule.code not in codes:
+            assert rule.check is not None
+            for _ in rule.check(ctx):  # only for the secrets it registers
+                pass
     sup = suppressions_for(ctx)
     out = []
     for d in diags:
@@ -198,13 +210,13 @@ def _run_rules(ctx: CheckContext, settings: Settings) -> list[Diagnostic]:
 
 
 def _redact(d: Diagnostic, r: Redactor) -> Diagnostic:
+    """Redact what people read. Never the edits: they are spliced into the file, and the
+    reporters redact them (like every other string) when they are displayed."""
     if not r.secrets:
         return d
     fix = d.fix
     if fix is not None:
-        fix = Fix(
-            tuple(Edit(e.start, e.end, r(e.content)) for e in fix.edits), fix.applicability, r(fix.message)
-        )
+        fix = Fix(fix.edits, fix.applicability, r(fix.message))
     return replace(d, message=r(d.message), note=r(d.note) if d.note else d.note, fix=fix)
 
 

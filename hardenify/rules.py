@@ -70,6 +70,9 @@ class Rule:
     references: References = field(default_factory=References)
     # Which files the rule reads: "dockerfile", "dockerignore", "compose".
     kinds: tuple[str, ...] = ("dockerfile",)
+    # Rules that find secret values run even when not selected, so that every output is
+    # redacted whatever --select says (their findings are then discarded).
+    registers_secrets: bool = False
     check: Callable[[CheckContext], Iterable[Diagnostic]] | None = field(
         default=None, compare=False, repr=False
     )

@@ -106,3 +106,12 @@ def test_redaction_applies_to_messages() -> None:
         assert token not in d.message and token not in (d.note or "")
         if d.fix:
             assert all(token not in e.content for e in d.fix.edits)
+
+
+def test_redaction_never_changes_what_is_written() -> None:
+    """A secret whose value also appears in a fix's text must not corrupt the fixed file."""
+    text = "FROM python:3.12\nENV DB_PASSWORD=recommends\nRUN apt-get install -y curl\n"
+    res = engine.fix_text("Dockerfile", text, "dockerfile", Settings(select=("HF402",), unsafe_fixes=True))
+    assert "recommends" in res.redactor.secrets  # registered although HF302 was not selected
+    assert "RUN apt-get install -y --no-install-recommends curl\n" in res.text
+    assert "REDACTED" not in res.text

@@ -175,7 +175,7 @@ def _print_secret_wiring(outcomes: Sequence[FileOutcome], tasks: Sequence[Task])
     for o in outcomes:
         if not o.changed or o.fixed_text is None or not any(c.startswith("HF3") for c in o.fixed):
             continue
-        flags = build_secret_flags(o.fixed_text)
+        flags = build_secret_flags(o.fixed_text, o.original)
         if flags:
             click.echo(
                 f"{o.filename}: build it with: docker build {' '.join(flags)} .  "
