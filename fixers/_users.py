@@ -1,0 +1,702 @@
+"""Shared helpers for the user/privilege (HF1xx) and base-image (HF2xx) rules.
+
+- stage chains (`FROM builder` inherits builder's USER, EXPOSE and base image);
+- shell scripts of RUN instructions (shell form, exec form `sh -c`, heredoc scripts, ONBUILD)
+  with a map back to file offsets;
+- what a base image is known to ship (family, an existing non-root user, a non-root default);
+- users created or modified by the Dockerfile itself (`useradd`, `adduser`, `groupadd`, ...);
+- keyword case of the file, so inserted instructions look like their neighbours.
+
+Everything here is pure and never raises on odd input.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from hardenify.dockerfile.model import (
+    Dockerfile,
+    Instruction,
+    Stage,
+    _iter_words,
+    arg_pairs,
+    env_pairs,
+    substitute,
+)
+from hardenify.dockerfile.shell import Command, tokenize
+from hardenify.imageref import ImageRef, try_parse_ref
+
+# ------------------------------------------------------------------------------- stage chains
+
+
+def word_spans(s: str) -> list[tuple[str, int, int]]:
+    """Raw (quoted) words of an argument string with their [start, end) spans."""
+    # The model's word splitter is private; suggested core change: make it public.
+    return _iter_words(s)
+
+
+def stage_names(df: Dockerfile, before: int | None = None) -> set[str]:
+    """Lower-cased names of the stages defined before stage index `before` (all when None)."""
+    return {
+        s.name.lower() for s in df.stages if s.name and (before is None or s.index < before)
+    }
+
+
+def parent_stage(df: Dockerfile, stage: Stage) -> Stage | None:
+    """The earlier stage a `FROM <name>` builds on, or None when it starts from an image."""
+    image = stage.image.lower()
+    if not image or "$" in image:
+        image = stage.resolved_image.lower()
+    for other in reversed(df.stages[: stage.index]):
+        if other.name and other.name.lower() == image:
+            return other
+    return None
+
+
+def stage_chain(df: Dockerfile, stage: Stage) -> list[Stage]:
+    """The stage and its ancestors, root (the one FROM an image) first."""
+    chain = [stage]
+    seen = {stage.index}
+    cur = stage
+    while True:
+        parent = parent_stage(df, cur)
+        if parent is None or parent.index in seen:
+            break
+        chain.append(parent)
+        seen.add(parent.index)
+        cur = parent
+    chain.reverse()
+    return chain
+
+
+def chain_instructions(df: Dockerfile, stage: Stage) -> list[Instruction]:
+    """Instructions of the stage and its ancestors, in build order (FROM lines excluded)."""
+    out: list[Instruction] = []
+    for st in stage_chain(df, stage):
+        out.extend(st.instructions)
+    return out
+
+
+def root_image(df: Dockerfile, stage: Stage) -> str:
+    """The image the stage chain starts from, ARG defaults substituted."""
+    return stage_chain(df, stage)[0].resolved_image
+
+
+def stage_env(df: Dockerfile, stage: Stage, upto: Instruction | None = None) -> dict[str, str | None]:
+    """Global ARG defaults plus ARG/ENV values set in the chain before `upto` (a best guess)."""
+    env: dict[str, str | None] = dict(df.global_args)
+    for ins in chain_instructions(df, stage):
+        if upto is not None and ins is upto:
+            break
+        if ins.cmd == "ARG":
+            for name, value in arg_pairs(ins):
+                if value is not None:
+                    env[name] = substitute(value, env)
+                elif name not in env:
+                    env[name] = None
+        elif ins.cmd == "ENV":
+            for key, value, _, _ in env_pairs(ins):
+                env[key] = substitute(value, env)
+    return env
+
+
+# ------------------------------------------------------------------------------------ scripts
+
+
+@dataclass
+class Script:
+    """Shell text run by an instruction, and how to map an index in it to a file offset."""
+
+    text: str
+    ins: Instruction
+    offset: Callable[[int], int]
+    # For scripts inside one word (`sh -c "..."`, exec form): the span every finding gets.
+    fixed: tuple[int, int] | None = None
+
+    def commands(self) -> list[Command]:
+        return tokenize(_script_lines(self.text))
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        if self.fixed is not None:
+            return self.fixed
+        s = self.offset(start)
+        e = self.offset(end)
+        return (s, max(e, s))
+
+
+SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "busybox"})
+_HEREDOC_WORD = re.compile(r"^\d*<<-?")
+
+
+def _script_lines(text: str) -> str:
+    """Make newlines separate commands for `tokenize` (which treats them as blanks).
+
+    Unquoted, unescaped newlines become `;` and comments become spaces, so every offset is kept.
+    """
+    if "\n" not in text:
+        return text
+    out = list(text)
+    quote = ""
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if quote:
+            if c == quote:
+                quote = ""
+            elif c == "\\" and quote == '"':
+                i += 1
+        elif c in "'\"":
+            quote = c
+        elif c == "\\":
+            i += 1
+        elif c == "#" and (i == 0 or text[i - 1] in " \t\n;&|("):
+            while i < n and text[i] != "\n":
+                out[i] = " "
+                i += 1
+            continue
+        elif c == "\n":
+            out[i] = ";"
+        i += 1
+    return "".join(out)
+
+
+RESERVED = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!", "{", "}", "fi", "done"})
+
+
+def program_index(cmd: Command) -> int:
+    """Index of the program word: skips shell reserved words, then `Command.program_index`'s
+    assignments and wrappers (`then chmod 777 x` runs chmod)."""
+    k = 0
+    while k < len(cmd.words) and cmd.words[k].value in RESERVED and cmd.words[k].raw == cmd.words[k].value:
+        k += 1
+    if k == 0:
+        return cmd.program_index()
+    rest = Command(cmd.words[k:], cmd.before, cmd.after)
+    return k + rest.program_index()
+
+
+def _shifted(base: int) -> Callable[[int], int]:
+    return lambda i: base + i
+
+
+def _const(pos: int) -> Callable[[int], int]:
+    return lambda _i: pos
+
+
+def run_scripts(ins: Instruction, *, onbuild: bool = True) -> list[Script]:
+    """The shell scripts a RUN (or ONBUILD RUN) executes, nested `sh -c '...'` included."""
+    if ins.cmd == "ONBUILD":
+        if onbuild and ins.sub is not None and ins.sub.cmd == "RUN":
+            return run_scripts(ins.sub, onbuild=False)
+        return []
+    if ins.cmd != "RUN":
+        return []
+    out: list[Script] = []
+    if ins.json is not None:
+        argv = ins.json
+        shell = argv[0].rsplit("/", 1)[-1] if argv else ""
+        whole = (ins.arg_src(0), ins.content_end)
+        if len(argv) >= 3 and shell in SHELLS and argv[1] in ("-c", "-ec", "-xc", "-exc"):
+            out.append(Script(argv[2], ins, _const(ins.arg_src(0)), whole))
+        elif argv:
+            # An exec form without a shell: one command, words quoted so tokenize keeps them.
+            text = " ".join(_shell_quote(a) for a in argv)
+            out.append(Script(text, ins, _const(ins.arg_src(0)), whole))
+        return out
+    args = ins.args
+    top = Script(args, ins, lambda i: ins.arg_src(i))
+    out.append(top)
+    cmds = top.commands()
+    # Heredoc bodies are scripts when the heredoc is the command itself (`RUN <<EOF`) or
+    # is fed to a shell (`RUN bash <<EOF`); otherwise they are data (`RUN cat <<EOF >f`).
+    if ins.heredocs and cmds:
+        first = cmds[0]
+        words = first.words
+        is_script = bool(words) and (
+            _HEREDOC_WORD.match(words[0].raw) is not None
+            or (first.program() in SHELLS and any(_HEREDOC_WORD.match(w.raw) for w in words[1:]))
+        )
+        if is_script:
+            out.append(Script(ins.heredocs[0].content, ins, _shifted(ins.heredocs[0].start)))
+    # One level of `sh -c "..."` nesting.
+    for script in list(out):
+        for cmd in script.commands():
+            pi = program_index(cmd)
+            if pi >= len(cmd.words) or cmd.words[pi].value.rsplit("/", 1)[-1] not in SHELLS:
+                continue
+            args_ = cmd.words[pi + 1 :]
+            for j, w in enumerate(args_):
+                if w.value.startswith("-") and "c" in w.value[1:] and not w.value.startswith("--"):
+                    if j + 1 < len(args_):
+                        inner = args_[j + 1]
+                        span = script.span(inner.start, inner.end)
+                        out.append(Script(inner.value, ins, _const(span[0]), span))
+                    break
+    return out
+
+
+def _shell_quote(s: str) -> str:
+    if s and re.fullmatch(r"[A-Za-z0-9_@%+=:,./-]+", s):
+        return s
+    return "'" + s.replace("'", "'\\''") + "'"
+
+
+def all_commands(instructions: list[Instruction]) -> Iterator[tuple[Script, Command]]:
+    for ins in instructions:
+        for script in run_scripts(ins):
+            for cmd in script.commands():
+                yield script, cmd
+
+
+def command_words(cmd: Command) -> list[str]:
+    """The program name (basename) and its arguments."""
+    i = program_index(cmd)
+    if i >= len(cmd.words):
+        return []
+    return [cmd.words[i].value.rsplit("/", 1)[-1]] + [w.value for w in cmd.words[i + 1 :]]
+
+
+# ------------------------------------------------------------------------------- base images
+
+
+@dataclass(frozen=True)
+class Base:
+    """What hardenify knows about a base image."""
+
+    family: str  # debian | alpine | rhel | rhel-minimal | distroless | scratch | windows | unknown
+    image: str = ""
+    user: str | None = None  # "uid:gid" of a non-root user the image already ships
+    user_name: str | None = None
+    nonroot_default: bool = False  # the image already runs as a non-root user
+    no_fix: str | None = None  # why adding a USER would break the image
+    known_users: dict[str, str] = field(default_factory=dict)  # name → "uid:gid", certain
+
+
+DEBIAN_CODENAMES = ("slim", "bookworm", "bullseye", "buster", "stretch", "trixie", "sid", "jessie",
+                    "jammy", "focal", "noble", "bionic", "xenial", "oracular", "plucky")
+DEBIAN_NAMES = frozenset({
+    "debian", "ubuntu", "python", "golang", "ruby", "php", "rust", "perl", "buildpack-deps", "pypy",
+    "elixir", "erlang", "haskell", "julia", "r-base", "gcc", "clojure", "swift", "eclipse-temurin",
+    "maven", "gradle", "sapmachine", "ibm-semeru-runtimes", "groovy", "ros", "neurodebian", "node",
+    "adoptopenjdk",
+})
+RHEL_NAMES = frozenset({"fedora", "centos", "rockylinux", "almalinux", "oraclelinux"})
+# Official images whose entrypoint starts as root to bind a privileged port, fix ownership of a
+# data volume or drop privileges itself (gosu/su-exec): a USER line breaks them.
+DAEMON_IMAGES = {
+    "nginx": "nginx binds port 80 and writes /var/cache/nginx as root; use "
+    "`nginxinc/nginx-unprivileged` (port 8080, user 101) instead",
+    "httpd": "httpd binds port 80 as root and drops to `daemon` itself",
+    "postgres": "the postgres entrypoint fixes data-directory ownership as root and drops to `postgres` "
+    "with gosu",
+    "mysql": "the mysql entrypoint drops to `mysql` with gosu after fixing ownership",
+    "percona": "the percona entrypoint drops to `mysql` after fixing ownership",
+    "mariadb": "the mariadb entrypoint drops to `mysql` with gosu after fixing ownership",
+    "mongo": "the mongo entrypoint drops to `mongodb` with gosu after fixing ownership",
+    "redis": "the redis entrypoint drops to `redis` with gosu after fixing ownership",
+    "rabbitmq": "the rabbitmq entrypoint drops to `rabbitmq` with gosu",
+    "elasticsearch": "the elasticsearch entrypoint manages its own user",
+    "cassandra": "the cassandra entrypoint drops to `cassandra` with gosu",
+    "couchdb": "the couchdb entrypoint drops to `couchdb` with gosu",
+    "wordpress": "the wordpress image runs Apache, which binds port 80 as root",
+    "drupal": "the drupal image runs Apache, which binds port 80 as root",
+    "joomla": "the joomla image runs Apache, which binds port 80 as root",
+    "nextcloud": "the nextcloud image runs Apache, which binds port 80 as root",
+    "ghost": "the ghost entrypoint drops to `node` with gosu",
+    "tomcat": "tomcat writes logs/, work/ and temp/ under CATALINA_HOME, owned by root",
+    "docker": "docker-in-docker needs root",
+}
+NONROOT_IMAGES = {
+    # official/vendor images whose Dockerfile already ends with a non-root USER
+    "jenkins/jenkins": "jenkins",
+    "memcached": "memcache",
+    "grafana/grafana": "grafana",
+    "prom/prometheus": "nobody",
+    "prom/alertmanager": "nobody",
+    "prom/node-exporter": "nobody",
+    "odoo": "odoo",
+}
+DEBIAN_USERS = {"nobody": "65534:65534", "www-data": "33:33"}
+ALPINE_USERS = {"nobody": "65534:65534"}
+DISTROLESS_USERS = {"nonroot": "65532:65532", "nobody": "65534:65534"}
+_MIRRORS = ("public.ecr.aws/docker/library/", "mirror.gcr.io/library/", "docker.io/library/")
+
+
+def official_name(ref: ImageRef) -> str | None:
+    """`python` for docker.io/library/python and well-known mirrors of it; else None."""
+    if ref.registry == "docker.io" and ref.path.startswith("library/"):
+        return ref.path[len("library/") :]
+    full = f"{ref.registry}/{ref.path}"
+    for m in _MIRRORS:
+        if full.startswith(m):
+            rest = full[len(m) :]
+            return rest if "/" not in rest else None
+    return None
+
+
+def _major(tag: str) -> int | None:
+    m = re.match(r"(\d+)", tag)
+    return int(m.group(1)) if m else None
+
+
+def base_info(image: str) -> Base:
+    """Classify a (resolved) base image reference. Unknown is the safe default."""
+    low = image.strip().lower()
+    if low == "scratch":
+        return Base("scratch", low)
+    if not low or "$" in low:
+        return Base("unknown", low)
+    ref = try_parse_ref(low)
+    if ref is None:
+        return Base("unknown", low)
+    tag = (ref.tag or "latest").lower()
+    full = f"{ref.registry}/{ref.path}"
+    off = official_name(ref)
+    hub = ref.path if ref.registry == "docker.io" else None
+
+    if any(k in tag for k in ("windowsservercore", "nanoserver", "ltsc")) or "windows" in full:
+        return Base("windows", low)
+    # Already non-root by default.
+    if (
+        "nonroot" in tag
+        or "nginx-unprivileged" in full
+        or full.startswith("cgr.dev/chainguard/")
+        or (hub is not None and hub.startswith("bitnami/") and hub != "bitnami/minideb")
+        or (full.startswith("mcr.microsoft.com/dotnet/") and ("chiseled" in tag or "distroless" in tag))
+    ):
+        return Base("nonroot", low, nonroot_default=True)
+    key = off or hub or full
+    if key in NONROOT_IMAGES:
+        return Base("nonroot", low, nonroot_default=True, user_name=NONROOT_IMAGES[key])
+    if re.match(r"registry\.access\.redhat\.com/ubi\d+/|docker\.io/redhat/ubi\d+", full) and not re.search(
+        r"/ubi\d*(?:-minimal|-micro|-init)?$", full
+    ):
+        # Red Hat language/s2i images (ubi9/python-312, ubi8/nodejs-20, ubi9/openjdk-17...)
+        return Base("nonroot", low, nonroot_default=True)
+    # Distroless: every variant ships nonroot (65532) and nobody (65534).
+    if ref.registry == "gcr.io" and ref.path.startswith("distroless/"):
+        return Base("distroless", low, user="65532:65532", user_name="nonroot",
+                    known_users=dict(DISTROLESS_USERS))
+    alpine_tag = "alpine" in tag
+    if off == "node":
+        fam = "alpine" if alpine_tag else "debian"
+        users = dict(ALPINE_USERS if alpine_tag else DEBIAN_USERS)
+        users["node"] = "1000:1000"
+        return Base(fam, low, user="1000:1000", user_name="node", known_users=users)
+    if full.startswith("mcr.microsoft.com/dotnet/"):
+        fam = "alpine" if alpine_tag else "debian"
+        major = _major(tag)
+        if major is not None and major >= 8:
+            return Base(fam, low, user="1654:1654", user_name="app", known_users={"app": "1654:1654"})
+        return Base(fam, low)
+    if off is not None:
+        name = off
+        if name in DAEMON_IMAGES:
+            return Base("unknown", low, no_fix=DAEMON_IMAGES[name])
+        if name == "php" and "apache" in tag:
+            return Base("debian", low, no_fix="the php Apache variant binds port 80 as root and drops to "
+                        "`www-data` itself", known_users=dict(DEBIAN_USERS))
+        if alpine_tag or name in ("alpine", "busybox"):
+            return Base("alpine", low, known_users=dict(ALPINE_USERS))
+        if name == "amazonlinux" or name == "amazoncorretto" or "al2" in tag:
+            return Base("rhel-minimal", low)
+        if "ubi" in tag:
+            return Base("rhel-minimal" if "minimal" in tag or "micro" in tag else "rhel", low)
+        if name == "openjdk":
+            if any(c in tag for c in DEBIAN_CODENAMES) or _major(tag) in (8, 11):
+                return Base("debian", low, known_users=dict(DEBIAN_USERS))
+            return Base("unknown", low)  # openjdk:17+ defaults to Oracle Linux slim (no useradd)
+        if name in RHEL_NAMES:
+            if "minimal" in tag or (name == "oraclelinux" and "slim" in tag):
+                return Base("rhel-minimal", low)
+            return Base("rhel", low)
+        if name in DEBIAN_NAMES or any(c in tag for c in DEBIAN_CODENAMES):
+            return Base("debian", low, known_users=dict(DEBIAN_USERS))
+        return Base("unknown", low)
+    if hub == "bitnami/minideb":
+        return Base("debian", low, known_users=dict(DEBIAN_USERS))
+    m = re.match(
+        r"(?:registry\.access\.redhat\.com|docker\.io/redhat)/ubi\d+(?:/ubi)?(-minimal|-micro|-init)?$", full
+    )
+    if m:
+        return Base("rhel-minimal" if m.group(1) in ("-minimal", "-micro") else "rhel", low)
+    if full in ("quay.io/centos/centos", "docker.io/rockylinux/rockylinux", "quay.io/fedora/fedora"):
+        return Base("rhel-minimal" if "minimal" in tag else "rhel", low)
+    return Base("unknown", low)
+
+
+# ----------------------------------------------------------------------- users in the Dockerfile
+
+
+@dataclass
+class CreatedUser:
+    name: str
+    uid: str | None = None
+    gid: str | None = None  # numeric when known
+    supplementary: bool = False
+
+
+@dataclass
+class UserDb:
+    users: dict[str, CreatedUser] = field(default_factory=dict)
+    groups: dict[str, str | None] = field(default_factory=dict)
+    modified: bool = False  # usermod/groupmod/userdel, or /etc/passwd written directly
+
+
+_NUM = re.compile(r"^\d+$")
+# useradd/groupadd short options that take a value
+_USERADD_VALUE = set("bcdefgGkKpPRuZ")
+_GROUPADD_VALUE = set("gKpRP")
+_BB_ADDUSER_VALUE = set("hgsGuk")
+_BB_ADDGROUP_VALUE = set("g")
+
+
+def _parse_opts(args: list[str], value_short: set[str]) -> tuple[dict[str, str], list[str]]:
+    """Parse getopt-style options: {"-u": "1000", "--uid": "1000", "-r": ""}, positionals."""
+    opts: dict[str, str] = {}
+    pos: list[str] = []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a == "--":
+            pos.extend(args[i + 1 :])
+            break
+        if a.startswith("--"):
+            name, sep, val = a.partition("=")
+            if sep:
+                opts[name] = val
+            elif name in _LONG_WITH_VALUE and i + 1 < len(args):
+                opts[name] = args[i + 1]
+                i += 1
+            else:
+                opts[name] = ""
+        elif a.startswith("-") and len(a) > 1:
+            j = 1
+            while j < len(a):
+                c = a[j]
+                if c in value_short:
+                    rest = a[j + 1 :]
+                    if rest:
+                        opts["-" + c] = rest
+                    elif i + 1 < len(args):
+                        opts["-" + c] = args[i + 1]
+                        i += 1
+                    else:
+                        opts["-" + c] = ""
+                    break
+                opts["-" + c] = ""
+                j += 1
+        else:
+            pos.append(a)
+        i += 1
+    return opts, pos
+
+
+_LONG_WITH_VALUE = frozenset({
+    "--uid", "--gid", "--groups", "--home-dir", "--home", "--shell", "--comment", "--gecos", "--skel",
+    "--key", "--expiredate", "--inactive", "--password", "--base-dir", "--selinux-user", "--root",
+    "--prefix", "--ingroup", "--firstuid", "--lastuid", "--firstgid", "--lastgid", "--conf",
+    "--extrausers", "--add_extra_groups", "--add-extra-groups",
+})
+_READERS = frozenset({"cat", "grep", "getent", "head", "tail", "ls", "test", "[", "stat", "id"})
+_USER_TOOLS = frozenset({"usermod", "groupmod", "userdel", "groupdel", "deluser", "delgroup", "vipw"})
+
+
+def user_db(instructions: list[Instruction], env: dict[str, str | None] | None = None) -> UserDb:
+    """Users and groups the instructions create, with their ids when given explicitly."""
+    db = UserDb()
+    env = env or {}
+
+    def num(v: str | None) -> str | None:
+        if v is None:
+            return None
+        v = substitute(v, env) if "$" in v else v
+        return v if _NUM.match(v) else None
+
+    def group_gid(g: str | None) -> str | None:
+        if g is None:
+            return None
+        if _NUM.match(g):
+            return g
+        return db.groups.get(g)
+
+    for ins in instructions:
+        if ins.cmd in ("COPY", "ADD") and re.search(r"/etc/(?:passwd|group|shadow)\b|\s/etc/?\s*$", ins.args):
+            db.modified = True
+        for _script, cmd in all_commands([ins]):
+            words = command_words(cmd)
+            if not words:
+                continue
+            prog, args = words[0], words[1:]
+            writes_db = any("/etc/passwd" in a or "/etc/group" in a for a in args) and prog not in _READERS
+            if prog in _USER_TOOLS or writes_db:
+                db.modified = True
+            elif prog == "groupadd":
+                opts, pos = _parse_opts(args, _GROUPADD_VALUE)
+                if pos:
+                    db.groups[pos[-1]] = num(opts.get("-g") or opts.get("--gid"))
+            elif prog == "addgroup":
+                long_form = any(a.startswith("--") for a in args)
+                opts, pos = _parse_opts(args, set() if long_form else _BB_ADDGROUP_VALUE)
+                if len(pos) == 1:
+                    db.groups[pos[0]] = num(opts.get("-g") or opts.get("--gid"))
+            elif prog == "useradd":
+                opts, pos = _parse_opts(args, _USERADD_VALUE)
+                if not pos:
+                    continue
+                name = pos[-1]
+                g = opts.get("-g") or opts.get("--gid")
+                gid = group_gid(num(g) or g)
+                if g is None and "-N" not in opts and "--no-user-group" not in opts:
+                    gid = None  # a new group; its gid is chosen by useradd
+                db.users[name] = CreatedUser(
+                    name, num(opts.get("-u") or opts.get("--uid")), gid,
+                    supplementary=bool(opts.get("-G") or opts.get("--groups")),
+                )
+            elif prog == "adduser":
+                long_form = any(a.startswith("--") for a in args)
+                opts, pos = _parse_opts(args, set() if long_form else _BB_ADDUSER_VALUE)
+                if len(pos) != 1:
+                    continue  # `adduser user group` adds an existing user to a group
+                name = pos[0]
+                if long_form:
+                    uid = num(opts.get("--uid"))
+                    g = opts.get("--gid") or opts.get("--ingroup")
+                else:
+                    uid = num(opts.get("-u"))
+                    g = opts.get("-G")
+                gid = group_gid(num(g) or g) if g else None
+                db.users[name] = CreatedUser(name, uid, gid)
+    return db
+
+
+def user_spec(db: UserDb, name: str) -> str | None:
+    """A numeric `uid[:gid]` equivalent to `USER name` for a user the Dockerfile created."""
+    if db.modified:
+        return None
+    u = db.users.get(name)
+    if u is None or u.uid is None:
+        return None
+    if u.gid is not None and not u.supplementary:
+        return f"{u.uid}:{u.gid}"
+    # The uid alone: the runtime takes the group (and supplementary groups) from /etc/passwd.
+    return u.uid
+
+
+def numeric_user(df: Dockerfile, stage: Stage, name: str, upto: Instruction | None = None) -> str | None:
+    """The numeric form of `USER name` when it is certain, else None."""
+    instructions = chain_instructions(df, stage)
+    if upto is not None and upto in instructions:
+        instructions = instructions[: instructions.index(upto)]
+    db = user_db(instructions, stage_env(df, stage, upto))
+    if db.modified:
+        return None
+    if name in db.users:
+        return user_spec(db, name)
+    base = base_info(root_image(df, stage))
+    return base.known_users.get(name)
+
+
+def numeric_group(df: Dockerfile, stage: Stage, group: str, upto: Instruction | None = None) -> str | None:
+    """The numeric gid of a group name when it is certain, else None."""
+    if group.isdigit():
+        return group
+    instructions = chain_instructions(df, stage)
+    if upto is not None and upto in instructions:
+        instructions = instructions[: instructions.index(upto)]
+    db = user_db(instructions, stage_env(df, stage, upto))
+    if db.modified:
+        return None
+    if group in db.groups:
+        return db.groups[group]
+    if group in db.users:
+        return None
+    # Well-known users of official images have a primary group of the same name and id.
+    spec = base_info(root_image(df, stage)).known_users.get(group)
+    if spec is None or group == "nobody" or ":" not in spec:
+        return None
+    return spec.split(":", 1)[1]
+
+
+# Programs that show the image starts as root on purpose and drops privileges itself
+# (or supervises services that do).
+PRIVILEGE_DROPPERS = frozenset({
+    "gosu", "su-exec", "setpriv", "runuser", "s6-setuidgid", "chpst", "setuser", "supervisord",
+    "runsvdir", "s6-svscan", "systemd", "my_init",
+})
+
+
+def drops_privileges(instructions: list[Instruction]) -> str | None:
+    """The privilege-dropping tool the image uses at run time, if any."""
+    for ins in instructions:
+        if ins.cmd in ("ENTRYPOINT", "CMD"):
+            words = ins.json if ins.json is not None else ins.args.split()
+            for w in words:
+                base = w.rsplit("/", 1)[-1]
+                if base in PRIVILEGE_DROPPERS:
+                    return base
+                if base == "init" and w.startswith("/"):
+                    return "an init system (" + w + ")"
+        for _script, cmd in all_commands([ins]):
+            for w in command_words(cmd):
+                base = re.split(r"[=<>:~]", w.rsplit("/", 1)[-1], maxsplit=1)[0]
+                if base in ("gosu", "su-exec"):
+                    return base
+    return None
+
+
+# ----------------------------------------------------------------------------- keyword style
+
+
+def privileged_ports(instructions: list[Instruction]) -> list[int]:
+    """Literal ports below 1024 that EXPOSE instructions publish (range starts included)."""
+    out: list[int] = []
+    for ins in instructions:
+        if ins.cmd != "EXPOSE":
+            continue
+        for raw, _, _ in word_spans(ins.args):
+            m = PORT_RE.match(raw)
+            if m and 0 < int(m.group(1)) < 1024:
+                out.append(int(m.group(1)))
+    return out
+
+
+PORT_RE = re.compile(r"^(\d+)(?:-(\d+))?(?:/(tcp|udp|sctp))?$", re.I)
+WINDOWS_SHELLS = frozenset({"cmd", "cmd.exe", "powershell", "powershell.exe"})
+WINDOWS_IMAGES = ("microsoft/iis", "microsoft/windowsservercore", "microsoft/nanoserver", "microsoft/dotnet-framework",
+                  "mcr.microsoft.com/dotnet/framework/")
+
+
+def looks_windows(df: Dockerfile) -> bool:
+    """`df.is_windows`, plus a Windows SHELL (cmd/powershell) or a known Windows-only base."""
+    if df.is_windows:
+        return True
+    for ins in df.instructions:
+        if ins.cmd == "SHELL" and ins.json and ins.json[0].lower().rsplit("\\", 1)[-1] in WINDOWS_SHELLS:
+            return True
+    return any(st.resolved_image.lower().startswith(WINDOWS_IMAGES) for st in df.stages)
+
+
+def keyword_for(df: Dockerfile, cmd: str) -> str:
+    """Write `cmd` in the file's keyword case: as an existing one is written, else its style."""
+    cmd = cmd.upper()
+    counts: dict[str, int] = {}
+    for ins in df.instructions:
+        if ins.cmd == cmd:
+            counts[ins.keyword] = counts.get(ins.keyword, 0) + 1
+    if counts:
+        return max(counts, key=lambda k: counts[k])
+    lower = sum(1 for i in df.instructions if i.keyword.islower())
+    upper = sum(1 for i in df.instructions if i.keyword.isupper())
+    title = sum(1 for i in df.instructions if i.keyword.istitle() and not i.keyword.isupper())
+    if lower > upper and lower >= title:
+        return cmd.lower()
+    if title > upper and title > lower:
+        return cmd.title()
+    return cmd
+
+
+def is_root_user(user: str) -> bool:
+    return user.strip().split(":")[0] in ("root", "0")
