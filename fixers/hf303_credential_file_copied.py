@@ -1,0 +1,67 @@
+"""HF303: a credential file is COPY'd or ADD'ed into the image."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from hardenify.context import CheckContext, unsafe_fix
+from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
+from hardenify.rules import References, Rule
+
+from ._secretfix import Plan, copy_sources, copy_to_secret
+
+RULE = Rule(
+    code="HF303",
+    name="credential-file-copied",
+    severity=Severity.ERROR,
+    summary="COPY/ADD puts a credential file into the image (.npmrc, .netrc, id_rsa, *.key, .env...).",
+    what="Reports COPY and ADD sources that are credential files: `.npmrc`, `.netrc`, `.pypirc`, "
+    "`pip.conf`, Maven `settings.xml` (under `.m2` or a `maven` path), `.git-credentials`, "
+    "`.docker/config.json`, `.aws/credentials` and the `.aws`/`.ssh` directories, SSH keys "
+    "(`id_rsa`, `id_ed25519`, ...), private keys and keystores (`*.key`, `*.pem`, `*.p12`, `*.pfx`, "
+    "`*.jks`) and `.env`/`.env.<name>` files. Names that say the file is public are skipped: "
+    "certificates and CA bundles (`ca.pem`, `cert.pem`, `fullchain.pem`), signing keys "
+    "(`repo.key`, `*.gpg.key`, `release.key`) and keys copied to a `.pub`/`.asc`/`.gpg` or apt keyring "
+    "destination; so are `.env.example`/`.sample`/`.template`/`.dist`. A `*.pem` counts only when its "
+    "name suggests a key (key, private, tls, server, ...).",
+    why="Every COPY creates a layer; a later `RUN rm` only hides the file in a newer layer, and "
+    "anyone who can pull the image can extract it (`docker save`). Build-time credentials belong in "
+    "a BuildKit secret mount, runtime ones in a runtime secret. CIS Docker Benchmark 4.10.",
+    example="FROM node:22\nWORKDIR /app\nCOPY package.json package-lock.json .npmrc ./\n"
+    "RUN npm ci && rm -f .npmrc",
+    fix="For the common shape only: the file is removed from the COPY (the whole COPY when it was the "
+    "only source) and every later RUN that reads it (names it, or runs a tool that reads it: npm/yarn/"
+    "pnpm for `.npmrc`, pip for `pip.conf`, mvn for `settings.xml`, git for `.git-credentials`, ...) "
+    "gets `--mount=type=secret,id=npmrc,target=/app/.npmrc` at the same path (`mode=0444` when a "
+    "non-root USER reads it). `rm` commands deleting the file are dropped: a secret mount leaves "
+    "nothing behind, and deleting it would fail. Build with `docker build --secret id=npmrc,src=.npmrc .`.",
+    fix_availability=FixAvailability.SOMETIMES,
+    fix_safety="Unsafe: the build then needs the file passed with `--secret`. No fix when the destination "
+    "cannot be resolved statically (relative path without WORKDIR, variables, `~`), for `COPY --from`, "
+    "directories, exec-form COPY with several sources, Windows images, when no later RUN reads the file, "
+    "or for keys, `.env` and AWS credentials that nothing deletes after the build (the application may "
+    "read them at runtime).",
+    references=References(trivy=("DS031",), cis=("4.10",)),
+)
+
+
+def check(ctx: CheckContext) -> Iterator[Diagnostic]:
+    df = ctx.df
+    for node in df.instructions:
+        ins, onbuild = node, False
+        if node.cmd == "ONBUILD" and node.sub is not None:
+            ins, onbuild = node.sub, True
+        for cs in copy_sources(ins):
+            msg = (
+                f"{ins.cmd} puts `{cs.src}` ({cs.kind.label}) into an image layer: anyone who can pull "
+                "the image can read it, even if a later step deletes it"
+            )
+            plan: Plan | str = "ONBUILD instructions are not rewritten" if onbuild else copy_to_secret(df, cs)
+            if cs.start >= 0:
+                start, end = ins.src(cs.start), ins.src(cs.end, end=True)
+            else:
+                start, end = ins.start + len(ins.indent), ins.content_end
+            if isinstance(plan, Plan):
+                yield ctx.diagnostic(RULE, start, end, msg, fix=unsafe_fix(plan.message, *plan.edits))
+            else:
+                yield ctx.diagnostic(RULE, start, end, msg, note=f"No automatic fix: {plan}.")
