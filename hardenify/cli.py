@@ -8,6 +8,7 @@ Exit codes follow ruff: 0 clean, 1 findings (or changes with --diff), 2 usage or
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from typing import Any
 
@@ -89,6 +90,15 @@ def main(argv: list[str] | None = None) -> Any:
     except KeyboardInterrupt:
         click.echo("hardenify: interrupted", err=True)
         sys.exit(130)
+    except Exception as e:  # a bug: say so in one line; the traceback only on request
+        if os.environ.get("HARDENIFY_DEBUG"):
+            raise
+        click.echo(
+            f"hardenify: internal error: {type(e).__name__}: {e}\n"
+            "This is a bug in hardenify; please report it (set HARDENIFY_DEBUG=1 for the traceback).",
+            err=True,
+        )
+        sys.exit(2)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -165,3 +165,33 @@ def test_rules_and_rule(cli: CliRunner) -> None:
 def test_help_teaches() -> None:
     r = CliRunner().invoke(app, ["check", "--help"])
     assert "Examples:" in r.output and "--output-format" in r.output and "Exit codes" in r.output
+
+
+def test_fix_creates_missing_dockerignore_only_with_unsafe_fixes(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text('FROM python:3.12-slim\nCOPY . /app\nCMD ["python", "/app/x.py"]\n')
+    r = run(["fix", "--select", "HF304", "."], tmp_path)
+    assert r.returncode == 0 and not (tmp_path / ".dockerignore").exists()
+    r = run(["fix", "--diff", "--unsafe-fixes", "--select", "HF304", "."], tmp_path)
+    assert r.returncode == 1 and b"+++ b/.dockerignore" in r.stdout
+    assert not (tmp_path / ".dockerignore").exists()
+    r = run(["fix", "--unsafe-fixes", "--select", "HF304", "."], tmp_path)
+    assert r.returncode == 0
+    created = (tmp_path / ".dockerignore").read_text()
+    assert ".git" in created and ".env" in created
+    assert run(["check", "--select", "HF304", "."], tmp_path).returncode == 0
+
+
+def test_dockerignore_not_created_when_the_build_copies_what_it_would_exclude(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM node:22-slim\nCOPY .npmrc /root/.npmrc\nCOPY . /app\n")
+    run(["fix", "--unsafe-fixes", "--select", "HF304", "."], tmp_path)
+    assert not (tmp_path / ".dockerignore").exists()
+
+
+def test_internal_errors_are_one_line_not_a_traceback(tmp_path: Path) -> None:
+    env = {**os.environ, "HARDENIFY_DEBUG": ""}
+    r = subprocess.run(
+        [sys.executable, "-c", "import hardenify.cli as c; c.app.commands.clear(); c.COMMANDS['check'] = ('json', 'x'); c.main(['check'])"],
+        capture_output=True, text=True, cwd=tmp_path, env=env, check=False,
+    )
+    assert r.returncode == 2
+    assert "internal error" in r.stderr and "Traceback" not in r.stderr

@@ -12,11 +12,13 @@ from hardenify.commands._common import (
     EXIT_ERROR,
     EXIT_FINDINGS,
     EXIT_OK,
+    display_name,
     plan,
     rule_options,
     run_options,
     use_color,
 )
+from hardenify.companions import NewFile
 from hardenify.runner import FileOutcome, Task
 
 
@@ -101,6 +103,7 @@ def command(
     stdin_mode = len(p.tasks) == 1 and p.tasks[0].path == "-"
     color_out = use_color(color)
     changed = [o for o in outcomes if o.changed]
+    created = [] if stdin_mode else _companions(outcomes, p.tasks)
     if stdin_mode:
         o = outcomes[0]
         if diff:
@@ -114,7 +117,16 @@ def command(
     elif diff:
         for o in changed:
             click.echo(unified_diff(o, color=color_out), nl=False)
+        for nf in created:
+            click.echo(_new_file_diff(nf.path, nf.content), nl=False)
     else:
+        for nf in created:
+            try:
+                atomic_write(nf.path, nf.content)
+                click.echo(f"{display_name(nf.path)}: {nf.reason}", err=True)
+            except OSError as e:
+                click.echo(f"hardenify: error: cannot create {nf.path}: {e.strerror or e}", err=True)
+                errors = True
         roots = _roots(paths)
         for o, t in zip(outcomes, p.tasks, strict=True):
             if not o.changed or o.fixed_text is None:
@@ -139,9 +151,36 @@ def command(
             _print_secret_wiring(outcomes, p.tasks)
     if errors:
         sys.exit(EXIT_ERROR)
-    if changed and (diff or exit_non_zero_on_fix):
+    if (changed or created) and (diff or exit_non_zero_on_fix):
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_OK)
+
+
+def _companions(outcomes: Sequence[FileOutcome], tasks: Sequence[Task]) -> list[NewFile]:
+    """Missing .dockerignore files to create: an unsafe fix of HF304, so only with --unsafe-fixes."""
+    from hardenify.companions import missing_dockerignore
+    from hardenify.engine import enabled_rules
+
+    out: dict[Path, NewFile] = {}
+    for o, t in zip(outcomes, tasks, strict=True):
+        if t.kind != "dockerfile" or o.error or not t.settings.unsafe_fixes:
+            continue
+        if not any(r.code == "HF304" for r in enabled_rules(t.settings, "dockerfile", t.display)):
+            continue
+        text = o.fixed_text if o.fixed_text is not None else o.original
+        if text is None:
+            continue
+        nf = missing_dockerignore(Path(t.path), text)
+        if nf is not None and nf.path.resolve() not in out:
+            out[nf.path.resolve()] = nf
+            o.fixed["HF304"] += 1
+    return list(out.values())
+
+
+def _new_file_diff(path: Path, content: str) -> str:
+    lines = content.splitlines()
+    head = f"--- /dev/null\n+++ b/{display_name(path)}\n@@ -0,0 +1,{len(lines)} @@\n"
+    return head + "".join(f"+{line}\n" for line in lines)
 
 
 def _roots(paths: Sequence[str]) -> list[Path]:
