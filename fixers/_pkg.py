@@ -1,0 +1,778 @@
+"""Shared helpers for the package-manager rules (HF401-HF408).
+
+Finds the simple commands a RUN executes — in its shell form and in heredoc bodies that run
+as a script — with spans mapped back to file offsets, so rules can ask "which `apt-get
+install` lacks `-y`" and fixes can insert a flag right after a word or append a command at
+the end of a RUN without touching any other byte.
+
+Nothing here raises on odd input: unknown shapes yield no commands or no edit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from hardenify.diagnostics import Edit
+from hardenify.dockerfile.model import (
+    Dockerfile,
+    Heredoc,
+    Instruction,
+    Stage,
+    arg_pairs,
+    env_pairs,
+    split_words,
+)
+from hardenify.dockerfile.shell import Command, Word, tokenize
+
+POSIX_SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "busybox"})
+# Shell words that may precede the program of a simple command.
+_LEADING_KEYWORDS = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!", "{", "(", "time"})
+_HEREDOC_WORD = re.compile(r"^\d*<<-?(\S+)$")
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+
+# Options that take a separate value word, per tool (so `-o X install` finds `install`).
+APT_VALUE_OPTS = frozenset(
+    {"-o", "-c", "-t", "-a", "--option", "--config-file", "--target-release", "--default-release",
+     "--host-architecture"}
+)
+APK_VALUE_OPTS = frozenset(
+    {"-X", "-p", "-t", "--repository", "--root", "--virtual", "--arch", "--keys-dir", "--repositories-file",
+     "--cache-dir", "--cache-max-age", "--timeout"}
+)
+PIP_VALUE_OPTS = frozenset(
+    {"--proxy", "--log", "--cache-dir", "--timeout", "--retries", "--exists-action", "--trusted-host", "--cert",
+     "--client-cert", "--python", "--src", "--global-option", "--keyring-provider"}
+)
+RPM_VALUE_OPTS = frozenset(
+    {"-c", "-d", "-e", "-x", "-R", "--config", "--installroot", "--releasever", "--enablerepo", "--disablerepo",
+     "--repo", "--repoid", "--exclude", "--setopt", "--forcearch", "--downloaddir",
+     "--destdir", "--rpmverbosity", "--debuglevel", "--errorlevel"}
+)
+ZYPPER_VALUE_OPTS = frozenset(
+    {"-c", "-R", "-r", "-D", "--config", "--root", "--reposd-dir", "--cache-dir", "--raw-cache-dir",
+     "--solv-cache-dir", "--pkg-cache-dir", "--repo", "--type", "-t"}
+)
+NPM_VALUE_OPTS = frozenset(
+    {"--prefix", "-C", "--cache", "--registry", "--loglevel", "--omit", "--include", "--only", "--also",
+     "--userconfig", "--globalconfig", "--workspace", "-w", "--tag", "--install-strategy", "--fetch-retries",
+     "--fetch-timeout", "--network-timeout", "--scripts-prepend-node-path", "--before", "--cpu", "--os",
+     "--libc", "--script-shell", "--node-options"}
+)
+
+
+# ---------------------------------------------------------------------------------- scripts
+
+
+@dataclass
+class Script:
+    """One piece of shell a RUN executes: its shell-form arguments or a heredoc script body."""
+
+    outer: Instruction  # the node in df.nodes (RUN, or the ONBUILD holding it)
+    run: Instruction  # the RUN itself (== outer, or outer.sub)
+    text: str
+    heredoc: Heredoc | None = None
+
+    def pos(self, index: int, *, end: bool = False) -> int:
+        """File offset of an index into `text`."""
+        if self.heredoc is not None:
+            return self.heredoc.start + index
+        return self.run.arg_src(index, end=end)
+
+
+@dataclass
+class Cmd:
+    """A simple command, starting at its program word (env assignments, sudo... are `prefix`)."""
+
+    script: Script
+    words: list[Word]
+    prefix: list[Word] = field(default_factory=list)
+    before: str = ""
+    after: str = ""
+    order: int = 0  # position among all commands of the RUN
+    # Set for commands found inside `sh -c "..."`: visible to checks, but their words have no
+    # file spans (positions and edits refer to the enclosing command).
+    parent: Cmd | None = None
+
+    @property
+    def prog(self) -> str:
+        return program_name(self.words[0].value) if self.words else ""
+
+    @property
+    def values(self) -> list[str]:
+        """Arguments after the program (quotes removed)."""
+        return [w.value for w in self.words[1:]]
+
+    @property
+    def sudo(self) -> bool:
+        return any(program_name(w.value) == "sudo" for w in self.prefix)
+
+    @property
+    def editable(self) -> bool:
+        """Do the word spans map to the file (False inside `sh -c "..."`)?"""
+        return self.parent is None
+
+    def pos(self, index: int, *, end: bool = False) -> int:
+        return self.script.pos(index, end=end)
+
+    def span(self, last: int | None = None) -> tuple[int, int]:
+        """File span from the program word to words[last] (default: the last word)."""
+        if self.parent is not None:
+            return self.parent.span()
+        if not self.words:
+            return (self.script.pos(0), self.script.pos(0))
+        w = self.words[-1 if last is None else min(last, len(self.words) - 1)]
+        return self.pos(self.words[0].start), self.pos(w.end, end=True)
+
+    def word_end(self, index: int) -> int:
+        """File offset right after words[index] (for inserting text after a word)."""
+        return self.pos(self.words[index].end, end=True)
+
+
+def program_name(value: str) -> str:
+    return value.lstrip("(").rsplit("/", 1)[-1]
+
+
+def shell_runs(df: Dockerfile) -> Iterator[tuple[Instruction, Instruction, list[Cmd]]]:
+    """(outer, run, commands) for every RUN that runs POSIX shell; nothing for Windows images."""
+    if df.is_windows:
+        return
+    for outer, run in run_instructions(df):
+        if posix_shell(df, outer):
+            yield outer, run, commands(outer, run)
+
+
+def run_instructions(df: Dockerfile) -> Iterator[tuple[Instruction, Instruction]]:
+    """(outer, run) for every shell-form RUN, including `ONBUILD RUN`."""
+    for ins in df.instructions:
+        run = ins.sub if ins.cmd == "ONBUILD" and ins.sub is not None else ins
+        if run.cmd != "RUN" or run.json is not None:
+            continue
+        yield ins, run
+
+
+def script_heredocs(run: Instruction) -> list[Heredoc]:
+    """Heredocs whose body runs as shell: `RUN <<EOF` or `RUN bash -e <<EOF`."""
+    if not run.heredocs:
+        return []
+    rest = [w for w in split_words(run.args) if not _HEREDOC_WORD.match(w)]
+    if rest:
+        if program_name(rest[0]) not in POSIX_SHELLS:
+            return []
+        i = 1
+        while i < len(rest):
+            if rest[i] == "-o" and i + 1 < len(rest):
+                i += 2
+                continue
+            if not rest[i].startswith("-") or rest[i] == "-c":
+                return []
+            i += 1
+        docs = [h for h in run.heredocs if h.fd in (None, 0)][:1]
+    else:
+        docs = list(run.heredocs)
+    out = []
+    for h in docs:
+        first = h.content.split("\n", 1)[0].strip()
+        if first.startswith("#!"):
+            interp = first[2:].split()
+            names = [program_name(x) for x in interp]
+            if not names or not (names[0] in POSIX_SHELLS or (names[0] == "env" and len(names) > 1
+                                                               and names[1] in POSIX_SHELLS)):
+                continue
+        out.append(h)
+    return out
+
+
+def scripts(outer: Instruction, run: Instruction) -> list[Script]:
+    out = [Script(outer, run, run.args)]
+    out += [Script(outer, run, h.content, h) for h in script_heredocs(run)]
+    return out
+
+
+def effective(command: Command) -> tuple[list[Word], list[Word]]:
+    """Split a command into (prefix words, words from the program on)."""
+    words = command.words
+    i = 0
+    while i < len(words):
+        j = Command(words[i:]).program_index()
+        i += j
+        if i < len(words) and words[i].value in _LEADING_KEYWORDS:
+            i += 1
+            continue
+        break
+    return words[:i], words[i:]
+
+
+def _tokenize_lines(text: str) -> list[Command]:
+    """Tokenize a multi-line script: newlines separate commands; skips nested heredoc bodies."""
+    out: list[Command] = []
+    lines = text.split("\n")
+    offset = 0
+    chunk_start = 0
+    chunk: list[str] = []
+    pending_delims: list[tuple[str, bool]] = []
+    for line in lines:
+        line_start = offset
+        offset += len(line) + 1
+        if pending_delims:
+            name, chomp = pending_delims[0]
+            cmp = line.rstrip("\r")
+            if (cmp.lstrip("\t") if chomp else cmp) == name:
+                pending_delims.pop(0)
+            continue
+        if not chunk:
+            chunk_start = line_start
+        chunk.append(line)
+        stripped = line.rstrip("\r").rstrip(" \t")
+        if stripped.endswith("\\") and not stripped.endswith("\\\\"):
+            continue
+        body = "\n".join(chunk)
+        chunk = []
+        # `\r` before a newline is line-ending noise, not part of a word: blank it (same length).
+        body = body.replace("\r\n", " \n")
+        if body.endswith("\r"):
+            body = body[:-1] + " "
+        for cmd in tokenize(body):
+            words = [Word(w.raw, w.value, w.start + chunk_start, w.end + chunk_start) for w in cmd.words]
+            out.append(Command(words, cmd.before, cmd.after))
+            for w in cmd.words:
+                m = _HEREDOC_WORD.match(w.raw)
+                if m:
+                    name = m.group(1).strip("'\"")
+                    pending_delims.append((name, w.raw.lstrip("0123456789").startswith("<<-")))
+    if chunk:
+        body = "\n".join(chunk).replace("\r\n", " \n")
+        for cmd in tokenize(body):
+            words = [Word(w.raw, w.value, w.start + chunk_start, w.end + chunk_start) for w in cmd.words]
+            out.append(Command(words, cmd.before, cmd.after))
+    return out
+
+
+def script_commands(script: Script, start_order: int = 0) -> list[Cmd]:
+    raw = _tokenize_lines(script.text) if script.heredoc is not None else tokenize(script.text)
+    out: list[Cmd] = []
+    for command in raw:
+        prefix, words = effective(command)
+        if not words:
+            continue
+        cmd = Cmd(script, words, prefix, command.before, command.after, start_order + len(out))
+        out.append(cmd)
+        out += _nested(cmd, start_order + len(out), 0)
+    return out
+
+
+def _nested(cmd: Cmd, order: int, depth: int) -> list[Cmd]:
+    """Commands of `sh -c "..."` / `bash -ec '...'` (detection only, see Cmd.parent)."""
+    if depth > 3 or cmd.prog not in POSIX_SHELLS:
+        return []
+    vals = cmd.values
+    code = None
+    for k, v in enumerate(vals):
+        if v.startswith("-") and not v.startswith("--") and "c" in v[1:]:
+            code = vals[k + 1] if k + 1 < len(vals) else None
+            break
+        if not v.startswith("-"):
+            return []
+    if not code:
+        return []
+    out: list[Cmd] = []
+    for command in _tokenize_lines(code):
+        prefix, words = effective(command)
+        if not words:
+            continue
+        sub = Cmd(cmd.script, words, prefix, command.before, command.after, order + len(out), parent=cmd)
+        out.append(sub)
+        out += _nested(sub, order + len(out), depth + 1)
+    return out
+
+
+def commands(outer: Instruction, run: Instruction) -> list[Cmd]:
+    """Every simple command the RUN executes, in order."""
+    out: list[Cmd] = []
+    for sc in scripts(outer, run):
+        out += script_commands(sc, len(out))
+    return out
+
+
+def run_text(run: Instruction) -> str:
+    """The shell text of a RUN (arguments and script heredoc bodies), for substring checks."""
+    return "\n".join([run.args, *(h.content for h in script_heredocs(run))])
+
+
+# ---------------------------------------------------------------------------- arguments
+
+
+def subcommand(cmd: Cmd, value_opts: Iterable[str] = (), start: int = 1) -> int | None:
+    """Index into cmd.words of the first non-option argument, skipping option values."""
+    vo = frozenset(value_opts)
+    i = start
+    words = cmd.words
+    while i < len(words):
+        v = words[i].value
+        if v == "--":
+            return i + 1 if i + 1 < len(words) else None
+        if v.startswith("-") and len(v) > 1:
+            if v in vo:
+                i += 2
+                continue
+            i += 1
+            continue
+        return i
+    return None
+
+
+def options(values: Iterable[str]) -> list[str]:
+    """Option words (before a `--`)."""
+    out = []
+    for v in values:
+        if v == "--":
+            break
+        if v.startswith("-") and len(v) > 1:
+            out.append(v)
+    return out
+
+
+def has_long(values: Iterable[str], *names: str) -> bool:
+    """`--name` or `--name=value` among the options."""
+    for o in options(values):
+        for n in names:
+            if o == n or o.startswith(n + "="):
+                return True
+    return False
+
+
+def short_letters(values: Iterable[str], value_letters: str = "") -> list[str]:
+    """Letters of short option clusters (`-qqy` → q, q, y); stops a cluster at a value option."""
+    out: list[str] = []
+    for o in options(values):
+        if o.startswith("--") or not re.fullmatch(r"-[A-Za-z0-9][^\s]*", o):
+            continue
+        for ch in o[1:]:
+            if not ch.isalpha():
+                break
+            out.append(ch)
+            if ch in value_letters:
+                break
+    return out
+
+
+def option_values(values: list[str], short: str, long: str) -> list[str]:
+    """Values of an option given as `-oX`, `-o X`, `--long=X` or `--long X`."""
+    out = []
+    i = 0
+    while i < len(values):
+        v = values[i]
+        if v == "--":
+            break
+        if v in (short, long):
+            if i + 1 < len(values):
+                out.append(values[i + 1])
+            i += 2
+            continue
+        if v.startswith(long + "="):
+            out.append(v[len(long) + 1 :])
+        elif short and v.startswith(short) and not v.startswith("--") and len(v) > len(short):
+            out.append(v[len(short) :])
+        i += 1
+    return out
+
+
+def positional(cmd: Cmd, start: int, value_opts: Iterable[str] = ()) -> list[Word]:
+    """Non-option words of cmd.words from `start`, skipping option values."""
+    vo = frozenset(value_opts)
+    out = []
+    i = start
+    words = cmd.words
+    opts_done = False
+    while i < len(words):
+        v = words[i].value
+        if not opts_done and v == "--":
+            opts_done = True
+        elif not opts_done and v.startswith("-") and len(v) > 1:
+            if v in vo:
+                i += 1
+        else:
+            out.append(words[i])
+        i += 1
+    return out
+
+
+# ------------------------------------------------------------------------------- stages
+
+
+def stage_of(df: Dockerfile, ins: Instruction) -> Stage | None:
+    st = df.stages
+    return st[ins.stage] if 0 <= ins.stage < len(st) else None
+
+
+def parent(df: Dockerfile, stage: Stage) -> Stage | None:
+    """The earlier stage this one is built FROM, if any."""
+    ref = stage.resolved_image.lower()
+    for other in df.stages[: stage.index]:
+        if other.name and other.name.lower() == ref:
+            return other
+    return None
+
+
+def lineage(df: Dockerfile, stage: Stage) -> list[Stage]:
+    """The stage and its FROM ancestors, root first."""
+    chain = [stage]
+    seen = {stage.index}
+    while True:
+        p = parent(df, chain[-1])
+        if p is None or p.index in seen:
+            break
+        chain.append(p)
+        seen.add(p.index)
+    return chain[::-1]
+
+
+def descendants(df: Dockerfile, stage: Stage) -> list[Stage]:
+    """Later stages built FROM this one (transitively)."""
+    out: list[Stage] = []
+    names = {stage.name.lower()} if stage.name else set()
+    for other in df.stages[stage.index + 1 :]:
+        if other.resolved_image.lower() in names:
+            out.append(other)
+            if other.name:
+                names.add(other.name.lower())
+    return out
+
+
+def shipping_stages(df: Dockerfile) -> set[int]:
+    """Indices of the final stage and the stages it is built FROM: their layers ship."""
+    final = df.final_stage
+    if final is None:
+        return set()
+    return {s.index for s in lineage(df, final)}
+
+
+def instructions_before(df: Dockerfile, ins: Instruction) -> list[Instruction]:
+    """Instructions of the stage lineage that run before `ins` (ancestors' in full)."""
+    stage = stage_of(df, ins)
+    if stage is None:
+        return []
+    out: list[Instruction] = []
+    for st in lineage(df, stage):
+        for x in st.instructions:
+            if st.index == stage.index and x.start >= ins.start:
+                break
+            out.append(x)
+    return out
+
+
+def env_before(df: Dockerfile, ins: Instruction) -> dict[str, str | None]:
+    """ENV and ARG values set in the stage lineage before `ins` (later wins)."""
+    env: dict[str, str | None] = {}
+    for x in instructions_before(df, ins):
+        if x.cmd == "ENV":
+            for k, v, _, _ in env_pairs(x):
+                env[k] = v
+        elif x.cmd == "ARG":
+            for k, av in arg_pairs(x):
+                if av is not None or k not in env:
+                    env[k] = av
+    return env
+
+
+def posix_shell(df: Dockerfile, ins: Instruction) -> bool:
+    """Does a shell-form RUN at `ins` run through a POSIX shell (no SHELL to pwsh/cmd)?"""
+    shell: list[str] | None = None
+    for x in instructions_before(df, ins):
+        if x.cmd == "SHELL" and x.json:
+            shell = x.json
+    if shell is None:
+        return True
+    return program_name(shell[0]) in POSIX_SHELLS
+
+
+def runs_after(df: Dockerfile, ins: Instruction, *, include_descendants: bool = True) -> list[
+    tuple[Instruction, Instruction]
+]:
+    """(outer, run) RUNs after `ins` in its stage and (optionally) in stages built FROM it."""
+    stage = stage_of(df, ins)
+    if stage is None:
+        return []
+    stage_ids = {stage.index}
+    if include_descendants:
+        stage_ids |= {s.index for s in descendants(df, stage)}
+    out = []
+    for outer, run in run_instructions(df):
+        if outer.start <= ins.start or outer.stage not in stage_ids:
+            continue
+        out.append((outer, run))
+    return out
+
+
+def cache_mounted(run: Instruction, *paths: str, needle: str | None = None) -> bool:
+    """A `--mount=type=cache|tmpfs` covers one of `paths` (or its target contains `needle`)."""
+    for f in run.flags:
+        if f.name != "mount":
+            continue
+        opts = f.options()
+        if opts.get("type", "bind") not in ("cache", "tmpfs"):
+            continue
+        target = opts.get("target") or opts.get("dst") or opts.get("destination") or ""
+        target = target.rstrip("/") or "/"
+        if needle is not None and needle in target:
+            return True
+        for p in paths:
+            if p == target or p.startswith(target.rstrip("/") + "/"):
+                return True
+    return False
+
+
+# --------------------------------------------------------------------------------- edits
+
+
+def insert_after_word(cmd: Cmd, index: int, text: str) -> Edit | None:
+    """Insert `text` right after cmd.words[index]; None for commands inside `sh -c "..."`."""
+    if not cmd.editable:
+        return None
+    pos = cmd.word_end(index)
+    return Edit(pos, pos, text)
+
+
+def runs_script(cmd: Cmd) -> bool:
+    """Does the command run a script hardenify cannot see (`bash x.sh`, `./install`, `/x/y.sh`)?"""
+    if not cmd.words:
+        return False
+    first = cmd.words[0].value
+    if first.startswith(("./", "../", "~/")) or cmd.prog.endswith(".sh"):
+        return True
+    if cmd.prog in POSIX_SHELLS:
+        vals = cmd.values
+        k = 0
+        while k < len(vals):
+            v = vals[k]
+            if v.startswith("-") and not v.startswith("--") and "c" in v[1:]:
+                return False  # `sh -c`: its commands are visible
+            if v in ("-o", "+o"):
+                k += 2
+                continue
+            if not v.startswith(("-", "+")) or v == "-":
+                return True  # a script file, or `-` (stdin, as in `curl ... | bash -`)
+            k += 1
+        return cmd.before == "|"  # `curl ... | sh`
+    return False
+
+
+_BLOCKING_TAIL = ("&&", "||", "|", ";", "&", "\\", "{", "(", "then", "do", "else", "in", "elif")
+
+
+def _clean_end(s: str) -> bool:
+    """No open quote, `$(` or backtick at the end of a shell string."""
+    quote = ""
+    depth = 0
+    i = 0
+    while i < len(s):
+        c = s[i]
+        if quote == "'":
+            if c == "'":
+                quote = ""
+        elif c == "\\":
+            i += 1
+        elif quote == '"':
+            if c == '"':
+                quote = ""
+        elif c in "'\"`":
+            if c == "`":
+                j = s.find("`", i + 1)
+                if j == -1:
+                    return False
+                i = j
+            else:
+                quote = c
+        elif c == "$" and i + 1 < len(s) and s[i + 1] == "(":
+            depth += 1
+            i += 1
+        elif c == ")" and depth > 0:
+            depth -= 1
+        i += 1
+    return not quote and depth == 0
+
+
+def append_command(df: Dockerfile, outer: Instruction, run: Instruction, command: str) -> Edit | None:
+    """An edit that runs `command` after everything else in the RUN (`... && command`).
+
+    Shell form: appended after the last word; a multi-line RUN gets a new continuation line
+    in its own style (leading `&&` or trailing `&& \\`, same indentation). A heredoc script
+    gets ` && command` on its last command line. None when the tail is not a plain command
+    (trailing operator, comment, open quote, `exit`...).
+    """
+    docs = script_heredocs(run)
+    if docs:
+        return _append_heredoc(df, docs[-1], command)
+    return _append_shell(df, outer, run, command)
+
+
+def _append_shell(df: Dockerfile, outer: Instruction, run: Instruction, command: str) -> Edit | None:
+    args = run.args
+    cmds = tokenize(args)
+    if not cmds:
+        return None
+    last = cmds[-1]
+    tail = args[last.end :].strip()
+    if last.after or (tail and not tail.startswith("#")) or not _clean_end(args[: last.end]):
+        return None
+    _, words = effective(last)
+    if not words or program_name(words[0].value) in ("exit", "exec") or words[-1].value in _BLOCKING_TAIL:
+        return None
+    if any(_HEREDOC_WORD.match(w.raw) for w in last.words):
+        return None
+    pos = run.arg_src(last.end, end=True)
+    row = df.position(pos)[0]
+    if tail and row != df.position(run.src(len(run.logical), end=True))[0]:
+        # a comment that swallows later continuation lines: leave it alone
+        return None
+    first_row = outer.line
+    if row == first_row:
+        return Edit(pos, pos, f" && {command}")
+    # Layout of the existing continuation lines.
+    esc = df.escape
+    rows = [r for r in range(first_row, row + 1)]
+    content = []
+    for r in rows:
+        text = df.line_text(r)
+        s = text.lstrip(" \t")
+        if r != first_row and (not s or s.startswith("#")):
+            continue
+        content.append((r, text))
+    lead_indent: str | None = None
+    trail_indent: str | None = None
+    for k, (r, text) in enumerate(content):
+        s = text.lstrip(" \t")
+        indent = text[: len(text) - len(s)]
+        if r != first_row and re.match(r"(&&|\|\||;|\|)", s):
+            lead_indent = indent
+        body = text.rstrip(" \t")
+        if body.endswith(esc):
+            body = body[: -len(esc)].rstrip(" \t")
+        if body.endswith("&&") and k + 1 < len(content):
+            nxt = content[k + 1][1]
+            trail_indent = nxt[: len(nxt) - len(nxt.lstrip(" \t"))]
+    nl = outer.eol or df.newline
+    if "\r" not in nl and "\n" not in nl:
+        nl = df.newline
+    if lead_indent is not None:
+        return Edit(pos, pos, f" {esc}{nl}{lead_indent}&& {command}")
+    if trail_indent is not None:
+        return Edit(pos, pos, f" && {esc}{nl}{trail_indent}{command}")
+    tab = any(t[len(outer.indent) :].startswith("\t") for r, t in content[1:])
+    return Edit(pos, pos, f" {esc}{nl}{outer.indent}{chr(9) if tab else '    '}&& {command}")
+
+
+def _append_heredoc(df: Dockerfile, doc: Heredoc, command: str) -> Edit | None:
+    text = doc.content
+    if re.search(r"<<", text):
+        return None
+    lines = text.split("\n")
+    offset = len(text)
+    for line in reversed(lines):
+        offset -= len(line)
+        body = line.rstrip("\r").rstrip(" \t")
+        if body.strip() and not body.lstrip(" \t").startswith("#"):
+            cmds = _tokenize_lines(body)
+            if not cmds:
+                return None
+            last = cmds[-1]
+            tail = body[last.end :].strip()
+            if last.after or (tail and not tail.startswith("#")) or not _clean_end(body[: last.end]):
+                return None
+            _, words = effective(last)
+            if not words or program_name(words[0].value) in ("exit", "exec"):
+                return None
+            if words[-1].value in _BLOCKING_TAIL or body.endswith("\\"):
+                return None
+            pos = doc.start + offset + last.end
+            return Edit(pos, pos, f" && {command}")
+        offset -= 1  # the newline before this line
+    return None
+
+
+# ----------------------------------------------------------------------------------- apt
+
+# `xx-apt-get` is the cross-compilation wrapper of tonistiigi/xx (same CLI).
+APT = frozenset({"apt-get", "apt", "xx-apt-get"})
+# apt subcommands that need no package lists.
+_LISTS_FREE = frozenset(
+    {"update", "clean", "autoclean", "distclean", "dist-clean", "remove", "purge", "autoremove", "autopurge",
+     "check", "help", "moo", "changelog", "list", "edit-sources"}
+)
+# apt subcommands that install from the lists (what `apt-get update` is for).
+APT_CONSUMERS = frozenset(
+    {"install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "source", "download", "satisfy",
+     "reinstall"}
+)
+_LISTS_TOOLS = frozenset({"apt-cache", "aptitude", "apt-file", "rosdep"})
+
+
+def apt_sub(cmd: Cmd) -> tuple[int, str] | None:
+    """(index, name) of an apt-get/apt subcommand."""
+    if cmd.prog not in APT:
+        return None
+    i = subcommand(cmd, APT_VALUE_OPTS)
+    if i is None:
+        return None
+    return i, cmd.words[i].value
+
+
+def is_apt_update(cmd: Cmd) -> bool:
+    s = apt_sub(cmd)
+    return s is not None and s[1] == "update"
+
+
+def uses_lists(cmd: Cmd) -> bool:
+    """Does the command read /var/lib/apt/lists (an install, a search...)?"""
+    s = apt_sub(cmd)
+    if s is not None:
+        return s[1] not in _LISTS_FREE
+    if cmd.prog in _LISTS_TOOLS:
+        return cmd.prog != "rosdep" or "install" in cmd.values
+    return False
+
+
+def consumes_lists(cmd: Cmd) -> bool:
+    """An install-like apt command (the reason to run `apt-get update`)."""
+    s = apt_sub(cmd)
+    if s is not None:
+        return s[1] in APT_CONSUMERS
+    if cmd.prog == "install_packages":  # bitnami/minideb helper: update + install + cleanup
+        return True
+    return cmd.prog in ("aptitude", "rosdep") and any(v in ("install", "upgrade") for v in cmd.values)
+
+
+def removes_lists(cmd: Cmd) -> bool:
+    """`rm -rf /var/lib/apt/lists/*`, `apt-get distclean`, `find /var/lib/apt/lists ... -delete`."""
+    if cmd.prog == "rm":
+        return any(v.rstrip("/") in ("/var/lib/apt", "/var/lib/apt/lists") or v.startswith("/var/lib/apt/lists/")
+                   for v in cmd.values)
+    s = apt_sub(cmd)
+    if s is not None:
+        return s[1] in ("distclean", "dist-clean")
+    if cmd.prog == "find":
+        vals = cmd.values
+        return any(v.rstrip("/").startswith("/var/lib/apt/lists") for v in vals) and (
+            "-delete" in vals or "rm" in vals
+        )
+    return False
+
+
+def needs_lists_later(cmds: list[Cmd]) -> bool:
+    """Does this RUN read apt lists before (or without) updating them itself?"""
+    for c in cmds:
+        if is_apt_update(c):
+            return False
+        if uses_lists(c):
+            return True
+    return False
+
+
+def earlier_run_text(df: Dockerfile, ins: Instruction) -> str:
+    """Shell text of the RUNs before `ins` in its stage lineage (for apt/yum config writes)."""
+    parts = []
+    for x in instructions_before(df, ins):
+        if x.cmd == "RUN":
+            parts.append(run_text(x))
+    return "\n".join(parts)

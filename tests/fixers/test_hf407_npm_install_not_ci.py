@@ -1,0 +1,149 @@
+from hardenify.diagnostics import Applicability
+from tests.fixers.util import codes, dedent, findings, fixed
+
+CODE = "HF407"
+
+SINGLE = """
+    FROM node:22-slim
+    WORKDIR /app
+    COPY package*.json ./
+    RUN {run}
+    COPY . .
+    CMD ["node", "server.js"]
+"""
+
+
+def single(run: str) -> str:
+    return dedent(SINGLE.format(run=run))
+
+
+# ---------------------------------------------------------------------------- must not fire
+
+
+def test_good_installs_pass() -> None:
+    for run in (
+        "npm ci --omit=dev",
+        "npm ci --omit dev",
+        "npm ci --production",
+        "npm ci --only=production",
+        "NODE_ENV=production npm ci",
+        "npm ci --include=dev",
+        "npm install express",
+        "npm i -g pm2",
+        "npm install --global typescript",
+        "npm ci && npm run build",
+        "npm ci && npm prune --omit=dev",
+        "npm test",
+        "yarn install --frozen-lockfile",
+    ):
+        assert codes(single(run), CODE) == [], run
+
+
+def test_production_env_passes() -> None:
+    text = "FROM node:22\nENV NODE_ENV=production\nCOPY . .\nRUN npm ci\n"
+    assert codes(text, CODE) == []
+    text = "FROM node:22\nARG NODE_ENV=production\nCOPY . .\nRUN npm ci\n"
+    assert codes(text, CODE) == []
+
+
+def test_builder_stage_needs_dev_dependencies() -> None:
+    text = """
+        FROM node:22 AS build
+        COPY . .
+        RUN npm ci && npm run build
+        FROM nginx:1.27
+        COPY --from=build /dist /usr/share/nginx/html
+    """
+    assert codes(text, CODE) == []
+
+
+def test_single_stage_with_later_build_is_not_reported() -> None:
+    text = "FROM node:22\nCOPY . .\nRUN npm ci\nRUN npx tsc -p .\n"
+    assert codes(text, CODE) == []
+
+
+def test_explicit_no_lockfile_choice_passes_part_one() -> None:
+    assert codes(single("npm install --no-package-lock --omit=dev"), CODE) == []
+
+
+# -------------------------------------------------------------------------------- must fire
+
+
+def test_npm_install_fires_twice_with_rows() -> None:
+    ds = findings(single("npm install"), CODE)
+    assert [(d.location.row, d.location.column) for d in ds] == [(4, 5), (4, 5)]
+    assert "npm ci" in ds[0].message and "--omit=dev" in ds[1].message
+    assert all(d.fix is not None and d.fix.applicability is Applicability.UNSAFE for d in ds)
+
+
+def test_multi_stage_final_ci_fires() -> None:
+    text = """
+        FROM node:22 AS build
+        COPY . .
+        RUN npm ci && npm run build
+        FROM node:22-slim
+        COPY package*.json ./
+        RUN npm ci
+        COPY --from=build /app/dist dist
+    """
+    ds = findings(text, CODE)
+    assert [d.location.row for d in ds] == [6]
+
+
+def test_multi_stage_final_with_build_reports_without_fix() -> None:
+    text = """
+        FROM node:22 AS deps
+        FROM node:22-slim
+        COPY . .
+        RUN npm ci && npm run build
+    """
+    ds = findings(text, CODE)
+    assert len(ds) == 1 and ds[0].fix is None and "earlier stage" in ds[0].message
+
+
+def test_heredoc_fires() -> None:
+    text = "FROM node:22\nCOPY . .\nRUN <<EOF\nnpm install\nEOF\n"
+    assert [d.location.row for d in findings(text, CODE)] == [4, 4]
+
+
+# -------------------------------------------------------------------------------------- fix
+
+
+def test_fixes_are_unsafe_only() -> None:
+    assert fixed(single("npm install"), CODE) == single("npm install")
+    assert fixed(single("npm install"), CODE, unsafe=True) == single("npm ci --omit=dev")
+    assert fixed(single("npm i --silent"), CODE, unsafe=True) == single("npm ci --omit=dev --silent")
+
+
+def test_old_node_uses_production_and_no_ci_before_node_10() -> None:
+    text = "FROM node:12\nCOPY . .\nRUN npm install\n"
+    assert fixed(text, CODE, unsafe=True) == "FROM node:12\nCOPY . .\nRUN npm ci --production\n"
+    text = "FROM node:8\nCOPY . .\nRUN npm install\n"
+    assert fixed(text, CODE, unsafe=True) == "FROM node:8\nCOPY . .\nRUN npm install --production\n"
+
+
+def test_no_ci_fix_without_a_lockfile() -> None:
+    text = "FROM node:22\nCOPY package.json ./\nRUN npm install --omit=dev\n"
+    ds = findings(text, CODE)
+    assert len(ds) == 1 and ds[0].fix is None
+    text = "FROM node:22\nCOPY package.json yarn.lock ./\nRUN npm install --omit=dev\n"
+    assert findings(text, CODE)[0].fix is None
+    text = "FROM node:22\nCOPY package.json package-lock.json ./\nRUN npm install --omit=dev\n"
+    assert findings(text, CODE)[0].fix is not None
+
+
+def test_fix_crlf_and_comment_in_continuation() -> None:
+    before = "FROM node:22\r\nCOPY . .\r\nRUN npm install \\\r\n    # quiet\r\n    --silent\r\n"
+    after = "FROM node:22\r\nCOPY . .\r\nRUN npm ci --omit=dev \\\r\n    # quiet\r\n    --silent\r\n"
+    assert fixed(before, CODE, unsafe=True) == after
+
+
+def test_no_change_when_good() -> None:
+    text = single("npm ci --omit=dev")
+    assert fixed(text, CODE, unsafe=True) == text
+
+
+def test_onbuild_gets_only_the_ci_check() -> None:
+    text = "FROM node:22\nONBUILD COPY . .\nONBUILD RUN npm install\n"
+    ds = findings(text, CODE)
+    assert len(ds) == 1 and "npm ci" in ds[0].message
