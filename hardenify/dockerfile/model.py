@@ -40,6 +40,16 @@ KNOWN_INSTRUCTIONS = frozenset(
         "WORKDIR",
     ]
 )
+_WINDOWS_IMAGE_HINTS = (
+    "servercore",
+    "nanoserver",
+    "windows/",
+    "mcr.microsoft.com/windows",
+    "-windows",
+    "windowsservercore",
+    "microsoft/dotnet-framework",
+    "microsoft/iis",
+)
 HEREDOC_INSTRUCTIONS = frozenset({"RUN", "COPY", "ADD"})
 JSON_INSTRUCTIONS = frozenset({"RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD", "VOLUME"})
 _WS = " \t"
@@ -277,8 +287,13 @@ class Dockerfile:
             return True
         for st in self.stages:
             low = st.resolved_image.lower()
-            if any(k in low for k in ("servercore", "nanoserver", "windows/", "mcr.microsoft.com/windows")):
+            if any(k in low for k in _WINDOWS_IMAGE_HINTS):
                 return True
+        for ins in self.instructions:
+            if ins.cmd == "SHELL" and ins.json:
+                prog = ins.json[0].lower().replace("\\", "/").rsplit("/", 1)[-1]
+                if prog in ("cmd", "cmd.exe", "powershell", "powershell.exe"):  # pwsh also runs on Linux
+                    return True
         return False
 
 

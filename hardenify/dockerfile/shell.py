@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 OPERATORS = ("&&", "||", ";;", "|&", ";", "|", "&")
+# words that start a compound command; the program is the word after them
+_KEYWORDS = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!", "{", "(", "time"})
+_WRAPPERS = frozenset({"sudo", "env", "exec", "command", "nohup", "time", "xargs", "doas"})
+_SUDO_VALUE_OPTS = frozenset({"-u", "-g", "-C", "-h", "-p", "-U", "-r", "-t", "-D"})
 
 
 @dataclass(frozen=True)
@@ -55,11 +59,15 @@ class Command:
             if "=" in v and not v.startswith("=") and v.split("=", 1)[0].replace("_", "").isalnum():
                 i += 1
                 continue
+            if v in _KEYWORDS:
+                i += 1
+                continue
             base = v.rsplit("/", 1)[-1]
-            if base in ("sudo", "env", "exec", "command", "nohup", "time", "xargs"):
+            if base in _WRAPPERS:
                 i += 1
                 while i < len(words) and words[i].value.startswith("-"):
-                    i += 1
+                    takes_value = base == "sudo" and words[i].value in _SUDO_VALUE_OPTS
+                    i += 2 if takes_value else 1
                 continue
             break
         return i
@@ -122,6 +130,16 @@ def _tokenize_impl(s: str) -> list[Command]:
     i, n = 0, len(s)
     while i < n:
         c = s[i]
+        if c == "\n":
+            # a newline ends a command, as `;` does (heredoc scripts, `sh -c` bodies)
+            if commands[-1].words:
+                commands[-1].after = ";"
+                commands.append(Command(before=";"))
+            i += 1
+            continue
+        if c == "\\" and s.startswith("\n", i + 1):  # line continuation between words
+            i += 2
+            continue
         if c in _SPACE:
             i += 1
             continue

@@ -195,3 +195,9 @@ def test_agrees_with_buildkit_on_random_input(lines: list[tuple[str, str]]) -> N
         return
     ours = [(i.cmd, i.line) for i in parse(text).instructions]
     assert ours == theirs
+
+
+def test_windows_detection_by_shell_and_image_name() -> None:
+    assert parse('FROM x\nSHELL ["powershell", "-Command"]\n').is_windows
+    assert parse("FROM stefanscherer/node-windows:10\n").is_windows
+    assert not parse('FROM debian\nSHELL ["/bin/bash", "-c"]\n').is_windows

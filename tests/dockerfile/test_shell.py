@@ -28,3 +28,16 @@ def test_shell_features() -> None:
     for s in ("a && b", "echo $HOME", "a | b", "x > y", "ls *.py", "echo `id`", "a; b", 'echo "$X"'):
         assert uses_shell_features(s), s
     assert not uses_shell_features("node 'server.js'")
+
+
+def test_newlines_separate_commands_and_backslash_newline_continues() -> None:
+    cmds = tokenize("set -e\napt-get update\napt-get install \\\n  -y curl\n")
+    assert [c.program() for c in cmds] == ["set", "apt-get", "apt-get"]
+    assert cmds[2].argv == ["apt-get", "install", "-y", "curl"]
+
+
+def test_program_skips_keywords_and_sudo_value_options() -> None:
+    (c,) = tokenize("sudo -u app -E make install")
+    assert c.program() == "make"
+    cmds = tokenize("if true; then chmod 777 /x; fi")
+    assert [c.program() for c in cmds] == ["true", "chmod", "fi"]
