@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from hardenify.dockerfile import model as _model
 from hardenify.dockerfile.model import Dockerfile, Instruction, Stage, arg_pairs, env_pairs, substitute
 from hardenify.imageref import ImageRef, try_parse_ref
 
@@ -76,6 +77,39 @@ def _vars_resolved(df: Dockerfile, text: str) -> bool:
     """True when every `$VAR` in `text` has a global ARG default."""
     gargs = df.global_args
     return all(gargs.get(m.group(1)) is not None for m in re.finditer(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", text))
+
+
+# -------------------------------------------------------------------------------- windows
+
+_WINDOWS_HINTS: tuple[str, ...] = getattr(
+    _model, "_WINDOWS_IMAGE_HINTS", ("servercore", "nanoserver", "windows/", "mcr.microsoft.com/windows")
+)
+
+
+def stage_is_windows(df: Dockerfile, stage: Stage) -> bool:
+    """This stage builds a Windows image (backtick escape, Windows base, cmd/powershell SHELL).
+
+    `Dockerfile.is_windows` is true for a whole file as soon as one stage is Windows; files that
+    build Linux and Windows variants (moby's, buildkit's) still have Linux stages.
+    """
+    if df.escape == "`":
+        return True
+    for st in stage_chain(df, stage):
+        low = (st.resolved_image or st.image).lower()
+        if any(k in low for k in _WINDOWS_HINTS):
+            return True
+    for x in chain_instructions(df, stage):
+        if x.cmd == "SHELL" and x.json:
+            prog = x.json[0].lower().replace("\\", "/").rsplit("/", 1)[-1]
+            if prog in ("cmd", "cmd.exe", "powershell", "powershell.exe"):
+                return True
+    return False
+
+
+def windows_at(df: Dockerfile, ins: Instruction) -> bool:
+    """Is `ins` part of a Windows stage? (the whole file's answer before the first FROM)"""
+    stage = stage_of(df, ins)
+    return df.is_windows if stage is None else stage_is_windows(df, stage)
 
 
 # ------------------------------------------------------------------------------------ env
