@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from typing import Any
 
 from hardenify.diagnostics import Diagnostic
 from hardenify.engine import fix_text, lint
@@ -18,7 +19,7 @@ def findings(text: str, code: str, kind: str = "dockerfile", **ctx: object) -> l
     return lint("Dockerfile", dedent(text), kind, Settings(select=(code,)), **ctx).diagnostics  # type: ignore[arg-type]
 
 
-def codes(text: str, code: str, **ctx: object) -> list[str]:
+def codes(text: str, code: str, **ctx: Any) -> list[str]:
     return [d.code for d in findings(text, code, **ctx)]
 
 
