@@ -162,6 +162,17 @@ def plan(
     return Plan(tasks, errors)
 
 
+def plan_or_exit(paths: Sequence[str], **kwargs: Any) -> Plan:
+    """`plan`, turning a config error into one line on stderr and exit 2."""
+    from hardenify.config import ConfigError
+
+    try:
+        return plan(paths, **kwargs)
+    except ConfigError as e:
+        click.echo(f"hardenify: error: {e}", err=True)
+        sys.exit(EXIT_ERROR)
+
+
 def display_name(path: Path) -> str:
     """Paths relative to the current directory when below it, like ruff prints them."""
     try:

@@ -11,7 +11,7 @@ from hardenify.commands._common import (
     EXIT_ERROR,
     EXIT_FINDINGS,
     EXIT_OK,
-    plan,
+    plan_or_exit,
     rule_options,
     run_options,
     use_color,
@@ -76,27 +76,22 @@ def command(
     \b
     Exit codes: 0 no findings, 1 findings, 2 a path, file or config could not be used.
     """
-    from hardenify import config as config_mod
     from hardenify.engine import fails
     from hardenify.reporters import render
     from hardenify.runner import Progress, run_all
 
-    try:
-        p = plan(
-            paths,
-            mode="check",
-            select=select,
-            ignore=ignore,
-            extend_select=extend_select,
-            config_file=config_file,
-            unsafe_fixes=unsafe_fixes,
-            stdin_filename=stdin_filename,
-            respect_gitignore=respect_gitignore,
-            force_exclude=force_exclude,
-        )
-    except config_mod.ConfigError as e:
-        click.echo(f"hardenify: error: {e}", err=True)
-        sys.exit(EXIT_ERROR)
+    p = plan_or_exit(
+        paths,
+        mode="check",
+        select=select,
+        ignore=ignore,
+        extend_select=extend_select,
+        config_file=config_file,
+        unsafe_fixes=unsafe_fixes,
+        stdin_filename=stdin_filename,
+        respect_gitignore=respect_gitignore,
+        force_exclude=force_exclude,
+    )
     outcomes = run_all(p.tasks, jobs, Progress(len(p.tasks), "checking "))
     for path, msg in p.errors:
         click.echo(f"hardenify: error: {path}: {msg}", err=True)

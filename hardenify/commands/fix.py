@@ -13,7 +13,7 @@ from hardenify.commands._common import (
     EXIT_FINDINGS,
     EXIT_OK,
     display_name,
-    plan,
+    plan_or_exit,
     rule_options,
     run_options,
     use_color,
@@ -71,26 +71,21 @@ def command(
     something would change (or --exit-non-zero-on-fix when something changed), 2 a path,
     file or config could not be used.
     """
-    from hardenify import config as config_mod
     from hardenify.reporters.diff import fix_summary, unified_diff
     from hardenify.runner import Progress, atomic_write, run_all
 
-    try:
-        p = plan(
-            paths,
-            mode="fix",
-            select=select,
-            ignore=ignore,
-            extend_select=extend_select,
-            config_file=config_file,
-            unsafe_fixes=unsafe_fixes,
-            stdin_filename=stdin_filename,
-            respect_gitignore=respect_gitignore,
-            force_exclude=force_exclude,
-        )
-    except config_mod.ConfigError as e:
-        click.echo(f"hardenify: error: {e}", err=True)
-        sys.exit(EXIT_ERROR)
+    p = plan_or_exit(
+        paths,
+        mode="fix",
+        select=select,
+        ignore=ignore,
+        extend_select=extend_select,
+        config_file=config_file,
+        unsafe_fixes=unsafe_fixes,
+        stdin_filename=stdin_filename,
+        respect_gitignore=respect_gitignore,
+        force_exclude=force_exclude,
+    )
     for path, msg in p.errors:
         click.echo(f"hardenify: error: {path}: {msg}", err=True)
     outcomes = run_all(p.tasks, jobs, Progress(len(p.tasks), "fixing "))

@@ -1,0 +1,477 @@
+"""`hardenify new`: scaffold a hardened Dockerfile, .dockerignore, compose.yaml and README.
+
+Detect → answer (flags, --data, --data-file, saved answers, wizard) → render → lint → write.
+Nothing is written unless every generated file passes `hardenify check` with zero findings,
+and no existing file is replaced without `--force` or a yes on the TTY. `--update` re-renders
+with the saved answers and merges the result into the user's edited files (3-way, against the
+files as they were generated, which the answers file keeps).
+
+Exit codes: 0 done; 1 existing files differ (nothing written) or `--update` left conflicts;
+2 usage error, missing answers without a TTY, or output that failed the checks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import os
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from hardenify.scaffold.answers import AnswersFile
+    from hardenify.scaffold.detect import Detection
+    from hardenify.scaffold.render import Rendered
+    from hardenify.scaffold.templateset import TemplateSet
+
+EXIT_OK, EXIT_DIFFERS, EXIT_ERROR = 0, 1, 2
+
+#: question → the flag that answers it (used in "which flag to pass" messages).
+FLAGS: dict[str, str] = {
+    "stack": "--stack",
+    "base": "--base",
+    "name": "--name",
+    "port": "--port",
+    "command": "--command",
+    "version": "--runtime-version",
+    "uid": "--uid",
+    "health_path": "--health-path",
+    "env": "--env",
+    "secrets": "--secret",
+    "build_secrets": "--build-secret",
+    "postgres": "--postgres/--no-postgres",
+    "redis": "--redis/--no-redis",
+    "bind": "--bind",
+    "pin": "--pin/--no-pin",
+    "syntax_directive": "--syntax-directive/--no-syntax-directive",
+}
+
+
+class NewError(click.ClickException):
+    """A usage or template problem: printed as `hardenify new: …`, exit 2."""
+
+    exit_code = EXIT_ERROR
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"hardenify new: {self.format_message()}", err=True)
+
+
+def _data(ctx: click.Context, param: click.Parameter, value: Sequence[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in value:
+        key, sep, val = item.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{item!r}: expected KEY=VALUE, e.g. --data port=8080")
+        out[key.strip()] = val
+    return out
+
+
+@click.command("new", context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--stack", help="python, node, go, java, rust, ruby, php, dotnet, static (default: detected).")
+@click.option("--base", help="Runtime base: debian-slim, distroless, alpine or chainguard (default per stack).")
+@click.option("--name", help="Service and image name (default: the project's name).")
+@click.option("--port", type=int, help="Port the service listens on (default: detected).")
+@click.option("--command", "--entrypoint", "command", help="Start command, run without a shell (default: detected).")
+@click.option("--runtime-version", "version", help="Language/runtime version, e.g. 3.12 or 22 (default: detected).")
+@click.option("--uid", type=int, help="Numeric non-root uid the service runs as (default per base).")
+@click.option("--health-path", help="HTTP path the healthcheck probes (default: detected, else /).")
+@click.option("--env", "env", metavar="NAMES", help="Env vars compose passes through (comma-separated).")
+@click.option("--secret", "secrets", metavar="NAMES", help="Secret env vars, mounted as compose secrets.")
+@click.option("--build-secret", "build_secrets", metavar="NAMES", help="Secrets the dependency install needs.")
+@click.option("--postgres/--no-postgres", default=None, help="Add a hardened PostgreSQL service.")
+@click.option("--redis/--no-redis", default=None, help="Add a hardened Redis service.")
+@click.option("--bind", metavar="ADDRESS", help="Host address compose publishes on (default 127.0.0.1).")
+@click.option("--pin/--no-pin", default=None, help="Pin base images to digests (default: on).")
+@click.option(
+    "--syntax-directive/--no-syntax-directive",
+    default=None,
+    help="Write `# syntax=docker/dockerfile:1` (off for air-gapped builders).",
+)
+@click.option("-d", "--data", "data", multiple=True, callback=_data, metavar="KEY=VALUE", help="Answer any question. Repeatable.")
+@click.option("--data-file", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="YAML file of answers.")
+@click.option("--defaults", is_flag=True, help="Accept detected/default answers without asking.")
+@click.option("--template-dir", type=click.Path(file_okay=False, path_type=Path), help="An organisation's template set (overrides/adds stacks).")
+@click.option("--force", is_flag=True, help="Overwrite existing files that differ (with --update: discard your edits).")
+@click.option("--pretend", is_flag=True, help="Show what would be written; write nothing.")
+@click.option("--update", is_flag=True, help="Re-render with the saved answers and merge into your edited files.")
+@click.option("--show-detection", is_flag=True, help="Print what detection found (JSON) and exit.")
+@click.option("--list-questions", is_flag=True, help="List the questions (names for --data) and exit.")
+def command(
+    directory: Path,
+    data: dict[str, str],
+    data_file: Path | None,
+    defaults: bool,
+    template_dir: Path | None,
+    force: bool,
+    pretend: bool,
+    update: bool,
+    show_detection: bool,
+    list_questions: bool,
+    **flags: Any,
+) -> None:
+    """Scaffold a hardened container setup for the project in DIRECTORY (default: .).
+
+    Detects the stack (python, node, go, java, rust, ruby, php, dotnet, static) and what the
+    code needs (for Python by parsing it: framework, app object, port, env vars), asks what
+    it cannot know (on a TTY), then writes a multi-stage Dockerfile, .dockerignore,
+    compose.yaml and README.Docker.md that pass `hardenify check` with zero findings: numeric
+    non-root user, read-only root filesystem, no capabilities, no-new-privileges, resource
+    limits, healthcheck, secrets as files, base images pinned by digest.
+
+    Without a TTY every answer must come from flags, --data, --data-file or --defaults; a
+    missing one is an error (exit 2) naming the flag. Existing files are never replaced
+    silently: a diff and a question on a TTY, a refusal (exit 1) without one.
+
+    \b
+    Examples:
+      hardenify new                                   # wizard, defaults from detection
+      hardenify new --defaults                        # no questions
+      hardenify new --defaults --stack go --base distroless --port 8080 svc/
+      hardenify new --defaults --no-pin --no-syntax-directive   # offline / air-gapped
+      hardenify new --data-file answers.yml --pretend
+      hardenify new --update                          # newer templates, your edits kept
+      hardenify new --template-dir ~/org-templates --defaults
+    """
+    from hardenify.scaffold.answers import FILENAME, AnswersFileError
+    from hardenify.scaffold.answers import load as load_answers
+    from hardenify.scaffold.detect import detect
+    from hardenify.scaffold.questions import AnswerError
+    from hardenify.scaffold.render import RenderError
+    from hardenify.scaffold.templateset import TemplateError
+
+    root = directory
+    if root.exists() and not root.is_dir():
+        raise NewError(f"{root} is not a directory")
+    saved = None
+    if update:
+        try:
+            saved = load_answers(root / FILENAME)
+        except AnswersFileError as exc:
+            raise NewError(str(exc)) from None
+    tdir = template_dir or _config_template_dir(root)
+    if tdir is None and saved is not None and saved.template_dir:
+        tdir = (root / saved.template_dir) if not Path(saved.template_dir).is_absolute() else Path(saved.template_dir)
+    try:
+        tset = _load_templates(tdir)
+        detection = detect(root)
+        if show_detection:
+            _print_detection(detection)
+            return
+        if list_questions:
+            _print_questions(tset, detection, flags.get("stack"))
+            return
+        explicit = _explicit(data_file, data, flags)
+        interactive = not defaults and _tty()
+        if interactive:
+            _print_detection_summary(detection)
+        answers = _resolve(tset, detection, explicit, saved, interactive=interactive, defaults=defaults)
+        rendered = _render(tset, answers, detection)
+    except (TemplateError, AnswerError, RenderError, AnswersFileError) as exc:
+        raise NewError(str(exc)) from None
+    from hardenify.scaffold.render import lint_outputs
+
+    problems = lint_outputs(rendered.files)
+    if problems:
+        raise NewError(
+            "the generated files do not pass `hardenify check`, so nothing was written:\n  "
+            + "\n  ".join(problems)
+        )
+    plan = _plan(root, rendered, saved, update=update, force=force)
+    if pretend:
+        _show_plan(plan, diffs=True)
+        click.echo("(--pretend: nothing written)")
+        return
+    if plan.differs and not force:
+        if not _tty():
+            _show_plan(plan, diffs=True, only_differs=True)
+            click.echo(
+                f"hardenify new: {len(plan.differs)} existing file(s) differ; nothing written. "
+                "Use --force to overwrite, --pretend to preview, or --update to merge.",
+                err=True,
+            )
+            sys.exit(EXIT_DIFFERS)
+        for change in plan.differs:
+            click.echo(_diff(change.path, change.old or "", change.new))
+            if not click.confirm(f"Overwrite {change.path}?", default=False):
+                change.action = "kept"
+    _write(root, plan, tset, answers, rendered, tdir)
+    _show_plan(plan, diffs=False)
+    _next_steps(rendered, answers.values)
+    if plan.conflicts:
+        click.echo(
+            f"hardenify new: {plan.conflicts} conflict(s) left in "
+            f"{', '.join(c.path for c in plan.changes if c.conflicts)}: resolve the <<<<<<< / >>>>>>> blocks.",
+            err=True,
+        )
+        sys.exit(EXIT_DIFFERS)
+
+
+# ------------------------------------------------------------------------------------- answers
+
+
+def _tty() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _load_templates(tdir: Path | None) -> TemplateSet:
+    from hardenify.scaffold.templateset import load
+
+    return load(tdir)
+
+
+def _config_template_dir(root: Path) -> Path | None:
+    """`template-dir` from the nearest .hardenify.toml / hardenify.toml / pyproject [tool.hardenify]."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    d = root.resolve()
+    for directory in (d, *d.parents):
+        for name in (".hardenify.toml", "hardenify.toml", "pyproject.toml"):
+            path = directory / name
+            if not path.is_file():
+                continue
+            try:
+                doc = tomllib.loads(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeError, tomllib.TOMLDecodeError):
+                continue
+            table = doc.get("tool", {}).get("hardenify") if name == "pyproject.toml" else doc
+            if not isinstance(table, dict):
+                continue
+            value = table.get("template-dir")
+            if isinstance(value, str) and value:
+                p = Path(value).expanduser()
+                return p if p.is_absolute() else directory / p
+            return None
+    return None
+
+
+def _explicit(data_file: Path | None, data: Mapping[str, str], flags: Mapping[str, Any]) -> dict[str, Any]:
+    """--data-file, then --data, then the named flags: the later source wins."""
+    from hardenify.scaffold.answers import load_data_file
+
+    explicit: dict[str, Any] = {}
+    if data_file is not None:
+        explicit.update(load_data_file(data_file))
+    explicit.update(data)
+    explicit.update({k: v for k, v in flags.items() if v is not None})
+    return explicit
+
+
+def _resolve(
+    tset: TemplateSet,
+    detection: Detection,
+    explicit: Mapping[str, Any],
+    saved: AnswersFile | None,
+    *,
+    interactive: bool,
+    defaults: bool,
+) -> Any:
+    from hardenify.scaffold.questions import Resolver
+
+    ask = None
+    if interactive:
+        from hardenify.scaffold.wizard import make_asker
+
+        ask = make_asker()
+    resolver = Resolver(
+        tset,
+        detection,
+        explicit=explicit,
+        saved=saved.answers if saved is not None else {},
+        interactive=interactive,
+        # --update: answers are saved; a question the newer template added takes its default.
+        use_defaults=defaults or saved is not None,
+        ask=ask,
+        flags=FLAGS,
+    )
+    return resolver.resolve()
+
+
+def _render(tset: TemplateSet, answers: Any, detection: Detection) -> Rendered:
+    """Render once by tag, resolve the digests of the images the files really use, render again."""
+    from hardenify.scaffold.render import render, resolve_digests
+
+    facts = detection.for_stack(answers.stack)
+    first = render(tset, answers, facts)
+    if not answers.values.get("pin", True):
+        return first
+    used = [ref for ref in first.images.values() if any(ref in text for text in first.files.values())]
+    digests, misses = resolve_digests(used)
+    if not digests:
+        return render(tset, answers, facts, unpinned=misses)
+    return render(tset, answers, facts, digests=digests, unpinned=misses)
+
+
+# ------------------------------------------------------------------------------------ planning
+
+
+@dataclass
+class Change:
+    path: str
+    new: str
+    old: str | None
+    action: str  # create, overwrite, unchanged, merged, kept, conflict, skipped
+    conflicts: int = 0
+    note: str = ""
+
+
+@dataclass
+class Plan:
+    changes: list[Change]
+
+    @property
+    def differs(self) -> list[Change]:
+        return [c for c in self.changes if c.action == "overwrite"]
+
+    @property
+    def conflicts(self) -> int:
+        return sum(c.conflicts for c in self.changes)
+
+
+def _read(path: Path) -> str | None:
+    try:
+        with path.open(encoding="utf-8", newline="") as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeError) as exc:
+        raise NewError(f"cannot read {path}: {exc}") from None
+
+
+def _plan(root: Path, rendered: Rendered, saved: AnswersFile | None, *, update: bool, force: bool) -> Plan:
+    from hardenify.scaffold.merge import has_conflict_markers, merge3
+
+    changes: list[Change] = []
+    for path, new in rendered.files.items():
+        old = _read(root / path)
+        if old is None:
+            if update and saved is not None and path in saved.rendered:
+                changes.append(Change(path, new, None, "skipped", note="you deleted it; not recreated"))
+            else:
+                changes.append(Change(path, new, None, "create"))
+        elif old == new:
+            changes.append(Change(path, new, old, "unchanged"))
+        elif update and not force:
+            if has_conflict_markers(old):
+                raise NewError(f"{path} still has conflict markers from an earlier --update: resolve them first")
+            base = saved.rendered.get(path, "") if saved is not None else ""
+            result = merge3(base, old, new, base_label=f"generated (template {saved.template_version if saved else '?'})")
+            action = "conflict" if result.conflicts else ("unchanged" if result.text == old else "merged")
+            changes.append(Change(path, result.text, old, action, result.conflicts))
+        else:
+            changes.append(Change(path, new, old, "overwrite"))
+    return Plan(changes)
+
+
+def _diff(path: str, old: str, new: str) -> str:
+    return "".join(
+        difflib.unified_diff(
+            old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{path}", f"b/{path}"
+        )
+    )
+
+
+def _show_plan(plan: Plan, *, diffs: bool, only_differs: bool = False) -> None:
+    verbs = {
+        "create": "create",
+        "overwrite": "overwrite",
+        "unchanged": "unchanged",
+        "merged": "merge your edits",
+        "conflict": "CONFLICT",
+        "kept": "keep (not overwritten)",
+        "skipped": "skip",
+    }
+    for c in plan.changes:
+        if only_differs and c.action != "overwrite":
+            continue
+        extra = f" ({c.note})" if c.note else (f" ({c.conflicts} conflict(s))" if c.conflicts else "")
+        click.echo(f"  {verbs[c.action]:<16} {c.path}{extra}")
+        if diffs and c.old is not None and c.new != c.old:
+            click.echo(_diff(c.path, c.old, c.new))
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o777)
+        else:
+            os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _write(root: Path, plan: Plan, tset: TemplateSet, answers: Any, rendered: Rendered, tdir: Path | None) -> None:
+    from hardenify import __version__
+    from hardenify.scaffold.answers import FILENAME, AnswersFile, dump
+
+    try:
+        for c in plan.changes:
+            if c.action in ("create", "overwrite", "merged", "conflict"):
+                _atomic_write(root / c.path, c.new)
+        template_dir = None
+        if tdir is not None:
+            resolved = tdir.resolve()
+            try:
+                template_dir = os.path.relpath(resolved, root.resolve())
+            except ValueError:
+                template_dir = str(resolved)
+        data = AnswersFile(__version__, tset.version, answers.public(), dict(rendered.files), template_dir)
+        _atomic_write(root / FILENAME, dump(data, answers.secrets))
+    except OSError as exc:
+        raise NewError(f"cannot write into {root}: {exc}") from None
+
+
+# ------------------------------------------------------------------------------------ printing
+
+
+def _print_detection(detection: Detection) -> None:
+    import json
+
+    click.echo(
+        json.dumps(
+            {"stack": detection.stack, "evidence": detection.evidence, "notes": detection.notes, "facts": detection.facts},
+            indent=2,
+            default=str,
+        )
+    )
+
+
+def _print_detection_summary(detection: Detection) -> None:
+    if detection.stack is None:
+        click.echo("hardenify new: no known project files here; answer the questions to start from scratch.")
+        return
+    for line in detection.evidence:
+        click.echo(f"detected: {line}")
+    for note in detection.notes[:5]:
+        click.echo(f"note: {note}")
+
+
+def _print_questions(tset: TemplateSet, detection: Detection, stack: str | None) -> None:
+    stack = stack or detection.stack
+    for q in tset.questions_for(stack):
+        flag = FLAGS.get(q.name)
+        how = f"{flag}, " if flag else ""
+        choices = f" choices: {q.choices}" if q.choices is not None else ""
+        click.echo(f"{q.name:<20} {q.type:<7} {how}--data {q.name}=…  {q.help}{choices}")
+
+
+def _next_steps(rendered: Rendered, values: Mapping[str, Any]) -> None:
+    name = values.get("name", "app")
+    if rendered.unpinned:
+        click.echo(f"note: {len(rendered.unpinned)} image(s) not pinned to a digest; run `hardenify pin` when the registry is reachable.")
+    click.echo(f"next: docker build -t {name}:local .   |   docker compose up --build")
