@@ -29,6 +29,9 @@ class CheckContext:
     dockerignore: DockerIgnore | None = None
     # Does the build context (the Dockerfile's directory) have a .dockerignore file at all?
     has_dockerignore: bool = False
+    # compose files: the parsed model (hardenify.compose.ComposeFile), kept Any so that this
+    # module never needs ruamel or the compose package to import.
+    compose: Any = None
     options: Mapping[str, Any] = field(default_factory=dict)
     redactor: Redactor = field(default_factory=Redactor)
     _line_starts: list[int] | None = field(default=None, repr=False)

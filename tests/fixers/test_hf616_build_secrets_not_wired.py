@@ -1,0 +1,87 @@
+from pathlib import Path
+
+from tests.compose.util import dedent, findings, fixed, rows
+
+CODE = "HF616"
+DOCKERFILE = "FROM node:22\nRUN --mount=type=secret,id=npm_token npm ci\nRUN --mount=type=secret,target=/root/.netrc make\n"
+
+
+def _tree(tmp_path: Path) -> str:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "Dockerfile").write_text(DOCKERFILE)
+    return str(tmp_path)
+
+
+def test_missing_ids_fire(tmp_path: Path) -> None:
+    base = _tree(tmp_path)
+    text = """
+    services:
+      a:
+        build: ./app
+      b:
+        build:
+          context: ./app
+          secrets: [npm_token, .netrc]
+      c:
+        build:
+          context: ./app
+          secrets:
+            - source: npm
+              target: npm_token
+    """
+    ds = findings(text, CODE, base_dir=base)
+    assert [d.location.row for d in ds] == [3, 9]
+    assert "`npm_token`, `.netrc`" in ds[0].message and "`.netrc`" in ds[1].message
+    assert rows(text, CODE) == []  # without file access nothing is known
+
+
+def test_inline_dockerfile_needs_no_files() -> None:
+    text = """
+    services:
+      a:
+        build:
+          context: .
+          dockerfile_inline: |
+            FROM alpine
+            RUN --mount=type=secret,id=token cat /run/secrets/token
+    """
+    assert rows(text, CODE) == [("HF616", 3)]
+
+
+def test_fix_wires_secrets_and_declares_them(tmp_path: Path) -> None:
+    base = _tree(tmp_path)
+    before = """
+    services:
+      a:
+        build: ./app  # the app
+      b:
+        build:
+          context: ./app
+          secrets:
+            - npm_token
+    secrets:
+      npm_token:
+        environment: NPM_TOKEN
+    """
+    assert fixed(before, CODE, base_dir=base) == dedent(
+        """
+        services:
+          a:
+            build:
+              context: ./app
+              secrets:
+                - npm_token
+                - .netrc  # the app
+          b:
+            build:
+              context: ./app
+              secrets:
+                - npm_token
+                - .netrc
+        secrets:
+          npm_token:
+            environment: NPM_TOKEN
+          .netrc:
+            environment: NETRC
+        """
+    )
