@@ -39,6 +39,7 @@ KEYS = (
     "respect-gitignore",
     "unsafe-fixes",
     "options",
+    "template-dir",  # read by `hardenify new` (an organisation's template set)
 )
 
 _SEVERITIES = ", ".join(s.value for s in Severity)
@@ -201,6 +202,8 @@ class _Validator:
             if not isinstance(options, dict):
                 raise self.type_error("options", "a table ([options])", options)
             kwargs["options"] = dict(options)
+        if "template-dir" in table and not isinstance(table["template-dir"], str):
+            raise self.type_error("template-dir", "a path string", table["template-dir"])
         return Settings(**kwargs)
 
     def type_error(self, key: str, expected: str, value: object) -> ConfigError:

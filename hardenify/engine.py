@@ -235,23 +235,28 @@ def fails(d: Diagnostic, settings: Settings) -> bool:
 def apply_edits(text: str, fixes: Sequence[Fix]) -> tuple[str, list[Fix]]:
     """Apply the fixes whose edits do not overlap earlier ones; return text and applied fixes."""
     applied: list[Fix] = []
-    taken: list[tuple[int, int]] = []
+    taken: list[Edit] = []
     for fix in sorted(fixes, key=lambda f: f.span):
         if any(_overlaps(e, taken) for e in fix.edits):
             continue
         applied.append(fix)
-        taken.extend((e.start, e.end) for e in fix.edits)
-    edits = sorted((e for f in applied for e in f.edits), key=lambda e: (e.start, e.end), reverse=True)
+        taken.extend(fix.edits)
+    order = [(e.start, e.end, i, j, e.content) for i, f in enumerate(applied) for j, e in enumerate(f.edits)]
     out = text
-    for e in edits:
-        out = out[: e.start] + e.content + out[e.end :]
+    for start, end, _, _, content in sorted(order, reverse=True):
+        out = out[:start] + content + out[end:]
     return out, applied
 
 
-def _overlaps(e: Edit, taken: Iterable[tuple[int, int]]) -> bool:
-    for s, t in taken:
-        # two insertions at the same point conflict too: order would be ambiguous
-        if (e.start < t and s < e.end) or (e.start == e.end == s == t) or (e.start == s and e.end == t):
+def _overlaps(e: Edit, taken: Iterable[Edit]) -> bool:
+    for other in taken:
+        s, t = other.start, other.end
+        if e.start == e.end == s == t:
+            # Two insertions at one point conflict: their order can matter (a top-level block
+            # and a service's keys both appended at the end of a compose file). The other one
+            # is retried on the next pass, against text that already holds this one.
+            return True
+        if (e.start < t and s < e.end) or (e.start == s and e.end == t):
             return True
         if e.start == e.end and s < e.start < t:
             return True

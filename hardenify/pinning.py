@@ -466,7 +466,7 @@ def scan_compose(text: str) -> ScanResult:
 
     def visit(node: Any, path: str) -> None:
         if isinstance(node, CommentedMap):
-            if "image" in node.lc.data:
+            if "image" in (node.lc.data or {}):
                 _compose_image(col, text, line_starts, node, path)
             for k, v in node.items():
                 if k != "image":
@@ -478,7 +478,7 @@ def scan_compose(text: str) -> ScanResult:
     services = doc.get("services")
     if isinstance(services, CommentedMap):
         for name, svc in services.items():
-            if isinstance(svc, CommentedMap) and "image" in svc.lc.data:
+            if isinstance(svc, CommentedMap) and "image" in (svc.lc.data or {}):
                 _compose_image(col, text, line_starts, svc, f"services.{name}")
     for key, value in doc.items():
         if isinstance(key, str) and key.startswith("x-"):

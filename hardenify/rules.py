@@ -109,7 +109,7 @@ class Rule:
             self.why.strip(),
             "",
             "## Example",
-            "```dockerfile",
+            "```yaml" if self.kinds == ("compose",) else "```dockerfile",
             self.example.strip("\n"),
             "```",
         ]

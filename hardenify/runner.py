@@ -149,6 +149,9 @@ def process(task: Task) -> FileOutcome:
     if task.kind == "dockerfile":
         di_text, has_di = (None, False) if task.path == "-" else dockerignore_for(task.path)
         kwargs = {"dockerignore_text": di_text, "has_dockerignore": has_di}
+    elif task.kind == "compose" and task.path != "-":
+        # compose rules may read the Dockerfiles the services build (never outside this dir)
+        kwargs = {"base_dir": os.path.dirname(os.path.abspath(task.path))}
     try:
         if task.mode == "fix":
             res = engine.fix_text(task.display, text, task.kind, task.settings, **kwargs)  # type: ignore[arg-type]

@@ -115,3 +115,11 @@ def test_redaction_never_changes_what_is_written() -> None:
     assert "recommends" in res.redactor.secrets  # registered although HF302 was not selected
     assert "RUN apt-get install -y --no-install-recommends curl\n" in res.text
     assert "REDACTED" not in res.text
+
+
+def test_insertions_at_one_point_go_in_one_per_pass() -> None:
+    """Their order can be semantic (a top-level block vs a service's keys at end of file)."""
+    text = "abc"
+    fixes = [safe_fix("1", Edit(3, 3, "X")), safe_fix("2", Edit(3, 3, "Y")), safe_fix("3", Edit(0, 1, "A"))]
+    out, applied = engine.apply_edits(text, fixes)
+    assert out == "AbcX" and len(applied) == 2
