@@ -75,16 +75,24 @@ def _data(ctx: click.Context, param: click.Parameter, value: Sequence[str]) -> d
 @click.command("new", context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--stack", help="python, node, go, java, rust, ruby, php, dotnet, static (default: detected).")
-@click.option("--base", help="Runtime base: debian-slim, distroless, alpine or chainguard (default per stack).")
+@click.option(
+    "--base", help="Runtime base: debian-slim, distroless, alpine or chainguard (default per stack)."
+)
 @click.option("--name", help="Service and image name (default: the project's name).")
 @click.option("--port", type=int, help="Port the service listens on (default: detected).")
-@click.option("--command", "--entrypoint", "command", help="Start command, run without a shell (default: detected).")
-@click.option("--runtime-version", "version", help="Language/runtime version, e.g. 3.12 or 22 (default: detected).")
+@click.option(
+    "--command", "--entrypoint", "command", help="Start command, run without a shell (default: detected)."
+)
+@click.option(
+    "--runtime-version", "version", help="Language/runtime version, e.g. 3.12 or 22 (default: detected)."
+)
 @click.option("--uid", type=int, help="Numeric non-root uid the service runs as (default per base).")
 @click.option("--health-path", help="HTTP path the healthcheck probes (default: detected, else /).")
 @click.option("--env", "env", metavar="NAMES", help="Env vars compose passes through (comma-separated).")
 @click.option("--secret", "secrets", metavar="NAMES", help="Secret env vars, mounted as compose secrets.")
-@click.option("--build-secret", "build_secrets", metavar="NAMES", help="Secrets the dependency install needs.")
+@click.option(
+    "--build-secret", "build_secrets", metavar="NAMES", help="Secrets the dependency install needs."
+)
 @click.option("--postgres/--no-postgres", default=None, help="Add a hardened PostgreSQL service.")
 @click.option("--redis/--no-redis", default=None, help="Add a hardened Redis service.")
 @click.option("--bind", metavar="ADDRESS", help="Host address compose publishes on (default 127.0.0.1).")
@@ -94,13 +102,31 @@ def _data(ctx: click.Context, param: click.Parameter, value: Sequence[str]) -> d
     default=None,
     help="Write `# syntax=docker/dockerfile:1` (off for air-gapped builders).",
 )
-@click.option("-d", "--data", "data", multiple=True, callback=_data, metavar="KEY=VALUE", help="Answer any question. Repeatable.")
-@click.option("--data-file", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="YAML file of answers.")
+@click.option(
+    "-d",
+    "--data",
+    "data",
+    multiple=True,
+    callback=_data,
+    metavar="KEY=VALUE",
+    help="Answer any question. Repeatable.",
+)
+@click.option(
+    "--data-file", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="YAML file of answers."
+)
 @click.option("--defaults", is_flag=True, help="Accept detected/default answers without asking.")
-@click.option("--template-dir", type=click.Path(file_okay=False, path_type=Path), help="An organisation's template set (overrides/adds stacks).")
-@click.option("--force", is_flag=True, help="Overwrite existing files that differ (with --update: discard your edits).")
+@click.option(
+    "--template-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="An organisation's template set (overrides/adds stacks).",
+)
+@click.option(
+    "--force", is_flag=True, help="Overwrite existing files that differ (with --update: discard your edits)."
+)
 @click.option("--pretend", is_flag=True, help="Show what would be written; write nothing.")
-@click.option("--update", is_flag=True, help="Re-render with the saved answers and merge into your edited files.")
+@click.option(
+    "--update", is_flag=True, help="Re-render with the saved answers and merge into your edited files."
+)
 @click.option("--show-detection", is_flag=True, help="Print what detection found (JSON) and exit.")
 @click.option("--list-questions", is_flag=True, help="List the questions (names for --data) and exit.")
 def command(
@@ -157,7 +183,11 @@ def command(
             raise NewError(str(exc)) from None
     tdir = template_dir or _config_template_dir(root)
     if tdir is None and saved is not None and saved.template_dir:
-        tdir = (root / saved.template_dir) if not Path(saved.template_dir).is_absolute() else Path(saved.template_dir)
+        tdir = (
+            (root / saved.template_dir)
+            if not Path(saved.template_dir).is_absolute()
+            else Path(saved.template_dir)
+        )
     try:
         tset = _load_templates(tdir)
         detection = detect(root)
@@ -231,7 +261,7 @@ def _config_template_dir(root: Path) -> Path | None:
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover
-        import tomli as tomllib
+        import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
     d = root.resolve()
     for directory in (d, *d.parents):
         for name in (".hardenify.toml", "hardenify.toml", "pyproject.toml"):
@@ -361,9 +391,13 @@ def _plan(root: Path, rendered: Rendered, saved: AnswersFile | None, *, update: 
             changes.append(Change(path, new, old, "unchanged"))
         elif update and not force:
             if has_conflict_markers(old):
-                raise NewError(f"{path} still has conflict markers from an earlier --update: resolve them first")
+                raise NewError(
+                    f"{path} still has conflict markers from an earlier --update: resolve them first"
+                )
             base = saved.rendered.get(path, "") if saved is not None else ""
-            result = merge3(base, old, new, base_label=f"generated (template {saved.template_version if saved else '?'})")
+            result = merge3(
+                base, old, new, base_label=f"generated (template {saved.template_version if saved else '?'})"
+            )
             action = "conflict" if result.conflicts else ("unchanged" if result.text == old else "merged")
             changes.append(Change(path, result.text, old, action, result.conflicts))
         else:
@@ -415,7 +449,9 @@ def _atomic_write(path: Path, text: str) -> None:
         raise
 
 
-def _write(root: Path, plan: Plan, tset: TemplateSet, answers: Any, rendered: Rendered, tdir: Path | None) -> None:
+def _write(
+    root: Path, plan: Plan, tset: TemplateSet, answers: Any, rendered: Rendered, tdir: Path | None
+) -> None:
     from hardenify import __version__
     from hardenify.scaffold.answers import FILENAME, AnswersFile, dump
 
@@ -444,7 +480,12 @@ def _print_detection(detection: Detection) -> None:
 
     click.echo(
         json.dumps(
-            {"stack": detection.stack, "evidence": detection.evidence, "notes": detection.notes, "facts": detection.facts},
+            {
+                "stack": detection.stack,
+                "evidence": detection.evidence,
+                "notes": detection.notes,
+                "facts": detection.facts,
+            },
             indent=2,
             default=str,
         )
@@ -473,5 +514,7 @@ def _print_questions(tset: TemplateSet, detection: Detection, stack: str | None)
 def _next_steps(rendered: Rendered, values: Mapping[str, Any]) -> None:
     name = values.get("name", "app")
     if rendered.unpinned:
-        click.echo(f"note: {len(rendered.unpinned)} image(s) not pinned to a digest; run `hardenify pin` when the registry is reachable.")
+        click.echo(
+            f"note: {len(rendered.unpinned)} image(s) not pinned to a digest; run `hardenify pin` when the registry is reachable."
+        )
     click.echo(f"next: docker build -t {name}:local .   |   docker compose up --build")

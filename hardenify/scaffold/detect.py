@@ -1,0 +1,914 @@
+"""Project detection for `hardenify new`: which stack, and the facts its questions default to.
+
+Each stack has a detector that looks for its marker files and, when they are there, reads
+what it can: names, versions, the package manager, the start command, the port, the env vars
+the code reads. Python code is read with libcst (`pyintrospect`); other languages get
+targeted regular expressions over their sources, which is enough for `PORT` defaults and
+`getenv("X")` calls. Detection never fails: anything unreadable is skipped and noted in
+`Detection.notes`.
+
+Facts are plain JSON-like values, keyed by the names questions.yaml uses in `detected:`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+#: Detection order: a project with several markers is the first stack that matches (a Rails
+#: or Django app usually has a package.json for its assets; that does not make it a Node app).
+STACK_ORDER = ("dotnet", "java", "go", "rust", "python", "ruby", "php", "node", "static")
+
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        ".venv",
+        "venv",
+        "env",
+        "__pycache__",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        "target",
+        "dist",
+        "build",
+        "vendor",
+        "bin",
+        "obj",
+        ".idea",
+        ".vscode",
+        ".gradle",
+        ".next",
+        "coverage",
+        "tmp",
+        "log",
+        ".bundle",
+        "site-packages",
+    }
+)
+_TEST_DIRS = frozenset({"tests", "test", "spec", "testdata", "__tests__", "migrations"})
+MAX_FILES = 400  # source files read per project: detection must stay well under a second
+MAX_BYTES = 512 * 1024
+_NEVER_ENV = frozenset(
+    {"PORT", "HOME", "PATH", "USER", "PWD", "SHELL", "TERM", "LANG", "HOSTNAME", "TZ", "TMPDIR", "DEBUG"}
+)
+
+
+@dataclass
+class Detection:
+    """What `detect` found: the stack (or None), facts for question defaults, and why."""
+
+    root: Path
+    stack: str | None = None
+    facts: dict[str, Any] = field(default_factory=dict)
+    evidence: list[str] = field(default_factory=list)  # "package.json + package-lock.json → node (npm)"
+    notes: list[str] = field(default_factory=list)  # files that could not be read, guesses made
+
+    def for_stack(self, stack: str) -> dict[str, Any]:
+        """Facts to use when the user picked `stack`: this stack's when detected, else common ones."""
+        if stack == self.stack:
+            return dict(self.facts)
+        facts: dict[str, Any] = {
+            k: self.facts[k]
+            for k in ("name", "description", "app_version", "license", "source_url")
+            if k in self.facts
+        }
+        other = _DETECTORS.get(stack)
+        if other is not None:
+            found = other(self.root, Detection(self.root))
+            if found is not None:
+                facts.update(found)
+        return facts
+
+
+# --------------------------------------------------------------------------------------- helpers
+
+
+def _read(path: Path, limit: int = MAX_BYTES) -> str:
+    try:
+        with path.open("rb") as f:
+            return f.read(limit).decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _toml(path: Path) -> dict[str, Any]:
+    import sys
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+    try:
+        data = tomllib.loads(_read(path))
+    except (tomllib.TOMLDecodeError, UnicodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(_read(path))
+    except (ValueError, UnicodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def walk(root: Path, suffixes: tuple[str, ...], *, skip_tests: bool = True) -> Iterator[Path]:
+    """Source files under root with these suffixes, skipping vendored, build and VCS dirs."""
+    count = 0
+    stack = [root]
+    while stack:
+        d = stack.pop()
+        try:
+            entries = sorted(d.iterdir())
+        except OSError:
+            continue
+        for p in entries:
+            if p.is_symlink():
+                continue
+            if p.is_dir():
+                if p.name in SKIP_DIRS or p.name.startswith(".") or (skip_tests and p.name in _TEST_DIRS):
+                    continue
+                stack.append(p)
+            elif p.suffix in suffixes and not (skip_tests and _is_test_file(p.name)):
+                count += 1
+                if count > MAX_FILES:
+                    return
+                yield p
+
+
+def _is_test_file(name: str) -> bool:
+    return (
+        name.startswith("test_")
+        or name.endswith(("_test.py", "_test.go", ".test.js", ".spec.js", ".test.ts"))
+        or name == "conftest.py"
+    )
+
+
+def sanitize_name(raw: str) -> str:
+    """A valid image/service name from a package name: `@acme/My App` → `my-app`."""
+    s = raw.strip().lower().rsplit("/", 1)[-1]
+    s = re.sub(r"[^a-z0-9_.-]+", "-", s)
+    s = re.sub(r"^[^a-z0-9]+|[^a-z0-9]+$", "", s)[:63]
+    s = re.sub(r"[^a-z0-9]+$", "", s)
+    return s or "app"
+
+
+def is_secret_name(name: str) -> bool:
+    """hardenify's own secret-name matcher (HF301) when available, else a conservative fallback."""
+    try:
+        from hardenify.fixers._secrets import is_secret_name as matcher
+    except ImportError:  # pragma: no cover - the fixers package ships with hardenify
+        tokens = set(re.split(r"[_\W]+", name.lower()))
+        return bool(tokens & {"token", "password", "passwd", "secret", "apikey", "key", "credentials"})
+    return bool(matcher(name))
+
+
+def split_env(names: list[str]) -> tuple[list[str], list[str]]:
+    """Env var names the code reads → (plain, secret); PORT and process plumbing are dropped."""
+    plain: list[str] = []
+    secret: list[str] = []
+    for n in names:
+        if n.upper() in _NEVER_ENV or n.endswith("_FILE"):
+            continue
+        (secret if is_secret_name(n) else plain).append(n)
+    return plain, secret
+
+
+def _scan(
+    root: Path, suffixes: tuple[str, ...], patterns: dict[str, re.Pattern[str]]
+) -> dict[str, list[str]]:
+    """Every group(1) of every pattern over the sources, in order of first appearance."""
+    out: dict[str, list[str]] = {k: [] for k in patterns}
+    for path in walk(root, suffixes):
+        text = _read(path)
+        for key, pattern in patterns.items():
+            for m in pattern.finditer(text):
+                if m.group(1) not in out[key]:
+                    out[key].append(m.group(1))
+    return out
+
+
+def _first_port(values: list[str]) -> int | None:
+    for v in values:
+        if v.isdigit() and 0 < int(v) < 65536:
+            return int(v)
+    return None
+
+
+def _health(paths: list[str]) -> str | None:
+    from hardenify.scaffold.pyintrospect import HEALTH_PATHS
+
+    for p in HEALTH_PATHS:
+        if p in paths:
+            return p
+    return None
+
+
+def _services(env: list[str], deps: set[str]) -> dict[str, bool]:
+    joined = {e.upper() for e in env}
+    # DATABASE_URL alone could be sqlite or MySQL: a postgres driver or a PG-specific name decides.
+    postgres = bool(
+        joined & {"POSTGRES_URL", "POSTGRES_HOST", "PGHOST", "POSTGRES_PASSWORD", "POSTGRES_DB"}
+        or deps
+        & {"psycopg", "psycopg2", "psycopg2-binary", "asyncpg", "pg", "postgres", "pgx", "lib/pq", "sqlx"}
+    )
+    redis = bool(joined & {"REDIS_URL", "REDIS_HOST"} or deps & {"redis", "ioredis", "go-redis", "redis-rb"})
+    return {"postgres": postgres, "redis": redis}
+
+
+def _git_source(root: Path) -> str | None:
+    """The `origin` remote as an https URL without credentials (for the OCI source label)."""
+    text = _read(root / ".git" / "config", 64 * 1024)
+    m = re.search(r'\[remote "origin"\][^\[]*?\burl\s*=\s*(\S+)', text)
+    if not m:
+        return None
+    url = m.group(1)
+    scp = re.fullmatch(r"(?:[\w.-]+@)?([\w.-]+):([\w./-]+?)(?:\.git)?/?", url)
+    if scp and "://" not in url:
+        host, path = scp.groups()
+    else:
+        u = re.fullmatch(r"(?:https?|ssh|git)://(?:[^@/]*@)?([\w.-]+)(?::\d+)?/([\w./-]+?)(?:\.git)?/?", url)
+        if not u:
+            return None
+        host, path = u.groups()
+    return f"https://{host}/{path}"
+
+
+def _common(root: Path, name: str | None, meta: dict[str, Any]) -> dict[str, Any]:
+    facts: dict[str, Any] = {"name": sanitize_name(name or root.resolve().name)}
+    for key in ("description", "app_version", "license"):
+        value = meta.get(key)
+        if isinstance(value, str) and value.strip() and "\n" not in value:
+            facts[key] = value.strip()[:200]
+    source = _git_source(root)
+    if source:
+        facts["source_url"] = source
+    return facts
+
+
+def _env_facts(env: list[str]) -> dict[str, Any]:
+    plain, secret = split_env(env)
+    return {"env": ",".join(plain), "secrets": ",".join(secret)}
+
+
+# --------------------------------------------------------------------------------------- python
+
+
+_REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def _requirement_names(lines: list[str]) -> set[str]:
+    out = set()
+    for line in lines:
+        line = line.split("#", 1)[0].strip()
+        if not line or line.startswith("-"):
+            continue
+        m = _REQ_NAME.match(line)
+        if m:
+            out.add(m.group(1).lower().replace("_", "-"))
+    return out
+
+
+def _python_version(root: Path, pyproject: dict[str, Any]) -> str | None:
+    pv = _read(root / ".python-version", 1024).strip().splitlines()
+    if pv:
+        m = re.match(r"^(?:python-?)?(3\.\d+)", pv[0].strip())
+        if m:
+            return m.group(1)
+    req = str((pyproject.get("project") or {}).get("requires-python") or "")
+    m = re.search(r"(?:==|~=)\s*(3\.\d+)", req)
+    if m:
+        return m.group(1)
+    m = re.search(r">=\s*3\.(\d+)", req)
+    if m and int(m.group(1)) > 12:
+        return f"3.{m.group(1)}"
+    return None
+
+
+def detect_python(root: Path, det: Detection) -> dict[str, Any] | None:
+    pyproject_path = root / "pyproject.toml"
+    reqs = sorted(p for p in root.glob("requirements*.txt") if p.is_file())
+    markers = [
+        p
+        for p in ("pyproject.toml", "Pipfile", "uv.lock", "poetry.lock", "setup.py", "manage.py")
+        if (root / p).is_file()
+    ]
+    if not markers and not reqs:
+        return None
+    pyproject = _toml(pyproject_path) if pyproject_path.is_file() else {}
+    project = pyproject.get("project") or {}
+    poetry = ((pyproject.get("tool") or {}).get("poetry")) or {}
+    deps: set[str] = set()
+    if (root / "uv.lock").is_file():
+        strategy = "uv"
+    elif (root / "poetry.lock").is_file():
+        strategy = "poetry"
+    elif (root / "Pipfile").is_file():
+        strategy = "pipenv"
+        deps |= set(_toml(root / "Pipfile").get("packages", {}) or {})
+    elif reqs:
+        strategy = "requirements"
+    elif project:
+        strategy = "pyproject"
+    else:
+        strategy = "none"
+    req_file = next((p for p in reqs if p.name == "requirements.txt"), reqs[0] if reqs else None)
+    for r in [req_file] if req_file else []:
+        deps |= _requirement_names(_read(r).splitlines())
+    deps |= _requirement_names([str(d) for d in project.get("dependencies", []) or []])
+    deps |= {str(k).lower() for k in (poetry.get("dependencies") or {})}
+    det.evidence.append(f"{' + '.join(markers + [r.name for r in reqs])} → python ({strategy})")
+
+    python_path = "src" if (root / "src").is_dir() and any((root / "src").glob("*/__init__.py")) else "."
+    roots = [root / "src", root] if python_path == "src" else [root]
+    from hardenify.scaffold.pyintrospect import introspect
+
+    py = introspect(walk(root, (".py",)), roots)
+    det.notes.extend(f"skipped {e}" for e in py.errors)
+    framework = py.framework(deps)
+    port = py.port()
+    facts: dict[str, Any] = _common(
+        root,
+        project.get("name") or poetry.get("name"),
+        {
+            "description": project.get("description") or poetry.get("description"),
+            "app_version": project.get("version") or poetry.get("version"),
+            "license": _license(project.get("license") or poetry.get("license")),
+        },
+    )
+    if framework == "django" and port is None:
+        port = 8000
+    elif framework == "flask" and port is None:
+        port = 5000 if "gunicorn" not in deps else 8000
+    facts.update(
+        {
+            "python_deps": strategy,
+            "python_path": python_path,
+            "framework": framework,
+            "deps": sorted(deps),
+        }
+    )
+    if req_file is not None:
+        facts["requirements_file"] = req_file.name
+    version = _python_version(root, pyproject)
+    if version:
+        facts["version"] = version
+    facts["port"] = port or 8000
+    facts["command"] = _python_command(root, py, framework, deps, facts["port"], project, roots)
+    apps = py.apps()
+    if apps:
+        facts["app_object"] = apps[0].target
+    health = py.health_path()
+    facts["health_path"] = health or ("/" if framework != "django" else "/admin/login/")
+    env = py.env()
+    facts.update(_env_facts(env))
+    facts.update(_services(env, deps))
+    return facts
+
+
+def _license(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and isinstance(value.get("text"), str) and len(value["text"]) < 64:
+        return str(value["text"])
+    return None
+
+
+def _python_command(
+    root: Path,
+    py: Any,
+    framework: str | None,
+    deps: set[str],
+    port: int,
+    project: dict[str, Any],
+    roots: list[Path],
+) -> str:
+    # The port stays a reference to the answer, so `--port` changes the command too.
+    port_ref = "{{ port }}"
+    bind = f"0.0.0.0:{port_ref}"
+    if framework == "django":
+        target = py.django_target()
+        if target is not None:
+            kind, obj = target
+            if kind == "asgi" and "uvicorn" in deps:
+                return f"python -m uvicorn {obj} --host 0.0.0.0 --port {port_ref}"
+            if "gunicorn" in deps:
+                return f"python -m gunicorn --bind {bind} {obj}"
+        return f"python manage.py runserver {bind} --noreload"
+    apps = py.apps()
+    if framework in ("fastapi", "starlette"):
+        target = apps[0].target if apps else "main:app"
+        if "gunicorn" in deps and "uvicorn" in deps:
+            return f"python -m gunicorn --bind {bind} --worker-class uvicorn.workers.UvicornWorker {target}"
+        return f"python -m uvicorn {target} --host 0.0.0.0 --port {port_ref}"
+    if framework == "flask":
+        target = apps[0].target if apps else "app:app"
+        if "gunicorn" in deps:
+            return f"python -m gunicorn --bind {bind} {target}"
+        return f"python -m flask --app {target} run --host 0.0.0.0 --port {port_ref}"
+    for base in roots:
+        for pkg in sorted(base.glob("*/__main__.py")):
+            if pkg.parent.name not in SKIP_DIRS:
+                return f"python -m {pkg.parent.name}"
+    for script in (project.get("scripts") or {}).values():
+        module = str(script).split(":", 1)[0]
+        if module in py.main_modules():
+            return f"python -m {module}"
+    for name in ("main.py", "app.py", "server.py", "run.py", "wsgi.py"):
+        if (root / name).is_file():
+            return f"python {name}"
+    mains = py.main_modules()
+    if mains:
+        return f"python -m {mains[0]}"
+    return "python main.py"
+
+
+# ----------------------------------------------------------------------------------------- node
+
+
+_JS_ENV = re.compile(
+    r"process\.env(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*['\"]([A-Za-z_][A-Za-z0-9_]*)['\"]\s*\])"
+)
+_JS_PORT = re.compile(r"process\.env\.PORT\s*(?:\|\||\?\?)\s*['\"]?(\d{2,5})|\.listen\(\s*(\d{2,5})")
+_PATH_LITERAL = re.compile(r"['\"](/(?:health|healthz|healthcheck|livez|readyz|ping|status))['\"]")
+
+
+def _node_manager(root: Path) -> tuple[str, str | None]:
+    if (root / "pnpm-lock.yaml").is_file():
+        return "pnpm", "pnpm-lock.yaml"
+    if (root / "yarn.lock").is_file():
+        return ("yarn-berry" if (root / ".yarnrc.yml").is_file() else "yarn"), "yarn.lock"
+    if (root / "package-lock.json").is_file():
+        return "npm", "package-lock.json"
+    if (root / "npm-shrinkwrap.json").is_file():
+        return "npm", "npm-shrinkwrap.json"
+    return "npm", None
+
+
+def _node_version(root: Path, pkg: dict[str, Any]) -> str | None:
+    for f in (".nvmrc", ".node-version"):
+        m = re.match(r"^v?(\d{2})", _read(root / f, 256).strip())
+        if m:
+            return m.group(1)
+    engines = str((pkg.get("engines") or {}).get("node") or "")
+    m = re.match(r"^\s*(\^|~|>=|=)?\s*v?(\d{2})(?:\.|\s|$)", engines)
+    if m is None or int(m.group(2)) < 18:
+        return None
+    # `>=18` is a floor, not a choice: keep the default (an LTS) unless the floor is above it.
+    if m.group(1) == ">=" and int(m.group(2)) <= 22:
+        return None
+    return m.group(2)
+
+
+def _js_facts(root: Path) -> tuple[list[str], int | None, str | None]:
+    env: list[str] = []
+    ports: list[str] = []
+    paths: list[str] = []
+    for path in walk(root, (".js", ".mjs", ".cjs", ".ts", ".mts")):
+        text = _read(path)
+        for m in _JS_ENV.finditer(text):
+            name = m.group(1) or m.group(2)
+            if name not in env:
+                env.append(name)
+        ports += [m.group(1) or m.group(2) for m in _JS_PORT.finditer(text)]
+        paths += [m.group(1) for m in _PATH_LITERAL.finditer(text)]
+    return env, _first_port(ports), _health(paths)
+
+
+def detect_node(root: Path, det: Detection) -> dict[str, Any] | None:
+    if not (root / "package.json").is_file():
+        return None
+    pkg = _json(root / "package.json")
+    manager, lockfile = _node_manager(root)
+    det.evidence.append(f"package.json{' + ' + lockfile if lockfile else ''} → node ({manager})")
+    if lockfile is None:
+        det.notes.append(
+            "no lockfile: run `npm install` once and commit package-lock.json (the build uses `npm ci`)"
+        )
+    scripts = pkg.get("scripts") or {}
+    deps = set(pkg.get("dependencies") or {}) | set(pkg.get("devDependencies") or {})
+    env, port, health = _js_facts(root)
+    facts = _common(
+        root,
+        pkg.get("name"),
+        {
+            "description": pkg.get("description"),
+            "app_version": pkg.get("version"),
+            "license": pkg.get("license"),
+        },
+    )
+    start = str(scripts.get("start") or "")
+    main = str(pkg.get("main") or "")
+    if start.startswith("node "):
+        command = start
+    elif main:
+        command = f"node {main}"
+    else:
+        command = next(
+            (
+                f"node {f}"
+                for f in ("server.js", "index.js", "app.js", "main.js", "dist/index.js")
+                if (root / f).is_file()
+            ),
+            "node index.js",
+        )
+    facts.update(
+        {
+            "package_manager": manager,
+            "lockfile": lockfile or "",
+            "build_script": "build" in scripts,
+            "port": port or 3000,
+            "command": re.sub(r"\s+", " ", command).strip(),
+            "health_path": health or "/",
+        }
+    )
+    version = _node_version(root, pkg)
+    if version:
+        facts["version"] = version
+    npmrc = _read(root / ".npmrc", 16 * 1024)
+    tokens = re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", npmrc)
+    if tokens:
+        facts["build_secrets"] = ",".join(dict.fromkeys(tokens))
+    facts.update(_env_facts(env))
+    facts.update(_services(env, deps))
+    return facts
+
+
+# ------------------------------------------------------------------------------------------- go
+
+
+def detect_go(root: Path, det: Detection) -> dict[str, Any] | None:
+    if not (root / "go.mod").is_file():
+        return None
+    gomod = _read(root / "go.mod")
+    module = re.search(r"^module\s+(\S+)", gomod, re.M)
+    gover = re.search(r"^go\s+(\d+\.\d+)", gomod, re.M)
+    main_pkg = "."
+    if not any("package main" in _read(p, 8192) for p in root.glob("*.go")):
+        cmds = sorted(p.parent for p in root.glob("cmd/*/main.go"))
+        if cmds:
+            main_pkg = "./" + cmds[0].relative_to(root).as_posix()
+    det.evidence.append(f"go.mod → go{' ' + gover.group(1) if gover else ''} (main package {main_pkg})")
+    found = _scan(
+        root,
+        (".go",),
+        {
+            "env": re.compile(r"os\.(?:Getenv|LookupEnv)\(\s*\"([A-Za-z_][A-Za-z0-9_]*)\""),
+            "port": re.compile(r"(?:port\s*=|Addr:|ListenAndServe\()\s*\"?:?(\d{2,5})\""),
+            "path": _PATH_LITERAL,
+        },
+    )
+    name = sanitize_name(
+        (module.group(1) if module else root.name) if main_pkg == "." else main_pkg.rsplit("/", 1)[-1]
+    )
+    facts = _common(root, name, {})
+    facts.update(
+        {
+            "main_package": main_pkg,
+            "binary": name,
+            "port": _first_port(found["port"]) or 8080,
+            "command": "/usr/local/bin/{{ binary }}",
+            "health_path": _health(found["path"]) or "/",
+            "go_sum": (root / "go.sum").is_file(),
+        }
+    )
+    if gover:
+        facts["version"] = gover.group(1)
+    facts.update(_env_facts(found["env"]))
+    facts.update(_services(found["env"], set(re.findall(r"^\s*([\w./-]+)\s+v", gomod, re.M))))
+    return facts
+
+
+# ----------------------------------------------------------------------------------------- rust
+
+
+def detect_rust(root: Path, det: Detection) -> dict[str, Any] | None:
+    if not (root / "Cargo.toml").is_file():
+        return None
+    cargo = _toml(root / "Cargo.toml")
+    package = cargo.get("package") or {}
+    bins = cargo.get("bin") or []
+    binary = (
+        str(bins[0].get("name"))
+        if bins and isinstance(bins[0], dict) and bins[0].get("name")
+        else str(package.get("name") or root.name)
+    )
+    det.evidence.append(f"Cargo.toml → rust (binary {binary})")
+    found = _scan(
+        root,
+        (".rs",),
+        {
+            "env": re.compile(r"env::var(?:_os)?\(\s*\"([A-Za-z_][A-Za-z0-9_]*)\""),
+            "port": re.compile(r"(?:unwrap_or(?:_else)?\([^)]*?\"|0\.0\.0\.0:|127\.0\.0\.1:)(\d{2,5})"),
+            "path": _PATH_LITERAL,
+        },
+    )
+    facts = _common(
+        root,
+        package.get("name"),
+        {
+            "description": package.get("description"),
+            "app_version": package.get("version") if isinstance(package.get("version"), str) else None,
+            "license": package.get("license") if isinstance(package.get("license"), str) else None,
+        },
+    )
+    facts.update(
+        {
+            "binary": binary,
+            "locked": (root / "Cargo.lock").is_file(),
+            "port": _first_port(found["port"]) or 8080,
+            "command": "/usr/local/bin/{{ binary }}",
+            "health_path": _health(found["path"]) or "/",
+        }
+    )
+    facts.update(_env_facts(found["env"]))
+    facts.update(_services(found["env"], {str(k) for k in (cargo.get("dependencies") or {})}))
+    return facts
+
+
+# ----------------------------------------------------------------------------------------- java
+
+
+def detect_java(root: Path, det: Detection) -> dict[str, Any] | None:
+    pom = root / "pom.xml"
+    gradle = next((root / f for f in ("build.gradle.kts", "build.gradle") if (root / f).is_file()), None)
+    if not pom.is_file() and gradle is None:
+        return None
+    build_text = _read(pom) if pom.is_file() else _read(gradle) if gradle else ""
+    tool = "maven" if pom.is_file() else "gradle"
+    wrapper = (root / ("mvnw" if tool == "maven" else "gradlew")).is_file()
+    spring = "spring-boot" in build_text or "org.springframework.boot" in build_text
+    actuator = "spring-boot-starter-actuator" in build_text
+    m = re.search(
+        r"<(?:java\.version|maven\.compiler\.release|maven\.compiler\.target)>(\d+)<", build_text
+    ) or re.search(
+        r"(?:JavaLanguageVersion\.of\(|sourceCompatibility\s*=\s*['\"]?(?:JavaVersion\.VERSION_)?)(\d+)",
+        build_text,
+    )
+    artifact = re.search(r"<artifactId>([^<]+)</artifactId>\s*(?:<version>|<packaging>|<name>)", build_text)
+    det.evidence.append(
+        f"{'pom.xml' if tool == 'maven' else gradle.name if gradle else ''} → java ({tool}{', Spring Boot' if spring else ''})"
+    )
+    props = _read(root / "src/main/resources/application.properties") + _read(
+        root / "src/main/resources/application.yml"
+    )
+    port_m = re.search(r"server\.port\s*[=:]\s*(\d{2,5})|port:\s*(\d{2,5})", props)
+    found = _scan(
+        root,
+        (".java", ".kt"),
+        {"env": re.compile(r"System\.getenv\(\s*\"([A-Za-z_][A-Za-z0-9_]*)\""), "path": _PATH_LITERAL},
+    )
+    facts = _common(root, artifact.group(1) if artifact else None, {})
+    facts.update(
+        {
+            "build_tool": tool,
+            "wrapper": wrapper,
+            "spring_boot": spring,
+            "port": int(port_m.group(1) or port_m.group(2)) if port_m else 8080,
+            "command": "java -XX:MaxRAMPercentage=75 -jar /app/app.jar",
+            "health_path": "/actuator/health" if actuator else (_health(found["path"]) or "/"),
+        }
+    )
+    if m and int(m.group(1)) >= 17:
+        facts["version"] = m.group(1)
+    facts.update(_env_facts(found["env"]))
+    facts.update(_services(found["env"], {"pg"} if "postgresql" in build_text else set()))
+    if "redis" in build_text:
+        facts["redis"] = True
+    return facts
+
+
+# ----------------------------------------------------------------------------------------- ruby
+
+
+def detect_ruby(root: Path, det: Detection) -> dict[str, Any] | None:
+    if not (root / "Gemfile").is_file():
+        return None
+    gemfile = _read(root / "Gemfile")
+    gems = set(re.findall(r"^\s*gem\s+['\"]([\w-]+)['\"]", gemfile, re.M))
+    rails = "rails" in gems or (root / "config" / "application.rb").is_file()
+    det.evidence.append(f"Gemfile → ruby{' (Rails)' if rails else ''}")
+    found = _scan(
+        root,
+        (".rb", ".ru"),
+        {
+            "env": re.compile(r"ENV(?:\.fetch\(\s*|\[\s*)['\"]([A-Za-z_][A-Za-z0-9_]*)['\"]"),
+            "port": re.compile(r"ENV\.fetch\(\s*['\"]PORT['\"]\s*,\s*['\"]?(\d{2,5})"),
+            "path": _PATH_LITERAL,
+        },
+    )
+    facts = _common(root, None, {})
+    if rails:
+        command, port = "bin/rails server --binding 0.0.0.0 --port {{ port }}", 3000
+        facts["writable"] = "/app/tmp,/app/log"
+    elif (root / "config.ru").is_file():
+        port = _first_port(found["port"]) or 9292
+        command = "bundle exec rackup --host 0.0.0.0 --port {{ port }}"
+    else:
+        main = next((f for f in ("app.rb", "main.rb", "server.rb") if (root / f).is_file()), "app.rb")
+        command, port = f"ruby {main}", _first_port(found["port"]) or 8080
+    version = re.search(r"^\s*ruby\s+['\"](\d+\.\d+)", gemfile, re.M)
+    rv = _read(root / ".ruby-version", 256).strip()
+    facts.update(
+        {
+            "rails": rails,
+            "port": port,
+            "command": command,
+            "health_path": "/up" if rails else (_health(found["path"]) or "/"),
+            "gemfile_lock": (root / "Gemfile.lock").is_file(),
+        }
+    )
+    if version:
+        facts["version"] = version.group(1)
+    elif re.match(r"^\d+\.\d+", rv):
+        facts["version"] = ".".join(rv.split(".")[:2])
+    env = found["env"] + (["SECRET_KEY_BASE", "RAILS_MASTER_KEY"] if rails else [])
+    facts.update(_env_facts(env))
+    facts.update(
+        _services(env, ({"pg"} if "pg" in gems else set()) | ({"redis"} if "redis" in gems else set()))
+    )
+    return facts
+
+
+# ------------------------------------------------------------------------------------------ php
+
+
+def detect_php(root: Path, det: Detection) -> dict[str, Any] | None:
+    composer_path = root / "composer.json"
+    if not composer_path.is_file() and not any(root.glob("*.php")) and not any(root.glob("public/*.php")):
+        return None
+    composer = _json(composer_path) if composer_path.is_file() else {}
+    require = {k for k in (composer.get("require") or {}) if k != "php" and not k.startswith("ext-")}
+    docroot = "public" if (root / "public").is_dir() else "."
+    det.evidence.append(f"{'composer.json' if composer else '*.php'} → php ({len(require)} packages)")
+    found = _scan(
+        root,
+        (".php",),
+        {
+            "env": re.compile(r"(?:getenv\(\s*|\$_(?:ENV|SERVER)\[\s*)['\"]([A-Z_][A-Z0-9_]*)['\"]"),
+            "path": _PATH_LITERAL,
+        },
+    )
+    serve = str((composer.get("scripts") or {}).get("serve") or "")
+    port_m = re.search(r"-S\s+[\w.]+:(\d{2,5})", serve)
+    port = int(port_m.group(1)) if port_m else 8080
+    facts = _common(
+        root,
+        composer.get("name"),
+        {
+            "description": composer.get("description"),
+            "license": composer.get("license") if isinstance(composer.get("license"), str) else None,
+        },
+    )
+    env = [
+        e
+        for e in found["env"]
+        if not e.startswith(("HTTP_", "REQUEST_", "SERVER_", "SCRIPT_", "DOCUMENT_", "QUERY_", "REMOTE_"))
+    ]
+    facts.update(
+        {
+            "composer_deps": bool(require),
+            "composer_lock": (root / "composer.lock").is_file(),
+            "docroot": docroot,
+            "port": port,
+            "health_path": _health(found["path"]) or "/",
+        }
+    )
+    version = re.search(r"(\d+\.\d+)", str((composer.get("require") or {}).get("php") or ""))
+    if version and tuple(int(x) for x in version.group(1).split(".")) >= (8, 2):
+        facts["version"] = version.group(1)
+    facts.update(_env_facts(env))
+    facts.update(_services(env, {"pg"} if any("pgsql" in r or "postgres" in r for r in require) else set()))
+    return facts
+
+
+# --------------------------------------------------------------------------------------- dotnet
+
+
+def detect_dotnet(root: Path, det: Detection) -> dict[str, Any] | None:
+    projects = sorted(root.glob("*.csproj")) or sorted(
+        walk(root, (".csproj",)), key=lambda p: (len(p.parts), p)
+    )
+    projects = [p for p in projects if not re.search(r"tests?\b", p.stem, re.I)]
+    if not projects:
+        return None
+    proj = projects[0]
+    text = _read(proj)
+    tfm = re.search(r"<TargetFrameworks?>\s*net(\d+\.\d+)", text)
+    assembly = re.search(r"<AssemblyName>([^<]+)</AssemblyName>", text)
+    web = "Microsoft.NET.Sdk.Web" in text
+    asm = assembly.group(1).strip() if assembly else proj.stem
+    det.evidence.append(
+        f"{proj.relative_to(root).as_posix()} → dotnet ({'web' if web else 'console'}{', net' + tfm.group(1) if tfm else ''})"
+    )
+    found = _scan(
+        root,
+        (".cs",),
+        {
+            "env": re.compile(r"GetEnvironmentVariable\(\s*\"([A-Za-z_][A-Za-z0-9_]*)\""),
+            "path": _PATH_LITERAL,
+        },
+    )
+    facts = _common(root, asm, {})
+    facts.update(
+        {
+            "project": proj.relative_to(root).as_posix(),
+            "assembly": asm,
+            "web": web,
+            "port": 8080,
+            "command": f"/app/{asm}",
+            "health_path": _health(found["path"]) or "/",
+        }
+    )
+    if tfm:
+        facts["version"] = tfm.group(1)
+    facts.update(_env_facts(found["env"]))
+    facts.update(_services(found["env"], {"pg"} if "Npgsql" in text else set()))
+    return facts
+
+
+# --------------------------------------------------------------------------------------- static
+
+
+def detect_static(root: Path, det: Detection) -> dict[str, Any] | None:
+    pkg = _json(root / "package.json") if (root / "package.json").is_file() else {}
+    scripts = pkg.get("scripts") or {}
+    site = next(
+        (
+            d
+            for d in ("dist", "build", "public", "_site", "site", "out")
+            if (root / d / "index.html").is_file()
+        ),
+        None,
+    )
+    if site is None and (root / "index.html").is_file():
+        site = "."
+    node_build = "build" in scripts and "start" not in scripts
+    if site is None and not node_build:
+        return None
+    if node_build:
+        site = "dist" if site in (None, ".") else site
+    det.evidence.append(
+        f"{(site or '.') + '/index.html' if not node_build else 'package.json (build script)'} → static"
+    )
+    facts = _common(root, pkg.get("name"), {"description": pkg.get("description")})
+    manager, lockfile = _node_manager(root)
+    facts.update(
+        {
+            "site_dir": site or ".",
+            "node_build": node_build,
+            "package_manager": manager,
+            "lockfile": lockfile or "",
+            "port": 8080,
+            "health_path": "/health" if (root / (site or ".") / "health").is_file() else "/",
+        }
+    )
+    return facts
+
+
+_DETECTORS: dict[str, Callable[[Path, Detection], dict[str, Any] | None]] = {
+    "dotnet": detect_dotnet,
+    "java": detect_java,
+    "go": detect_go,
+    "rust": detect_rust,
+    "python": detect_python,
+    "ruby": detect_ruby,
+    "php": detect_php,
+    "node": detect_node,
+    "static": detect_static,
+}
+
+
+def detect(root: Path) -> Detection:
+    """Detect the stack of `root`: the first in STACK_ORDER whose marker files are there."""
+    det = Detection(root)
+    if not root.is_dir():
+        return det
+    for stack in STACK_ORDER:
+        if stack == "node" and _is_static_node(root):
+            continue  # a front-end build with no server: served as static files
+        facts = _DETECTORS[stack](root, det)
+        if facts is not None:
+            det.stack = stack
+            det.facts = facts
+            return det
+    det.facts = _common(root, None, {})
+    return det
+
+
+def _is_static_node(root: Path) -> bool:
+    if not (root / "package.json").is_file():
+        return False
+    scripts = _json(root / "package.json").get("scripts") or {}
+    return "build" in scripts and "start" not in scripts

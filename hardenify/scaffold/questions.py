@@ -1,0 +1,264 @@
+"""Turn detection, flags, `--data`, saved answers and the wizard into one set of valid answers.
+
+For each question, in order, the first source that has a value wins:
+
+1. an explicit answer (a flag such as `--port`, `--data port=8080`, `--data-file`);
+2. the answers file (`--update`), except secrets, which are never saved;
+3. the wizard, on a TTY without `--defaults`: detected values are its defaults;
+4. the default (a detected value, else the question's `default`), with `--defaults`, or for
+   a question that is not `required`.
+
+Anything still missing is an `AnswerError` that names the flags to use (exit 2): a build in
+CI must never wait for a prompt or silently guess a port.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from hardenify.scaffold.detect import Detection
+from hardenify.scaffold.templateset import Question, TemplateSet
+from hardenify.scaffold.validators import validate
+
+_TRUE = frozenset({"y", "yes", "true", "on", "1"})
+_FALSE = frozenset({"n", "no", "false", "off", "0"})
+_SINGLE_EXPR = re.compile(r"^\s*\{\{(.*)\}\}\s*$", re.S)
+
+#: Asks one question; returns the validated answer. The wizard provides it on a TTY.
+Asker = Callable[[Question, Any, "list[Any] | None", "Callable[[Any], Any]"], Any]
+
+
+class AnswerError(Exception):
+    """An answer is invalid or missing; the message says which flag or --data key to use."""
+
+
+@dataclass
+class Answers:
+    """Validated answers in question order; `secrets` names those that must never be saved."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)  # flag, data, saved, wizard, detected, default
+    secrets: set[str] = field(default_factory=set)
+
+    def public(self) -> dict[str, Any]:
+        """The answers that may be written to disk: everything but secrets."""
+        return {k: v for k, v in self.values.items() if k not in self.secrets}
+
+    @property
+    def stack(self) -> str:
+        return str(self.values["stack"])
+
+
+def _env() -> Any:
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    # Sandboxed: an organisation's questions.yaml is data, and its expressions must not be able
+    # to reach Python internals.
+    return SandboxedEnvironment(undefined=StrictUndefined)
+
+
+def evaluate(expr: Any, context: Mapping[str, Any], env: Any = None) -> Any:
+    """A literal stays as it is; `"{{ expr }}"` yields the expression's value (a list, an int…);
+    any other string with Jinja markup is rendered to a string."""
+    if not isinstance(expr, str) or ("{{" not in expr and "{%" not in expr):
+        return expr
+    env = env or _env()
+    from jinja2 import TemplateError as JinjaError
+
+    try:
+        m = _SINGLE_EXPR.match(expr)
+        if m and "}}" not in m.group(1):
+            return env.compile_expression(m.group(1).strip(), undefined_to_none=False)(**context)
+        return env.from_string(expr).render(**context)
+    except JinjaError as exc:
+        raise AnswerError(f"cannot evaluate {expr!r}: {exc}") from None
+
+
+def truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        v = value.strip().lower()
+        return v not in _FALSE and v not in ("", "none")
+    return bool(value)
+
+
+def coerce(q: Question, value: Any, choices: list[Any] | None = None) -> Any:
+    """Convert a raw value (a flag, a --data string, YAML) to the question's type and validate it."""
+    if q.type == "int":
+        if isinstance(value, bool):
+            raise ValueError(f"{value!r} is not a whole number")
+        try:
+            value = int(str(value).strip())
+        except ValueError:
+            raise ValueError(f"{value!r} is not a whole number") from None
+    elif q.type == "bool":
+        if not isinstance(value, bool):
+            s = str(value).strip().lower()
+            if s in _TRUE:
+                value = True
+            elif s in _FALSE:
+                value = False
+            else:
+                raise ValueError(f"{value!r} is not yes/no (true/false)")
+    elif q.type == "choice":
+        value = str(value).strip()
+        if choices is not None and value not in [str(c) for c in choices]:
+            raise ValueError(f"{value!r} is not one of: {', '.join(str(c) for c in choices)}")
+    else:
+        value = "" if value is None else str(value)
+    return validate(q.validator, value)
+
+
+def base_info(stack_info: Mapping[str, Any], base: str | None) -> dict[str, Any]:
+    """The chosen base's entry of stack.yaml, with the optional keys filled in."""
+    raw = dict((stack_info.get("bases") or {}).get(base or "", {}) or {})
+    raw.setdefault("version", None)
+    raw.setdefault("interpreter", {})
+    raw.setdefault("user", "none")
+    raw.setdefault("about", "")
+    return raw
+
+
+@dataclass
+class Resolver:
+    """Resolves the questions of one template set for one project."""
+
+    templates: TemplateSet
+    detection: Detection
+    explicit: Mapping[str, Any] = field(default_factory=dict)
+    saved: Mapping[str, Any] = field(default_factory=dict)
+    interactive: bool = False
+    use_defaults: bool = False
+    ask: Asker | None = None
+    flags: Mapping[str, str] = field(default_factory=dict)  # question → its CLI flag, for messages
+    _facts: dict[Any, dict[str, Any]] = field(default_factory=dict, repr=False)
+
+    def context(self, answers: Answers) -> dict[str, Any]:
+        """What question expressions see: detected facts, the stack's and base's info, answers so far."""
+        stack = answers.values.get("stack")
+        known = isinstance(stack, str) and stack in self.templates.stacks
+        info = dict(self.templates.stacks[str(stack)].info) if known else {}
+        if stack not in self._facts:
+            facts = self.detection.for_stack(stack) if stack else dict(self.detection.facts)
+            facts["stack"] = self.detection.stack
+            self._facts[stack] = facts
+        facts = self._facts[stack]
+        return {
+            **answers.values,
+            "detected": facts,
+            "stacks": sorted(self.templates.stacks),
+            "stack_info": info,
+            "base_info": base_info(info, answers.values.get("base")) if info else {},
+        }
+
+    def resolve(self) -> Answers:
+        answers = Answers()
+        missing: list[Question] = []
+        env = _env()
+        unknown = set(self.explicit) - {
+            q.name for s in [None, *self.templates.stacks] for q in self.templates.questions_for(s)
+        }
+        if unknown:
+            raise AnswerError(
+                f"unknown answer(s): {', '.join(sorted(unknown))} (see `hardenify new --help-questions`)"
+            )
+        i = 0
+        while True:
+            questions = self.templates.questions_for(answers.values.get("stack"))
+            if i >= len(questions):
+                break
+            q = questions[i]
+            i += 1
+            ctx = self.context(answers)
+            if q.when is not None and not truthy(evaluate(q.when, ctx, env)):
+                continue
+            choices = self._choices(q, ctx, env)
+            if q.secret:
+                answers.secrets.add(q.name)
+            value, source = self._answer(q, ctx, choices, env)
+            if source == "missing":
+                missing.append(q)
+                # Carry on with the default so the questions that depend on this one can still
+                # be evaluated, and one error lists everything that is missing.
+                default, _ = self._default(q, ctx, choices, env)
+                if default is not None:
+                    answers.values[q.name] = default
+                continue
+            if value is None:
+                continue
+            answers.values[q.name] = value
+            answers.sources[q.name] = source
+        if missing:
+            raise AnswerError(self._missing_message(missing))
+        return answers
+
+    def _choices(self, q: Question, ctx: Mapping[str, Any], env: Any) -> list[Any] | None:
+        if q.type != "choice":
+            return None
+        choices = evaluate(q.choices, ctx, env)
+        if isinstance(choices, str):
+            choices = [c.strip() for c in choices.split(",") if c.strip()]
+        return list(choices)
+
+    def _default(
+        self, q: Question, ctx: Mapping[str, Any], choices: list[Any] | None, env: Any
+    ) -> tuple[Any, str]:
+        facts = ctx["detected"]
+        if q.detected is not None and facts.get(q.detected) is not None and not q.secret:
+            try:
+                # Detected values may refer to earlier answers ("--port {{ port }}").
+                return coerce(q, evaluate(facts[q.detected], ctx, env), choices), "detected"
+            except ValueError:
+                pass  # a detected value that does not validate is no default at all
+        if q.default is None:
+            return None, "default"
+        raw = evaluate(q.default, ctx, env)
+        if isinstance(raw, str) and "{{" in raw:  # a stack.yaml value that refers to answers
+            raw = evaluate(raw, ctx, env)
+        if raw is None or (isinstance(raw, str) and raw == "" and q.type in ("int", "choice")):
+            return None, "default"
+        try:
+            return coerce(q, raw, choices), "default"
+        except ValueError as exc:
+            raise AnswerError(f"the template's default for {q.name!r} is invalid: {exc}") from None
+
+    def _answer(
+        self,
+        q: Question,
+        ctx: Mapping[str, Any],
+        choices: list[Any] | None,
+        env: Any,
+    ) -> tuple[Any, str]:
+        if q.name in self.explicit:
+            try:
+                return coerce(q, self.explicit[q.name], choices), "flag" if q.name in self.flags else "data"
+            except ValueError as exc:
+                raise AnswerError(f"{self._how(q)}: {exc}") from None
+        if q.name in self.saved and not q.secret:
+            try:
+                return coerce(q, self.saved[q.name], choices), "saved"
+            except ValueError:
+                pass  # the newer template no longer accepts it: ask again / use the default
+        default, source = self._default(q, ctx, choices, env)
+        if self.interactive and self.ask is not None:
+            return self.ask(q, default, choices, lambda v: coerce(q, v, choices)), "wizard"
+        if self.use_defaults or not q.required:
+            if default is None:
+                return (None, "default") if not q.required else (None, "missing")
+            return default, source
+        return None, "missing"
+
+    def _how(self, q: Question) -> str:
+        flag = self.flags.get(q.name)
+        data = f"--data {q.name}=VALUE"
+        return f"{flag} (or {data})" if flag else data
+
+    def _missing_message(self, missing: list[Question]) -> str:
+        lines = ["no TTY to ask on, and these answers were not given:"]
+        for q in missing:
+            lines.append(f"  {q.name}: {q.help} → {self._how(q)}")
+        lines.append("Pass them, use --data-file answers.yml, or --defaults to accept the detected defaults.")
+        return "\n".join(lines)
