@@ -220,8 +220,8 @@ def _redact(d: Diagnostic, r: Redactor) -> Diagnostic:
     return replace(d, message=r(d.message), note=r(d.note) if d.note else d.note, fix=fix)
 
 
-def is_applicable(fix: Fix, settings: Settings) -> bool:
-    return fix.applicability is Applicability.SAFE or settings.unsafe_fixes
+def is_applicable(fix: Fix, settings: Settings, code: str = "") -> bool:
+    return fix.applicability is Applicability.SAFE or settings.unsafe_fixes or code in settings.unsafe_fixes_for
 
 
 def fails(d: Diagnostic, settings: Settings) -> bool:
@@ -291,7 +291,7 @@ def fix_text(
         if first is None:
             first = last
         result.redactor.update(ctx.redactor.secrets)
-        fixable = [d for d in last if d.fix is not None and is_applicable(d.fix, settings)]
+        fixable = [d for d in last if d.fix is not None and is_applicable(d.fix, settings, d.code)]
         if not fixable:
             settled = True
             break
@@ -316,7 +316,11 @@ def fix_text(
     result.remaining = last
     if not settings.unsafe_fixes:
         result.unsafe_available = sum(
-            1 for d in last if d.fix is not None and d.fix.applicability is Applicability.UNSAFE
+            1
+            for d in last
+            if d.fix is not None
+            and d.fix.applicability is Applicability.UNSAFE
+            and d.code not in settings.unsafe_fixes_for
         )
     return result
 

@@ -26,6 +26,8 @@ class Settings:
     # findings below this severity do not make the exit code 1
     fail_on: Severity = Severity.INFO
     unsafe_fixes: bool = False
+    # codes whose unsafe fixes are allowed without --unsafe-fixes (`fix --split-stages`)
+    unsafe_fixes_for: frozenset[str] = frozenset()
     # options read by individual rules, e.g. {"trusted-registries": [...]}
     options: Mapping[str, Any] = field(default_factory=dict)
     exclude: tuple[str, ...] = ()

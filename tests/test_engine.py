@@ -123,3 +123,11 @@ def test_insertions_at_one_point_go_in_one_per_pass() -> None:
     fixes = [safe_fix("1", Edit(3, 3, "X")), safe_fix("2", Edit(3, 3, "Y")), safe_fix("3", Edit(0, 1, "A"))]
     out, applied = engine.apply_edits(text, fixes)
     assert out == "AbcX" and len(applied) == 2
+
+
+def test_unsafe_fixes_for_allows_one_rules_unsafe_fix() -> None:
+    text = "FROM python:3.12\nRUN apt-get install -y curl\nEXPOSE 22\n"
+    s = Settings(select=("HF402", "HF503"), unsafe_fixes_for=frozenset({"HF402"}))
+    res = engine.fix_text("Dockerfile", text, "dockerfile", s)
+    assert "--no-install-recommends" in res.text and "EXPOSE 22" in res.text
+    assert res.unsafe_available == 1  # HF503's, still behind --unsafe-fixes

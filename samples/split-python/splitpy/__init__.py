@@ -1,0 +1,1 @@
+"""Sample service for hardenify's split-stages fixer (HF413)."""
