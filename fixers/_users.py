@@ -12,6 +12,7 @@ Everything here is pure and never raises on odd input.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -23,7 +24,9 @@ from hardenify.dockerfile.model import (
     _iter_words,
     arg_pairs,
     env_pairs,
+    split_words,
     substitute,
+    unquote,
 )
 from hardenify.dockerfile.shell import Command, tokenize
 from hardenify.imageref import ImageRef, try_parse_ref
@@ -39,16 +42,19 @@ def word_spans(s: str) -> list[tuple[str, int, int]]:
 
 def stage_names(df: Dockerfile, before: int | None = None) -> set[str]:
     """Lower-cased names of the stages defined before stage index `before` (all when None)."""
-    return {
-        s.name.lower() for s in df.stages if s.name and (before is None or s.index < before)
-    }
+    return {s.name.lower() for s in df.stages if s.name and (before is None or s.index < before)}
+
+
+# BuildKit's automatic platform ARGs are usable in FROM without a global ARG. Only the OS is
+# certain for the Linux images these rules check (`FROM binaries-$TARGETOS` → binaries-linux).
+PLATFORM_ARGS: dict[str, str | None] = {"TARGETOS": "linux", "BUILDOS": "linux"}
 
 
 def parent_stage(df: Dockerfile, stage: Stage) -> Stage | None:
     """The earlier stage a `FROM <name>` builds on, or None when it starts from an image."""
     image = stage.image.lower()
     if not image or "$" in image:
-        image = stage.resolved_image.lower()
+        image = substitute(stage.image, {**PLATFORM_ARGS, **df.global_args}).lower()
     for other in reversed(df.stages[: stage.index]):
         if other.name and other.name.lower() == image:
             return other
@@ -274,15 +280,64 @@ class Base:
     known_users: dict[str, str] = field(default_factory=dict)  # name → "uid:gid", certain
 
 
-DEBIAN_CODENAMES = ("slim", "bookworm", "bullseye", "buster", "stretch", "trixie", "sid", "jessie",
-                    "jammy", "focal", "noble", "bionic", "xenial", "oracular", "plucky")
-DEBIAN_NAMES = frozenset({
-    "debian", "ubuntu", "python", "golang", "ruby", "php", "rust", "perl", "buildpack-deps", "pypy",
-    "elixir", "erlang", "haskell", "julia", "r-base", "gcc", "clojure", "swift", "eclipse-temurin",
-    "maven", "gradle", "sapmachine", "ibm-semeru-runtimes", "groovy", "ros", "neurodebian", "node",
-    "adoptopenjdk",
-})
+DISTRO_CODENAMES = (
+    "bookworm",
+    "bullseye",
+    "buster",
+    "stretch",
+    "trixie",
+    "sid",
+    "jessie",
+    "jammy",
+    "focal",
+    "noble",
+    "bionic",
+    "xenial",
+    "trusty",
+    "lunar",
+    "mantic",
+    "oracular",
+    "plucky",
+)
+DEBIAN_CODENAMES = ("slim", *DISTRO_CODENAMES)
+DEBIAN_NAMES = frozenset(
+    {
+        "debian",
+        "ubuntu",
+        "python",
+        "golang",
+        "ruby",
+        "php",
+        "rust",
+        "perl",
+        "buildpack-deps",
+        "pypy",
+        "elixir",
+        "erlang",
+        "haskell",
+        "julia",
+        "r-base",
+        "gcc",
+        "clojure",
+        "swift",
+        "eclipse-temurin",
+        "maven",
+        "gradle",
+        "sapmachine",
+        "ibm-semeru-runtimes",
+        "groovy",
+        "ros",
+        "neurodebian",
+        "node",
+        "adoptopenjdk",
+        "dart",
+    }
+)
 RHEL_NAMES = frozenset({"fedora", "centos", "rockylinux", "almalinux", "oraclelinux"})
+DIND = (
+    "docker-in-docker needs root (it manages namespaces, cgroups and iptables): run it only where a "
+    "privileged container is acceptable, or use the rootless variant (`docker:dind-rootless`)"
+)
 # Official images whose entrypoint starts as root to bind a privileged port, fix ownership of a
 # data volume or drop privileges itself (gosu/su-exec): a USER line breaks them.
 DAEMON_IMAGES = {
@@ -306,7 +361,8 @@ DAEMON_IMAGES = {
     "nextcloud": "the nextcloud image runs Apache, which binds port 80 as root",
     "ghost": "the ghost entrypoint drops to `node` with gosu",
     "tomcat": "tomcat writes logs/, work/ and temp/ under CATALINA_HOME, owned by root",
-    "docker": "docker-in-docker needs root",
+    "docker": DIND,
+    "redmine": "the redmine entrypoint fixes ownership as root and drops to `redmine` with gosu",
 }
 NONROOT_IMAGES = {
     # official/vendor images whose Dockerfile already ends with a non-root USER
@@ -341,29 +397,100 @@ def _major(tag: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+_TEMPLATE = re.compile(r"%%[^%]*%%|\$\{[^}]*\}|\$[A-Za-z_]\w*|\{\{[^}]*\}\}")
+
+
+def _parse_loose(low: str) -> tuple[ImageRef, bool] | None:
+    """Parse a reference whose tag (or digest) is a template placeholder or invalid.
+
+    `debian:%%TAG%%`, `php:${PHP_VERSION}-apache`, `python:3.12@sha256:abc` still name a known
+    repository; only the tag is unknown. Returns the reference and whether its tag is known.
+    """
+    # Placeholders may contain ':' (`${templateOption:imageVariant}`): mask them first.
+    masked = _TEMPLATE.sub("\x00", low).split("@", 1)[0]
+    name, tag = masked, ""
+    if ":" in masked.rsplit("/", 1)[-1]:
+        name, tag = masked.rsplit(":", 1)
+    if not name or "\x00" in name or "%" in name or "$" in name:
+        return None
+    tag_known = bool(tag) and "\x00" not in tag and "%" not in tag and "$" not in tag
+    ref = try_parse_ref(f"{name}:{tag}" if tag_known else name)
+    if ref is None and tag_known:
+        ref, tag_known = try_parse_ref(name), False
+    return (ref, tag_known) if ref is not None else None
+
+
+# Official images whose entrypoint drops from root to a service user that the image creates
+# with fixed ids: name → (user, ids on Debian/Ubuntu/Oracle variants, ids on Alpine variants,
+# the oldest version tag known to pin those ids). Older tags created the user without an id.
+SERVICE_USERS: dict[str, tuple[str, str | None, str | None, tuple[int, ...]]] = {
+    "postgres": ("postgres", "999:999", "70:70", (9,)),
+    "redis": ("redis", "999:999", "999:1000", (5,)),
+    "mongo": ("mongodb", "999:999", None, (4, 4)),
+    "mysql": ("mysql", "999:999", None, (8,)),
+    "mariadb": ("mysql", "999:999", None, (10, 4)),
+    "percona": ("mysql", None, None, ()),
+    "rabbitmq": ("rabbitmq", "999:999", "100:101", (3, 7)),
+    "cassandra": ("cassandra", "999:999", None, (3,)),
+    "elasticsearch": ("elasticsearch", None, None, ()),
+    "ghost": ("node", "1000:1000", "1000:1000", ()),
+    "redmine": ("redmine", None, None, ()),
+}
+# Registries/paths of the Dev Containers images: every variant runs its tools as a non-root
+# user with uid/gid 1000 (`vscode`; `node` on the Node.js ones; `codespace` on universal).
+_DEVCONTAINERS = re.compile(r"(?:mcr\.microsoft\.com|devcon\.azurecr\.io/public)/(?:vscode/)?devcontainers/")
+
+
+def version_at_least(tag: str, minimum: tuple[int, ...]) -> bool:
+    """Whether a tag names `minimum` or later; floating tags (`latest`, `alpine`) are current."""
+    m = re.match(r"v?(\d+(?:\.\d+)*)", tag)
+    if m is None:
+        return not any(ch.isdigit() for ch in tag.split("-")[0])
+    parts = tuple(int(x) for x in m.group(1).split("."))
+    return parts[: len(minimum)] >= minimum
+
+
 def base_info(image: str) -> Base:
     """Classify a (resolved) base image reference. Unknown is the safe default."""
     low = image.strip().lower()
     if low == "scratch":
         return Base("scratch", low)
-    if not low or "$" in low:
+    if not low:
         return Base("unknown", low)
-    ref = try_parse_ref(low)
+    ref = try_parse_ref(low) if "$" not in low and "%" not in low else None
+    tag_known = True
     if ref is None:
-        return Base("unknown", low)
-    tag = (ref.tag or "latest").lower()
+        loose = _parse_loose(low)
+        if loose is None:
+            return Base("unknown", low)
+        ref, tag_known = loose
+    tag = (ref.tag or "latest").lower() if tag_known else ""
     full = f"{ref.registry}/{ref.path}"
     off = official_name(ref)
     hub = ref.path if ref.registry == "docker.io" else None
 
     if any(k in tag for k in ("windowsservercore", "nanoserver", "ltsc")) or "windows" in full:
         return Base("windows", low)
+    if full.startswith("cgr.dev/"):
+        # Chainguard images ship `nonroot` (65532) and, but for the wolfi/chainguard bases,
+        # run as it by default.
+        name = ref.path.rsplit("/", 1)[-1]
+        root_default = name in ("chainguard-base", "wolfi-base") or ref.path.startswith("chainguard-private/")
+        return Base(
+            "wolfi",
+            low,
+            user="65532:65532",
+            user_name="nonroot",
+            nonroot_default=not root_default,
+            known_users={"nonroot": "65532:65532"},
+        )
     # Already non-root by default.
     if (
         "nonroot" in tag
         or "nginx-unprivileged" in full
-        or full.startswith("cgr.dev/chainguard/")
         or (hub is not None and hub.startswith("bitnami/") and hub != "bitnami/minideb")
+        or (hub is not None and hub.startswith("gitpod/workspace-"))
+        or re.match(r"docker\.elastic\.co/(?:kibana/kibana|logstash/logstash)(?:-oss)?$", full) is not None
         or (full.startswith("mcr.microsoft.com/dotnet/") and ("chiseled" in tag or "distroless" in tag))
     ):
         return Base("nonroot", low, nonroot_default=True)
@@ -377,12 +504,22 @@ def base_info(image: str) -> Base:
         return Base("nonroot", low, nonroot_default=True)
     # Distroless: every variant ships nonroot (65532) and nobody (65534).
     if ref.registry == "gcr.io" and ref.path.startswith("distroless/"):
-        return Base("distroless", low, user="65532:65532", user_name="nonroot",
-                    known_users=dict(DISTROLESS_USERS))
+        return Base(
+            "distroless", low, user="65532:65532", user_name="nonroot", known_users=dict(DISTROLESS_USERS)
+        )
     alpine_tag = "alpine" in tag
+    if _DEVCONTAINERS.match(full):
+        fam = "alpine" if alpine_tag else ("debian" if tag_known else "unknown")
+        return Base(
+            fam,
+            low,
+            user="1000:1000",
+            user_name="the Dev Containers user",
+            known_users=dict(ALPINE_USERS if alpine_tag else DEBIAN_USERS),
+        )
     if off == "node":
-        fam = "alpine" if alpine_tag else "debian"
-        users = dict(ALPINE_USERS if alpine_tag else DEBIAN_USERS)
+        fam = "alpine" if alpine_tag else ("debian" if tag_known else "unknown")
+        users = dict(ALPINE_USERS if alpine_tag else DEBIAN_USERS) if tag_known else {}
         users["node"] = "1000:1000"
         return Base(fam, low, user="1000:1000", user_name="node", known_users=users)
     if full.startswith("mcr.microsoft.com/dotnet/"):
@@ -390,31 +527,46 @@ def base_info(image: str) -> Base:
         major = _major(tag)
         if major is not None and major >= 8:
             return Base(fam, low, user="1654:1654", user_name="app", known_users={"app": "1654:1654"})
-        return Base(fam, low)
+        return Base(fam, low) if tag_known else Base("unknown", low)
+    if full.startswith("mcr.microsoft.com/azure-functions/"):
+        return Base("debian", low, known_users=dict(DEBIAN_USERS))  # every variant is Debian-based
+    if hub is not None and hub.startswith("tiangolo/"):
+        # tiangolo's images build on the official python images (Debian unless `-alpine`).
+        if not tag_known:
+            return Base("unknown", low)
+        return (
+            Base("alpine", low, known_users=dict(ALPINE_USERS))
+            if alpine_tag
+            else Base("debian", low, known_users=dict(DEBIAN_USERS))
+        )
+    if re.match(r"(?:ghcr\.io|lscr\.io|docker\.io)/linuxserver/", full):
+        return Base(
+            "unknown",
+            low,
+            no_fix="linuxserver.io images start s6-overlay as root and drop to `abc` "
+            "themselves: set PUID/PGID instead of a USER",
+        )
+    if re.match(r"[a-z0-9-]+-docker\.pkg\.dev/cloud-workstations-images/", full):
+        return Base(
+            "unknown",
+            low,
+            no_fix="Cloud Workstations images must start as root (their entrypoint "
+            "runs sshd and the IDE as `user`)",
+        )
+    if hub == "photoprism/photoprism":
+        # PhotoPrism's images create users for uids 50-99, 500-600 and 900-1200 and document running
+        # them as `user: "1000:1000"` once initialised.
+        return Base("unknown", low, user="1000:1000", user_name="PhotoPrism's documented non-root user")
+    if full == "docker.elastic.co/elasticsearch/elasticsearch":
+        # Elastic's images run Elasticsearch as 1000:0; 8.x sets `USER 1000:0`, older ones start as
+        # root and their entrypoint skips the switch when it is not root.
+        if tag_known and version_at_least(tag, (8,)) and any(ch.isdigit() for ch in tag):
+            return Base("nonroot", low, nonroot_default=True)
+        return Base(
+            "unknown", low, user="1000:0", user_name="elasticsearch", known_users={"elasticsearch": "1000:0"}
+        )
     if off is not None:
-        name = off
-        if name in DAEMON_IMAGES:
-            return Base("unknown", low, no_fix=DAEMON_IMAGES[name])
-        if name == "php" and "apache" in tag:
-            return Base("debian", low, no_fix="the php Apache variant binds port 80 as root and drops to "
-                        "`www-data` itself", known_users=dict(DEBIAN_USERS))
-        if alpine_tag or name in ("alpine", "busybox"):
-            return Base("alpine", low, known_users=dict(ALPINE_USERS))
-        if name == "amazonlinux" or name == "amazoncorretto" or "al2" in tag:
-            return Base("rhel-minimal", low)
-        if "ubi" in tag:
-            return Base("rhel-minimal" if "minimal" in tag or "micro" in tag else "rhel", low)
-        if name == "openjdk":
-            if any(c in tag for c in DEBIAN_CODENAMES) or _major(tag) in (8, 11):
-                return Base("debian", low, known_users=dict(DEBIAN_USERS))
-            return Base("unknown", low)  # openjdk:17+ defaults to Oracle Linux slim (no useradd)
-        if name in RHEL_NAMES:
-            if "minimal" in tag or (name == "oraclelinux" and "slim" in tag):
-                return Base("rhel-minimal", low)
-            return Base("rhel", low)
-        if name in DEBIAN_NAMES or any(c in tag for c in DEBIAN_CODENAMES):
-            return Base("debian", low, known_users=dict(DEBIAN_USERS))
-        return Base("unknown", low)
+        return _official(off, low, tag, tag_known)
     if hub == "bitnami/minideb":
         return Base("debian", low, known_users=dict(DEBIAN_USERS))
     m = re.match(
@@ -424,6 +576,61 @@ def base_info(image: str) -> Base:
         return Base("rhel-minimal" if m.group(1) in ("-minimal", "-micro") else "rhel", low)
     if full in ("quay.io/centos/centos", "docker.io/rockylinux/rockylinux", "quay.io/fedora/fedora"):
         return Base("rhel-minimal" if "minimal" in tag else "rhel", low)
+    return Base("unknown", low)
+
+
+def _docker_cli(tag: str) -> bool:
+    """Whether a `docker` image tag is the CLI (client only): `-cli`/`-git`, or a bare version
+    before 20.10, when the bare tags were the CLI and `-dind` the daemon."""
+    words = set(re.split(r"[^a-z0-9.]+", tag))
+    if "dind" in words or not tag:
+        return False
+    if words & {"cli", "git"}:
+        return True
+    m = re.match(r"(\d+)\.(\d+)", tag)
+    return m is not None and (int(m.group(1)), int(m.group(2))) < (20, 10)
+
+
+def _official(name: str, low: str, tag: str, tag_known: bool) -> Base:
+    """`base_info` for Docker official images (`tag` is "" when it is a placeholder)."""
+    alpine_tag = "alpine" in tag
+    if name == "hello-world":
+        return Base("scratch", low)  # one static binary on scratch
+    if name == "docker" and _docker_cli(tag):
+        return Base("alpine", low, known_users=dict(ALPINE_USERS))
+    if name in DAEMON_IMAGES:
+        users: dict[str, str] = {}
+        service = SERVICE_USERS.get(name)
+        if tag_known and service is not None and version_at_least(tag, service[3]):
+            ids = service[2] if alpine_tag else service[1]
+            if ids is not None:
+                users[service[0]] = ids
+        return Base("unknown", low, no_fix=DAEMON_IMAGES[name], known_users=users)
+    if name == "php" and "apache" in tag:
+        return Base(
+            "debian",
+            low,
+            no_fix="the php Apache variant binds port 80 as root and drops to `www-data` itself",
+            known_users=dict(DEBIAN_USERS),
+        )
+    if alpine_tag or name in ("alpine", "busybox"):
+        return Base("alpine", low, known_users=dict(ALPINE_USERS))
+    if name == "amazonlinux" or name == "amazoncorretto" or "al2" in tag:
+        return Base("rhel-minimal", low)
+    if "ubi" in tag:
+        return Base("rhel-minimal" if "minimal" in tag or "micro" in tag else "rhel", low)
+    if name in RHEL_NAMES:
+        # oraclelinux `-slim` keeps shadow-utils (the mysql image runs useradd on it).
+        return Base("rhel-minimal" if "minimal" in tag else "rhel", low)
+    if name == "openjdk":
+        if tag_known and (any(c in tag for c in DEBIAN_CODENAMES) or _major(tag) in (8, 11)):
+            return Base("debian", low, known_users=dict(DEBIAN_USERS))
+        return Base("unknown", low)  # openjdk:17+ defaults to Oracle Linux slim (no useradd)
+    # debian, ubuntu and buildpack-deps have no Alpine variant: a placeholder tag is fine.
+    if name in ("debian", "ubuntu", "buildpack-deps") or (
+        tag_known and (name in DEBIAN_NAMES or any(c in tag for c in DEBIAN_CODENAMES))
+    ):
+        return Base("debian", low, known_users=dict(DEBIAN_USERS))
     return Base("unknown", low)
 
 
@@ -494,12 +701,36 @@ def _parse_opts(args: list[str], value_short: set[str]) -> tuple[dict[str, str],
     return opts, pos
 
 
-_LONG_WITH_VALUE = frozenset({
-    "--uid", "--gid", "--groups", "--home-dir", "--home", "--shell", "--comment", "--gecos", "--skel",
-    "--key", "--expiredate", "--inactive", "--password", "--base-dir", "--selinux-user", "--root",
-    "--prefix", "--ingroup", "--firstuid", "--lastuid", "--firstgid", "--lastgid", "--conf",
-    "--extrausers", "--add_extra_groups", "--add-extra-groups",
-})
+_LONG_WITH_VALUE = frozenset(
+    {
+        "--uid",
+        "--gid",
+        "--groups",
+        "--home-dir",
+        "--home",
+        "--shell",
+        "--comment",
+        "--gecos",
+        "--skel",
+        "--key",
+        "--expiredate",
+        "--inactive",
+        "--password",
+        "--base-dir",
+        "--selinux-user",
+        "--root",
+        "--prefix",
+        "--ingroup",
+        "--firstuid",
+        "--lastuid",
+        "--firstgid",
+        "--lastgid",
+        "--conf",
+        "--extrausers",
+        "--add_extra_groups",
+        "--add-extra-groups",
+    }
+)
 _READERS = frozenset({"cat", "grep", "getent", "head", "tail", "ls", "test", "[", "stat", "id"})
 _USER_TOOLS = frozenset({"usermod", "groupmod", "userdel", "groupdel", "deluser", "delgroup", "vipw"})
 
@@ -552,7 +783,9 @@ def user_db(instructions: list[Instruction], env: dict[str, str | None] | None =
                 if g is None and "-N" not in opts and "--no-user-group" not in opts:
                     gid = None  # a new group; its gid is chosen by useradd
                 db.users[name] = CreatedUser(
-                    name, num(opts.get("-u") or opts.get("--uid")), gid,
+                    name,
+                    num(opts.get("-u") or opts.get("--uid")),
+                    gid,
                     supplementary=bool(opts.get("-G") or opts.get("--groups")),
                 )
             elif prog == "adduser":
@@ -622,10 +855,22 @@ def numeric_group(df: Dockerfile, stage: Stage, group: str, upto: Instruction | 
 
 # Programs that show the image starts as root on purpose and drops privileges itself
 # (or supervises services that do).
-PRIVILEGE_DROPPERS = frozenset({
-    "gosu", "su-exec", "setpriv", "runuser", "s6-setuidgid", "chpst", "setuser", "supervisord",
-    "runsvdir", "s6-svscan", "systemd", "my_init",
-})
+PRIVILEGE_DROPPERS = frozenset(
+    {
+        "gosu",
+        "su-exec",
+        "setpriv",
+        "runuser",
+        "s6-setuidgid",
+        "chpst",
+        "setuser",
+        "supervisord",
+        "runsvdir",
+        "s6-svscan",
+        "systemd",
+        "my_init",
+    }
+)
 
 
 def drops_privileges(instructions: list[Instruction]) -> str | None:
@@ -647,6 +892,195 @@ def drops_privileges(instructions: list[Instruction]) -> str | None:
     return None
 
 
+# ------------------------------------------------------------------- what the image must have
+
+
+# The package manager a build runs proves the distribution family it runs on.
+PACKAGE_MANAGER_FAMILY = {
+    "apt-get": "debian",
+    "apt": "debian",
+    "apk": "alpine",
+    "yum": "rhel",
+    "dnf": "rhel",
+    "microdnf": "rhel-minimal",
+}
+
+
+def package_family(instructions: list[Instruction]) -> str | None:
+    """The family whose package manager the instructions run, when they use exactly one family."""
+    families = set()
+    for _script, cmd in all_commands(instructions):
+        words = command_words(cmd)
+        if words and words[0] in PACKAGE_MANAGER_FAMILY:
+            families.add(PACKAGE_MANAGER_FAMILY[words[0]])
+    if families == {"rhel", "rhel-minimal"}:
+        return "rhel-minimal"
+    return families.pop() if len(families) == 1 else None
+
+
+def tag_family(image: str) -> str | None:
+    """The family a third-party image's tag names by convention (`-alpine`, `-bookworm`, `-ubuntu`)."""
+    tag = image.lower().split("@", 1)[0].rsplit("/", 1)[-1].partition(":")[2]
+    words = set(re.split(r"[^a-z0-9]+", tag))
+    if "alpine" in words:
+        return "alpine"
+    if words & {"debian", "ubuntu", *DISTRO_CODENAMES}:
+        return "debian"
+    return None
+
+
+def infer_family(base: Base, instructions: list[Instruction]) -> tuple[str, str]:
+    """The family of a base image and how it is known: the table, else the package manager the
+    build runs, else the tag's naming convention; ("unknown", "") when nothing tells."""
+    if base.family in ("debian", "alpine", "rhel", "rhel-minimal"):
+        return base.family, ""
+    family = package_family(instructions)
+    if family is not None:
+        return family, "its package manager"
+    family = tag_family(base.image)
+    if family is not None:
+        return family, "its tag"
+    return base.family, ""
+
+
+def official_name_tag(image: str) -> tuple[str | None, str]:
+    """(`python`, `3.12-slim`) for an official image reference; the tag is "" when unknown."""
+    low = image.strip().lower()
+    ref = try_parse_ref(low) if "$" not in low and "%" not in low else None
+    tag_known = True
+    if ref is None:
+        loose = _parse_loose(low) if low else None
+        if loose is None:
+            return None, ""
+        ref, tag_known = loose
+    return official_name(ref), (ref.tag or "latest").lower() if tag_known else ""
+
+
+def service_user(image: str) -> tuple[str, str | None] | None:
+    """The user an official server image's entrypoint drops to: (name, "uid:gid" when the tag is
+    known to pin the ids, else None)."""
+    name, _tag = official_name_tag(image)
+    service = SERVICE_USERS.get(name or "")
+    if service is None:
+        return None
+    return service[0], base_info(image).known_users.get(service[0])
+
+
+@dataclass(frozen=True)
+class Owned:
+    """A path the build gives to a user (`chown`, `install -o`, `COPY --chown`)."""
+
+    path: str
+    owner: str
+    recursive: bool
+
+
+def owned_paths(instructions: list[Instruction], env: dict[str, str | None]) -> list[Owned]:
+    """Paths the instructions chown, with the owner (user part) as written."""
+    out: list[Owned] = []
+    cwd = "/"
+
+    def sub(v: str) -> str:
+        v = substitute(v, env) if "$" in v else v
+        # Relative paths are relative to the WORKDIR in effect (`chown -R app ./`).
+        return v if v.startswith(("/", "$")) else posixpath.normpath(posixpath.join(cwd, v))
+
+    for ins in instructions:
+        if ins.cmd == "WORKDIR":
+            words = split_words(ins.args)
+            if words:
+                cwd = sub(unquote(words[0]))
+            continue
+        if ins.cmd in ("COPY", "ADD"):
+            m = re.search(r"--chown=(\S+)", ins.args)
+            words = [w for w, _, _ in word_spans(ins.args) if not w.startswith("--")]
+            if m and words:
+                owner = substitute(m.group(1), env) if "$" in m.group(1) else m.group(1)
+                out.append(Owned(sub(words[-1].strip("\"'")), owner.split(":")[0], True))
+        for _script, cmd in all_commands([ins]):
+            words = command_words(cmd)
+            if not words:
+                continue
+            prog, args = words[0], words[1:]
+            if prog == "chown":
+                rec = any(
+                    a in ("-R", "--recursive") or (re.fullmatch(r"-[a-zA-Z]*R[a-zA-Z]*", a) is not None)
+                    for a in args
+                )
+                rest = [a for a in args if not a.startswith("-")]
+                if len(rest) >= 2:
+                    owner = (
+                        (substitute(rest[0], env) if "$" in rest[0] else rest[0])
+                        .replace(".", ":")
+                        .split(":")[0]
+                    )
+                    out.extend(Owned(sub(p), owner, rec) for p in rest[1:])
+            elif prog == "install":
+                who, paths, directory = _install_args(args)
+                if who and directory:
+                    owner = substitute(who, env) if "$" in who else who
+                    out.extend(Owned(sub(p), owner, False) for p in paths)
+    return out
+
+
+def _install_args(args: list[str]) -> tuple[str | None, list[str], bool]:
+    """`install`'s owner, operands and whether it makes directories (`-d`/`--directory`)."""
+    owner: str | None = None
+    paths: list[str] = []
+    directory = False
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a in (
+            "-o",
+            "--owner",
+            "-g",
+            "--group",
+            "-m",
+            "--mode",
+            "-S",
+            "--suffix",
+            "-t",
+            "--target-directory",
+        ):
+            if a in ("-o", "--owner") and i + 1 < len(args):
+                owner = args[i + 1]
+            i += 2
+            continue
+        if a.startswith("--owner="):
+            owner = a.partition("=")[2]
+        elif a == "--directory" or (a.startswith("-") and not a.startswith("--") and "d" in a[1:]):
+            directory = True
+        elif not a.startswith("-"):
+            paths.append(a)
+        i += 1
+    return owner, paths, directory
+
+
+def volumes(instructions: list[Instruction], env: dict[str, str | None]) -> list[str]:
+    """The paths VOLUME instructions declare (variables substituted)."""
+    out: list[str] = []
+    for ins in instructions:
+        if ins.cmd != "VOLUME":
+            continue
+        words = ins.json if ins.json is not None else [w.strip("\"'") for w, _, _ in word_spans(ins.args)]
+        out.extend(substitute(w, env) if "$" in w else w for w in words if w)
+    return out
+
+
+def owned_volumes(instructions: list[Instruction], env: dict[str, str | None], names: set[str]) -> int:
+    """How many VOLUME paths the build chowns to one of `names` (user name or uid)."""
+    owned = [o for o in owned_paths(instructions, env) if o.owner in names]
+    count = 0
+    for vol in volumes(instructions, env):
+        v = vol.rstrip("/") or "/"
+        if any(
+            o.path.rstrip("/") == v or (o.recursive and v.startswith(o.path.rstrip("/") + "/")) for o in owned
+        ):
+            count += 1
+    return count
+
+
 # ----------------------------------------------------------------------------- keyword style
 
 
@@ -665,17 +1099,35 @@ def privileged_ports(instructions: list[Instruction]) -> list[int]:
 
 PORT_RE = re.compile(r"^(\d+)(?:-(\d+))?(?:/(tcp|udp|sctp))?$", re.I)
 WINDOWS_SHELLS = frozenset({"cmd", "cmd.exe", "powershell", "powershell.exe"})
-WINDOWS_IMAGES = ("microsoft/iis", "microsoft/windowsservercore", "microsoft/nanoserver", "microsoft/dotnet-framework",
-                  "mcr.microsoft.com/dotnet/framework/")
+WINDOWS_IMAGES = (
+    "microsoft/iis",
+    "microsoft/windowsservercore",
+    "microsoft/nanoserver",
+    "microsoft/dotnet-framework",
+    "mcr.microsoft.com/dotnet/framework/",
+)
+
+
+_HADOLINT_WINDOWS_SHELL = re.compile(r"(?im)^[ \t]*#[ \t]*hadolint[ \t]+shell=(?:powershell|cmd)\b")
+# RUN lines whose program exists only on Windows (PowerShell Desktop, cmd, Chocolatey).
+_WINDOWS_PROGRAM = re.compile(r"(?i)(?:choco|powershell(?:\.exe)?|cmd(?:\.exe)?\s+/[cs])\s")
+_DRIVE_PATH = re.compile(r"^[\"']?[A-Za-z]:[\\/]")
 
 
 def looks_windows(df: Dockerfile) -> bool:
-    """`df.is_windows`, plus a Windows SHELL (cmd/powershell) or a known Windows-only base."""
+    """`df.is_windows`, plus a Windows SHELL (cmd/powershell), a `# hadolint shell=powershell`
+    pragma, a WORKDIR on a drive (`C:/app`) or a known Windows-only base."""
     if df.is_windows:
         return True
     for ins in df.instructions:
         if ins.cmd == "SHELL" and ins.json and ins.json[0].lower().rsplit("\\", 1)[-1] in WINDOWS_SHELLS:
             return True
+        if ins.cmd == "WORKDIR" and _DRIVE_PATH.match(ins.args.strip()):
+            return True
+        if ins.cmd == "RUN" and ins.json is None and _WINDOWS_PROGRAM.match(ins.args.strip()):
+            return True
+    if _HADOLINT_WINDOWS_SHELL.search(df.text):
+        return True
     return any(st.resolved_image.lower().startswith(WINDOWS_IMAGES) for st in df.stages)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from hardenify.context import CheckContext, unsafe_fix
 from hardenify.diagnostics import Diagnostic, Edit, Fix, FixAvailability, Severity
@@ -11,20 +13,31 @@ from hardenify.dockerfile.model import Dockerfile, Instruction, Stage, split_wor
 from hardenify.rules import References, Rule
 
 from ._users import (
+    DIND,
+    PRIVILEGE_DROPPERS,
+    Base,
+    UserDb,
     all_commands,
     base_info,
     chain_instructions,
     command_words,
     drops_privileges,
+    infer_family,
     is_root_user,
     keyword_for,
     looks_windows,
     numeric_user,
+    official_name_tag,
+    owned_paths,
+    owned_volumes,
     privileged_ports,
     root_image,
+    service_user,
     stage_env,
     user_db,
     user_spec,
+    version_at_least,
+    volumes,
 )
 
 RULE = Rule(
@@ -35,42 +48,77 @@ RULE = Rule(
     what="Checks the image that ships (the last stage, including the stages it builds on with "
     "`FROM <stage>`) for a USER instruction that selects a non-root user. Bases that already "
     "default to a non-root user pass: distroless `:nonroot`, nginx-unprivileged, Chainguard, "
-    "Bitnami, .NET chiseled, Red Hat UBI language images, jenkins/jenkins, grafana, memcached.",
+    "Bitnami, .NET chiseled, Red Hat UBI language images, jenkins/jenkins, grafana, memcached, "
+    "Kibana/Logstash, Elasticsearch 8+, Gitpod workspaces. Windows images (backtick escape, "
+    "cmd/PowerShell SHELL or `# hadolint shell=powershell`, `C:` WORKDIRs, Chocolatey) are skipped.",
     why="A process running as root in the container is root against the host kernel: a container "
     "escape, a kernel bug or a writable host mount becomes host root. Kubernetes' "
     "`runAsNonRoot` and most admission policies reject such images. CIS Docker Benchmark 4.1.",
     example='FROM python:3.12-slim\nCOPY . /app\nCMD ["python", "/app/main.py"]',
     fix="""\
-Adds a numeric `USER uid:gid` after the last RUN/COPY/ADD/WORKDIR of the final stage (so the
-build itself is unchanged and application files stay root-owned, i.e. read-only to the app),
-before CMD/ENTRYPOINT. Which user depends on what the image is known to contain:
+Adds a `USER` after the last RUN/COPY/ADD/WORKDIR of the final stage (so the build itself is
+unchanged and application files stay root-owned, i.e. read-only to the app), before
+CMD/ENTRYPOINT. The user is one the image is known to contain, numeric whenever its ids are:
 
 - the last USER is root and an earlier USER set a non-root user: switch back to that user;
+- servers that bind port 80 and drop to a worker user themselves run as that user, with only
+  the paths they write chown'ed to it:
+  nginx (official image, or a file that builds it the same way) → `101:101` with
+  `touch /var/run/nginx.pid && chown -R 101:101 /var/cache/nginx /var/log/nginx
+  /var/run/nginx.pid` (images before 1.16 created `nginx` without a fixed id: `USER nginx`);
+  Debian/Ubuntu's nginx packages → `33:33` (www-data) with /var/lib/nginx, /var/log/nginx and
+  /run/nginx.pid; an nginx built into a prefix the file chowns to a user → that user;
+  httpd → www-data (`33:33`, Alpine `82:82`) with `chown -R` of its logs/;
+  php `-apache` (or a file that runs `apache2-foreground`) → `33:33` with
+  `chown 33:33 /var/run/apache2 /var/lock/apache2 /var/log/apache2`;
+- images whose docker-library style entrypoint (`docker-entrypoint.sh`) drops from root with
+  gosu/su-exec: the service user the build creates or chowns its VOLUMEs to (`postgres`
+  `999:999`, `redis`, `mysql`, `mongodb`, `rabbitmq`, ghost's `node`...), since those
+  entrypoints skip the switch when they do not start as root. Images built `FROM` the official
+  postgres/redis/mongo/mysql/mariadb/rabbitmq/cassandra/ghost images use that image's service
+  user (numeric where the tag is known to pin it, e.g. postgres `999:999`, Alpine `70:70`);
 - the Dockerfile creates a user (`useradd`/`adduser`): use it;
-- the base ships one: `node` → `1000:1000`, distroless → `65532:65532` (nonroot),
-  .NET 8+ → `1654:1654` (app);
-- `scratch`: `USER 65532:65532` (numeric ids need no /etc/passwd);
-- Debian/Ubuntu-based images (debian, ubuntu, python, golang, ruby, php, rust,
-  eclipse-temurin...) and RHEL/UBI/Fedora/Rocky/Alma: create a system user first with
-  `groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app --no-log-init
-  --no-create-home --shell /usr/sbin/nologin app`;
-- Alpine/BusyBox: `addgroup -S -g 10001 app && adduser -S -D -H -u 10001 -G app app`.
+- the base ships one: `node` → `1000:1000`, distroless and Chainguard → `65532:65532`,
+  .NET 8+ → `1654:1654`, Dev Containers images (`mcr.microsoft.com/devcontainers/*`) →
+  `1000:1000`, Elasticsearch < 8 → `1000:0`, PhotoPrism → `1000:1000`; a build that runs
+  jenkins/jenkins's tools (`jenkins-plugin-cli`) → `1000:1000`;
+- `scratch` (and hello-world): `USER 65532:65532` (numeric ids need no /etc/passwd);
+- otherwise create a system user, when the distribution family is known from the base image
+  table (Debian/Ubuntu and the official images built on them, RHEL/Fedora/Rocky/Alma/Oracle
+  Linux, Alpine, tiangolo/*, Azure Functions...), else from the package manager the build runs
+  (apt-get/apt → Debian, apk → Alpine, yum/dnf → RHEL, microdnf → minimal RHEL), else from the
+  tag (`-alpine`, `-bookworm`, `-ubuntu`...):
+  Debian/RHEL `groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app
+  --no-log-init --no-create-home --shell /usr/sbin/nologin app`, Alpine
+  `addgroup -S -g 10001 app && adduser -S -D -H -u 10001 -G app app`.
 
-When the file creates a user without an explicit id, the fix writes `USER <name>`: that
-trades the root finding for hadolint's info-level DL3066 (and HF105), on purpose, because
-only that user is known to exist.
+Exposing a port below 1024 does not block the fix for those servers and for application
+runtimes (node, python, gunicorn, uvicorn, java, dotnet, ruby, traefik... or a program the build
+compiles with `go install`): since Docker 20.10 the engine sets
+`net.ipv4.ip_unprivileged_port_start=0` in containers, so a non-root process may bind port 80.
+Kubernetes does not by default: set that sysctl in the pod's securityContext, or move the
+service to a port of 1024 or above. Any other image that exposes such a port gets no fix.
 
-No fix is offered (the message says what to do) for unknown bases, minimal images without
-shadow-utils (ubi-minimal, Amazon Linux) unless the file installs it, server images whose
-entrypoint needs root (nginx, httpd, postgres, mysql, redis... and php `-apache`), images
-that expose a port below 1024 (a non-root user cannot bind it, see HF103), images that drop
-privileges or supervise services themselves (gosu, su-exec, supervisord, s6-overlay) and
-stages with ONBUILD triggers (a USER would change the user the triggers run as in child
-images).""",
+When only a user name is known (a user created without an explicit id, a service user of an
+old image tag), the fix writes `USER <name>`: that trades the root finding for hadolint's
+info-level DL3066 (and HF105), on purpose, because only that user is known to exist.
+
+No fix is offered (the message says what to do) for unknown bases with nothing to infer a
+family from, minimal images without shadow-utils (ubi-minimal, Amazon Linux) unless the file
+installs it, docker-in-docker, sshd, cron, images that install netfilter/virtualisation tools
+(iptables, nftables, ipvsadm, conntrack, libvirt, qemu-kvm), images that drop privileges or
+supervise services in ways hardenify cannot follow (supervisord, s6-overlay, an init system,
+a gosu entrypoint that is not docker-library's), and stages with ONBUILD triggers (a USER would
+change the user the triggers run as in child images).""",
     fix_availability=FixAvailability.SOMETIMES,
     fix_safety="Unsafe: the application then runs without root. It can no longer write to "
-    "root-owned paths (nothing is chown'ed: give it a writable directory or volume explicitly), "
-    "bind ports below 1024 (see HF103), or install packages at start-up.",
+    "root-owned paths (only the paths named above are chown'ed: give it a writable directory or "
+    "volume explicitly) or install packages at start-up. Servers that drop to a service user "
+    "(postgres, redis, mysql...) then start as that user: a named volume created from the image "
+    "keeps the image's ownership, but a bind mount or an existing volume must be owned by that "
+    "user, and their entrypoint can no longer fix ownership for you. Ports below 1024 work under "
+    "Docker 20.10+ only; on Kubernetes set `net.ipv4.ip_unprivileged_port_start=0` (a safe "
+    "sysctl) or use a port of 1024 or above.",
     references=References(
         hadolint=("DL3002",), trivy=("DS002",), checkov=("CKV_DOCKER_3", "CKV_DOCKER_8"), cis=("4.1",)
     ),
@@ -84,6 +132,47 @@ DEBIAN_CREATE = (
 )
 ALPINE_CREATE = "addgroup -S -g {uid} {name} && adduser -S -D -H -u {uid} -G {name} {name}"
 HOW_TO = "create one, e.g. `RUN useradd --system --uid 10001 app`, then `USER 10001:10001` before CMD"
+LOW_PORTS = "port {port} then needs Docker 20.10+ (unprivileged ports from 0; not Kubernetes' default)"
+# Programs that must run as root: they manage the host-like system or switch to other users.
+_CRON = "cron must run as root to run each job as its user: run the job in its own container with a USER"
+ROOT_PROGRAMS = {
+    "dockerd": DIND,
+    "dockerd-entrypoint.sh": DIND,
+    "dind": DIND,
+    "sshd": "sshd must start as root to switch to the user who logs in: prefer `docker exec` to an sshd",
+    "cron": _CRON,
+    "crond": _CRON,
+    "bpftrace": "bpftrace needs root (CAP_BPF/CAP_SYS_ADMIN) to load its probes",
+}
+CRON_PACKAGES = frozenset({"cron", "cronie", "dcron", "cronie-anacron"})
+# Packages for tools that only work with root's capabilities (netfilter, IPVS, virtualisation).
+ADMIN_PACKAGES = frozenset(
+    {
+        "iptables",
+        "ip6tables",
+        "nftables",
+        "ipvsadm",
+        "conntrack",
+        "conntrack-tools",
+        "libvirt-daemon",
+        "libvirt-daemon-system",
+        "libvirt-bin",
+        "qemu-kvm",
+    }
+)
+_ADMIN = (
+    "it installs {pkg}, which needs root's capabilities (CAP_NET_ADMIN and the like) at run time: "
+    "keep it root and grant only the capabilities it needs"
+)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A user to switch to and the RUN (if any) that must come before the USER line."""
+
+    spec: str
+    prepare: str | None
+    message: str
 
 
 def is_root(user: str) -> bool:
@@ -105,7 +194,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
         user = substitute(words[0], stage_env(df, stage, last))
         if not user or not is_root(user):
             return
-        fix, why = _plan(df, stage, instructions, last)
+        fix, why = _fix(df, stage, instructions, last)
         msg = f"the final stage switches to root (`USER {words[0]}`)"
         if fix is None and why:
             msg += f"; {why}"
@@ -114,36 +203,31 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     base = base_info(root_image(df, stage))
     if base.nonroot_default or base.family == "windows":
         return
-    fix, why = _plan(df, stage, instructions, None)
+    fix, why = _fix(df, stage, instructions, None)
     msg = "the final stage has no USER, so it runs as root"
     if fix is None and why:
         msg += f"; {why}"
     yield ctx.at(RULE, stage.from_, msg, fix=fix)
 
 
-def _plan(
+def _fix(
     df: Dockerfile, stage: Stage, instructions: list[Instruction], root_user: Instruction | None
 ) -> tuple[Fix | None, str]:
-    """The fix, or None and why there is none (phrased as advice)."""
-    if any(i.cmd == "ONBUILD" for i in instructions):
-        return None, "it has ONBUILD triggers, which would run as the new user in child images: " + HOW_TO
-    dropper = drops_privileges(instructions)
-    if dropper is not None:
-        return None, (
-            f"it starts as root and drops privileges with {dropper}; if the entrypoint does not need "
-            "root, remove that and add a numeric USER"
-        )
-    ports = privileged_ports(instructions)
-    if ports:
-        return None, (
-            f"it exposes port {ports[0]}, which a non-root user cannot bind (HF103): move the service "
-            "to a port of 1024 or above, then add a numeric USER"
-        )
-    base = base_info(root_image(df, stage))
-    env = stage_env(df, stage)
-    db = user_db(instructions, env)
+    """The unsafe fix for the finding, or None and why there is none."""
+    plan = _plan(df, stage, instructions, root_user)
+    if isinstance(plan, str):
+        return None, plan
+    return _user_fix(df, stage, root_user, plan.spec, plan.prepare, plan.message), ""
 
-    # 1. Switch back to the non-root user an earlier USER selected.
+
+def _plan(
+    df: Dockerfile, stage: Stage, instructions: list[Instruction], root_user: Instruction | None
+) -> Plan | str:
+    """The user to run as, or why there is none (phrased as advice)."""
+    if any(i.cmd == "ONBUILD" for i in instructions):
+        return "it has ONBUILD triggers, which would run as the new user in child images: " + HOW_TO
+
+    # Switch back to the non-root user an earlier USER selected.
     if root_user is not None:
         earlier = [i for i in instructions[: instructions.index(root_user)] if i.cmd == "USER"]
         for ins in reversed(earlier):
@@ -153,38 +237,391 @@ def _plan(
                 continue
             uname = name.split(":")[0]
             spec = name if uname.isdigit() else (numeric_user(df, stage, uname, root_user) or name)
-            return _user_fix(df, stage, root_user, spec, None, f"switch back to `USER {spec}`"), ""
+            return Plan(spec, None, f"switch back to `USER {spec}`")
+    needs_root = _needs_root(instructions)
+    if needs_root is not None:
+        return needs_root
+    image = root_image(df, stage)
+    base = base_info(image)
+    env = stage_env(df, stage)
+    db = user_db(instructions, env)
+    # Servers hardenify knows how to run unprivileged (nginx, httpd, php -apache).
+    server = _server(image, base, instructions, db, env)
+    if server is not None:
+        return server
+    # Images that start as root and drop to a service user themselves (gosu, su-exec).
+    dropper = drops_privileges(instructions)
+    if dropper is not None:
+        return _service(image, base, instructions, db, env, dropper)
+    ports = privileged_ports(instructions)
+    runtime = _app_runtime(instructions)
+    if ports and runtime is None:
+        return (
+            f"it exposes port {ports[0]}, which a non-root user cannot bind (HF103): move the service "
+            "to a port of 1024 or above, then add a numeric USER"
+        )
+    plan = _plan_user(df, stage, instructions, image, base, db)
+    if isinstance(plan, Plan) and ports:
+        plan = Plan(
+            plan.spec, plan.prepare, f"{plan.message}; {runtime} on {LOW_PORTS.format(port=ports[0])}"
+        )
+    return plan
+
+
+def _plan_user(
+    df: Dockerfile, stage: Stage, instructions: list[Instruction], image: str, base: Base, db: UserDb
+) -> Plan | str:
+    """An existing non-root user, or one to create, for an image with no special needs."""
     if base.no_fix is not None:
-        return None, base.no_fix
-    # 2. A user the Dockerfile creates.
+        known = service_user(image)
+        if known is None:
+            return base.no_fix
+        name, known_spec = known
+        user = known_spec or name
+        return Plan(
+            user,
+            None,
+            f"run as the image's `{name}` user (`USER {user}`); its entrypoint then "
+            "skips the switch from root",
+        )
+    # A user the Dockerfile creates.
     if db.users and not db.modified:
         created = list(db.users.values())[-1]
-        spec = user_spec(db, created.name) or created.name
-        return _user_fix(df, stage, root_user, spec, None, f"run as `USER {spec}` (created above)"), ""
-    # 3. A user the base image ships.
+        created_spec = user_spec(db, created.name) or created.name
+        return Plan(created_spec, None, f"run as `USER {created_spec}` (`{created.name}`, created above)")
+    # A user the base image ships (or, for an unknown base, the image its tools identify).
     if base.user is not None:
-        return _user_fix(
-            df, stage, root_user, base.user, None, f"run as `USER {base.user}` ({base.user_name})"
-        ), ""
+        return Plan(base.user, None, f"run as `USER {base.user}` ({base.user_name})")
     if base.family == "scratch":
-        return _user_fix(df, stage, root_user, "65532:65532", None, "run as `USER 65532:65532`"), ""
-    # 4. Create one.
-    family = base.family
+        return Plan("65532:65532", None, "run as `USER 65532:65532`")
+    if base.family == "unknown":
+        signed = _image_by_tools(instructions)
+        if signed is not None:
+            user, why = signed
+            return Plan(user, None, f"run as `USER {user}` ({why})")
+    # Create one, in the distribution family of the base.
+    family, how = infer_family(base, instructions)
     if family == "rhel-minimal":
         if not _installs_shadow_utils(instructions):
-            return None, f"`{base.image}` may lack useradd (shadow-utils): install it, then " + HOW_TO
+            return f"`{base.image}` may lack useradd (shadow-utils): install it, then " + HOW_TO
         family = "rhel"
     if family not in ("debian", "rhel", "alpine"):
-        return None, f"hardenify does not know how to add a user to `{base.image or stage.image}`: " + HOW_TO
+        return f"hardenify does not know how to add a user to `{base.image or stage.image}`: " + HOW_TO
     uid = NEW_UID
     taken_ids = {u.uid for u in db.users.values()} | set(db.groups.values())
     while str(uid) in taken_ids:
         uid += 1
     name = next(n for n in ("app", "appuser", "hardenify") if n not in db.users and n not in db.groups)
     template = ALPINE_CREATE if family == "alpine" else DEBIAN_CREATE
-    create = template.format(uid=uid, name=name)
     spec = f"{uid}:{uid}"
-    return _user_fix(df, stage, root_user, spec, create, f"create user `{name}` and run as `USER {spec}`"), ""
+    because = f" ({_FAMILY_NAMES[family]}, from {how})" if how else ""
+    return Plan(
+        spec, template.format(uid=uid, name=name), f"create user `{name}` and run as `USER {spec}`{because}"
+    )
+
+
+_FAMILY_NAMES = {"debian": "Debian/Ubuntu", "alpine": "Alpine", "rhel": "RHEL-like"}
+
+
+# Application runtimes with no reason to be root but the port: since Docker 20.10 any process
+# may bind a port below 1024 in its container (net.ipv4.ip_unprivileged_port_start=0).
+APP_RUNTIMES = frozenset(
+    {
+        "node",
+        "nodejs",
+        "npm",
+        "yarn",
+        "pnpm",
+        "deno",
+        "bun",
+        "python",
+        "python3",
+        "gunicorn",
+        "uvicorn",
+        "hypercorn",
+        "daphne",
+        "waitress-serve",
+        "flask",
+        "java",
+        "dotnet",
+        "ruby",
+        "puma",
+        "rails",
+        "bundle",
+        "traefik",
+        "caddy",
+    }
+)
+_LAUNCHERS = frozenset({"tini", "dumb-init", "tini-static", "--", "-g", "exec"})
+
+
+def _app_runtime(instructions: list[Instruction]) -> str | None:
+    """The application runtime the image's process is (`node`, `gunicorn`...), or a program the
+    build compiles itself (`go install .../webdav`), if it is one."""
+    built = {
+        w.split("@")[0].rstrip("/").rsplit("/", 1)[-1]
+        for _script, cmd in all_commands(instructions)
+        for w in command_words(cmd)[2:]
+        if command_words(cmd)[:2] == ["go", "install"] and not w.startswith("-")
+    }
+    for word in _entry_words(instructions):
+        if word in _LAUNCHERS:
+            continue
+        return word if word in APP_RUNTIMES or word in built else None
+    return None
+
+
+# Tools that only one image family ships: a build that runs them builds on that image, whose
+# service user is known (jenkins/jenkins: `jenkins` 1000:1000; rabbitmq: `rabbitmq`).
+IMAGE_TOOLS = (
+    (
+        re.compile(r"jenkins-plugin-cli|install-plugins\.sh|/usr/share/jenkins/ref\b"),
+        "1000:1000",
+        "`jenkins`: the build runs jenkins/jenkins's tools, so it builds on that image",
+    ),
+    (
+        re.compile(r"\brabbitmq-plugins\b"),
+        "rabbitmq",
+        "the build runs `rabbitmq-plugins`, so it builds on a RabbitMQ image, whose entrypoint skips "
+        "its switch to `rabbitmq` when it does not start as root",
+    ),
+)
+
+
+def _image_by_tools(instructions: list[Instruction]) -> tuple[str, str] | None:
+    """(user, why) when the build runs tools that identify its unknown base image."""
+    text = "\n".join(i.args for i in instructions if i.cmd in ("RUN", "COPY", "ADD"))
+    for pattern, user, why in IMAGE_TOOLS:
+        if pattern.search(text):
+            return user, why
+    return None
+
+
+def _entry_words(instructions: list[Instruction]) -> list[str]:
+    """Basenames of the words of the effective ENTRYPOINT and CMD."""
+    out: list[str] = []
+    for cmd in ("ENTRYPOINT", "CMD"):
+        last = next((i for i in reversed(instructions) if i.cmd == cmd), None)
+        if last is not None:
+            words = last.json if last.json is not None else split_words(last.args)
+            out.extend(w.rsplit("/", 1)[-1] for w in words)
+    return out
+
+
+def _needs_root(instructions: list[Instruction]) -> str | None:
+    """Why the image's main process must be root (docker-in-docker, sshd, cron), if it must."""
+    for word in _entry_words(instructions):
+        if word in ROOT_PROGRAMS:
+            return ROOT_PROGRAMS[word]
+    for _script, cmd in all_commands(instructions):
+        words = command_words(cmd)
+        if (
+            len(words) > 2
+            and words[0] in ("apt-get", "apt", "apk", "yum", "dnf", "microdnf")
+            and ("install" in words or "add" in words)
+        ):
+            if CRON_PACKAGES.intersection(words):
+                return _CRON
+            admin = sorted(ADMIN_PACKAGES.intersection(words))
+            if admin:
+                return _ADMIN.format(pkg=admin[0])
+    return None
+
+
+def _server(
+    image: str, base: Base, instructions: list[Instruction], db: UserDb, env: dict[str, str | None]
+) -> Plan | str | None:
+    """nginx, httpd and php's Apache variant bind port 80 and drop to a worker user themselves.
+
+    Since Docker 20.10 `net.ipv4.ip_unprivileged_port_start=0` lets a non-root process bind any
+    port in the container, so they run unprivileged once the few paths they write are theirs.
+    """
+    name, tag = official_name_tag(image)
+    entry = _entry_words(instructions)
+    if name == "nginx" or ("nginx" in entry and "nginx" in db.users and _nginx_logs(instructions)):
+        return _nginx(name, tag, instructions, db)
+    if "nginx" in entry:
+        built = _nginx_prefix_owner(instructions, env)
+        spec = user_spec(db, built) or base.known_users.get(built) if built else None
+        if spec is not None:
+            return Plan(
+                spec,
+                None,
+                f"run nginx as `{built}` (`USER {spec}`), which owns its install prefix; "
+                f"{LOW_PORTS.format(port=80)}",
+            )
+    if (
+        "nginx" in entry
+        and _installs(instructions, DEBIAN_NGINX)
+        and infer_family(base, instructions)[0] == "debian"
+    ):
+        # Debian/Ubuntu's package: `user www-data`, pid /run/nginx.pid, temp files in /var/lib/nginx.
+        prepare = "touch /run/nginx.pid && mkdir -p /var/lib/nginx && chown -R 33:33 /var/lib/nginx /var/log/nginx /run/nginx.pid"
+        return Plan(
+            "33:33",
+            prepare,
+            "run nginx as `www-data` (`USER 33:33`) with its temp files, logs and pid "
+            f"file writable; {LOW_PORTS.format(port=80)}",
+        )
+    if name == "httpd" or "httpd-foreground" in entry:
+        return _httpd(name, tag, base, db, env)
+    if (name == "php" and "apache" in tag) or (
+        "apache2-foreground" in entry and infer_family(base, instructions)[0] == "debian"
+    ):
+        dirs = "/var/run/apache2 /var/lock/apache2 /var/log/apache2"
+        return Plan(
+            "33:33",
+            f"chown 33:33 {dirs}",
+            "run Apache as `www-data` (`USER 33:33`) with its run, "
+            f"lock and log directories writable; {LOW_PORTS.format(port=80)}",
+        )
+    return None
+
+
+DEBIAN_NGINX = frozenset({"nginx", "nginx-full", "nginx-extras", "nginx-light", "nginx-core"})
+
+
+def _installs(instructions: list[Instruction], packages: frozenset[str]) -> bool:
+    """Whether an apt-get/apt install in the instructions names one of `packages`."""
+    for _script, cmd in all_commands(instructions):
+        words = command_words(cmd)
+        if words and words[0] in ("apt-get", "apt") and "install" in words and packages.intersection(words):
+            return True
+    return False
+
+
+def _nginx_prefix_owner(instructions: list[Instruction], env: dict[str, str | None]) -> str | None:
+    """The user an nginx built from source (`./configure --prefix=P`) gets all of P from
+    (`chown -R www-data P`): pid file, temp and log paths default to P, so that user can run it."""
+    text = " ".join(i.args for i in instructions if i.cmd == "RUN")
+    m = re.search(r"--prefix=(\S+)", text)
+    if m is None or "--pid-path=" in text or "--http-client-body-temp-path=" in text:
+        return None
+    prefix = m.group(1).rstrip("/")
+    owners = {o.owner for o in owned_paths(instructions, env) if o.recursive and o.path.rstrip("/") == prefix}
+    owners = {o for o in owners if o and not is_root(o) and "$" not in o}
+    return owners.pop() if len(owners) == 1 else None
+
+
+def _nginx_logs(instructions: list[Instruction]) -> bool:
+    """Whether a file that builds nginx logs where the official image does (/var/log/nginx)."""
+    return any("/var/log/nginx" in i.args for i in instructions)
+
+
+def _nginx(name: str | None, tag: str, instructions: list[Instruction], db: UserDb) -> Plan | str:
+    """The official image (or a file that builds it like the official one) with its `nginx` user:
+    101:101 since 1.16; older tags created it without a fixed id, so the name is used."""
+    if any(i.cmd in ("COPY", "ADD") and "/etc/nginx/templates" in i.args for i in instructions):
+        return (
+            "the nginx entrypoint renders /etc/nginx/templates into /etc/nginx/conf.d, which must "
+            "stay root-owned: use `nginxinc/nginx-unprivileged`"
+        )
+    if name == "nginx":
+        spec = "101:101" if version_at_least(tag, (1, 16)) else "nginx"
+    else:
+        spec = user_spec(db, "nginx") or "nginx"
+    owner = spec if spec[0].isdigit() else f"{spec}:{spec}"
+    # /var/run is a symlink to /run, which chown -R does not follow: give nginx its pid file only.
+    prepare = (
+        f"touch /var/run/nginx.pid && chown -R {owner} /var/cache/nginx /var/log/nginx /var/run/nginx.pid"
+    )
+    if name != "nginx":
+        prepare = "mkdir -p /var/cache/nginx && " + prepare
+    return Plan(
+        spec,
+        prepare,
+        f"run nginx as `nginx` (`USER {spec}`) with its cache, logs and pid "
+        f"file writable; {LOW_PORTS.format(port=80)}",
+    )
+
+
+def _httpd(
+    name: str | None, tag: str, base: Base, db: UserDb, env: dict[str, str | None]
+) -> Plan | str | None:
+    """The official httpd image (or a file that builds it) with `User www-data` in httpd.conf."""
+    if name == "httpd":
+        if not version_at_least(tag, (2, 4)):
+            return "httpd images before 2.4 run their workers as `daemon`: " + HOW_TO
+        spec: str | None = "82:82" if "alpine" in tag else "33:33"
+        logs = "/usr/local/apache2/logs"
+    else:
+        prefix = env.get("HTTPD_PREFIX")
+        spec = user_spec(db, "www-data") or base.known_users.get("www-data")
+        logs = f"{prefix}/logs" if prefix and "$" not in prefix else ""
+    if spec is None or not logs:
+        return None
+    return Plan(
+        spec,
+        f"chown -R {spec} {logs}",
+        f"run httpd as `www-data` (`USER {spec}`) with its logs/ writable; {LOW_PORTS.format(port=80)}",
+    )
+
+
+def _service(
+    image: str,
+    base: Base,
+    instructions: list[Instruction],
+    db: UserDb,
+    env: dict[str, str | None],
+    dropper: str,
+) -> Plan | str:
+    """Run as the service user that a gosu/su-exec entrypoint would drop to, when it is certain.
+
+    Only for the docker-library entrypoint convention (`docker-entrypoint.sh`), whose scripts skip
+    the switch when they do not start as root (`[ "$(id -u)" = '0' ]`). The service user is the one
+    user the build creates or chowns to that owns the most VOLUMEs (a new named volume copies
+    the image's ownership, so the data directory stays writable).
+    """
+    advice = (
+        f"it starts as root and drops privileges with {dropper}; if the entrypoint does not need "
+        "root, remove that and add a numeric USER"
+    )
+    entry = _entry_words(instructions)
+    if dropper not in ("gosu", "su-exec") or "docker-entrypoint.sh" not in entry or db.modified:
+        return advice
+    supervisor = next((w for w in entry if w in PRIVILEGE_DROPPERS), None)
+    if supervisor is not None:
+        return (
+            f"it starts as root and supervises its services with {supervisor}, which switches each to "
+            "its own user: run one service per container, each with a numeric USER"
+        )
+    candidates = _service_candidates(base, instructions, db, env)
+    if volumes(instructions, env):
+        score = {
+            n: owned_volumes(instructions, env, {n, (candidates[n] or n).split(":")[0]}) for n in candidates
+        }
+        best = max(score.values(), default=0)
+        owners = [n for n in candidates if best and score[n] == best]
+    else:
+        owners = list(candidates)
+    if len(owners) != 1:
+        known = service_user(image) if not candidates else None
+        if known is None:
+            return advice
+        name, spec = known
+    else:
+        name, spec = owners[0], candidates[owners[0]]
+    user = spec or name
+    return Plan(
+        user,
+        None,
+        f"run as the service user `{name}` (`USER {user}`); the entrypoint skips "
+        f"{dropper} when it does not start as root",
+    )
+
+
+def _service_candidates(
+    base: Base, instructions: list[Instruction], db: UserDb, env: dict[str, str | None]
+) -> dict[str, str | None]:
+    """Users the build creates or gives paths to (`chown node ...` proves `node` exists), with
+    their numeric ids when certain."""
+    out: dict[str, str | None] = {name: user_spec(db, name) for name in db.users}
+    for owned in owned_paths(instructions, env):
+        name = owned.owner
+        if name in out or not name or "$" in name or name.isdigit() or is_root(name):
+            continue
+        out[name] = base.known_users.get(name)
+    return out
 
 
 def _installs_shadow_utils(instructions: list[Instruction]) -> bool:
@@ -232,4 +669,3 @@ def _replace_first_word(ins: Instruction, content: str) -> Edit | None:
     if e - s != end - start:  # the word spans a line continuation
         return None
     return edits.replace_args(ins, start, end, content)
-

@@ -28,7 +28,12 @@ dockerfile = pytest.importorskip("dockerfile", reason="BuildKit's parser (PyPI `
 #  DL3059: "multiple consecutive RUN": the non-root fix adds one RUN (useradd) next to others.
 #  DL4006: pipefail; the secret-mount fix wraps values in $(cat ...), never pipes, but joined
 #    RUNs (apt update + install) can surface an existing pipe into a new RUN.
-TRADED = {"DL3008", "DL3013", "DL3016", "DL3018", "DL3059", "DL4006"}
+#  DL3066 (info, "use a numeric UID"): HF101 writes `USER <name>` where the file creates or the
+#    base ships a user without a fixed id; guessing a number there could name the wrong user.
+#  DL3064 ("secret in ENV"): HF413 repeats runtime ENV in the new stage; the value was already
+#    in the shipped image, so exposure is unchanged (HF301/HF302 own moving it).
+#  DL3006 (untagged FROM): surfaces only where hadolint could not parse the original (DL1000).
+TRADED = {"DL3008", "DL3013", "DL3016", "DL3018", "DL3059", "DL4006", "DL3066", "DL3064", "DL3006"}
 
 
 @dataclass

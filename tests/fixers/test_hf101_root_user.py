@@ -95,7 +95,7 @@ def test_blank_line_ends_pragma() -> None:
 
 
 def test_fix_is_unsafe_only() -> None:
-    text = "FROM python:3.12-slim\nCOPY . /app\nCMD [\"python\", \"/app/main.py\"]\n"
+    text = 'FROM python:3.12-slim\nCOPY . /app\nCMD ["python", "/app/main.py"]\n'
     assert fixed(text, CODE) == text
     ds = findings(text, CODE)
     assert ds[0].fix is not None and ds[0].fix.applicability.value == "unsafe"
@@ -127,11 +127,11 @@ def test_fix_debian_family_creates_user_after_last_build_step() -> None:
 
 
 def test_fix_alpine_family_and_lowercase_keywords() -> None:
-    text = "from alpine:3.20\nrun apk add --no-cache curl\ncmd [\"sh\"]\n"
+    text = 'from alpine:3.20\nrun apk add --no-cache curl\ncmd ["sh"]\n'
     assert fixed(text, CODE, unsafe=True) == (
         "from alpine:3.20\nrun apk add --no-cache curl\n"
         + ALPINE_CREATE.replace("RUN", "run")
-        + "\nuser 10001:10001\ncmd [\"sh\"]\n"
+        + '\nuser 10001:10001\ncmd ["sh"]\n'
     )
 
 
@@ -149,7 +149,9 @@ def test_fix_ubi_minimal_needs_shadow_utils() -> None:
     text = "FROM registry.access.redhat.com/ubi9/ubi-minimal:9.4\nCMD x\n"
     ds = findings(text, CODE)
     assert ds[0].fix is None and "shadow-utils" in ds[0].message
-    with_shadow = "FROM registry.access.redhat.com/ubi9/ubi-minimal:9.4\nRUN microdnf install -y shadow-utils\nCMD x\n"
+    with_shadow = (
+        "FROM registry.access.redhat.com/ubi9/ubi-minimal:9.4\nRUN microdnf install -y shadow-utils\nCMD x\n"
+    )
     assert DEBIAN_CREATE in fixed(with_shadow, CODE, unsafe=True)
 
 
@@ -162,8 +164,8 @@ def test_fix_node_uses_existing_user() -> None:
 def test_fix_distroless_and_scratch_use_numeric_ids() -> None:
     text = "FROM golang:1.23 AS build\nRUN go build\nFROM gcr.io/distroless/static-debian12\nCOPY --from=build /a /a\n"
     assert fixed(text, CODE, unsafe=True).endswith("COPY --from=build /a /a\nUSER 65532:65532\n")
-    assert fixed("FROM scratch\nCOPY app /app\nENTRYPOINT [\"/app\"]\n", CODE, unsafe=True) == (
-        "FROM scratch\nCOPY app /app\nUSER 65532:65532\nENTRYPOINT [\"/app\"]\n"
+    assert fixed('FROM scratch\nCOPY app /app\nENTRYPOINT ["/app"]\n', CODE, unsafe=True) == (
+        'FROM scratch\nCOPY app /app\nUSER 65532:65532\nENTRYPOINT ["/app"]\n'
     )
 
 
@@ -189,17 +191,17 @@ def test_fix_switches_back_to_earlier_user() -> None:
 
 
 def test_fix_replaces_trailing_user_root_in_place() -> None:
-    text = "FROM node:22\nUSER node\nRUN x\nUSER root\nCMD [\"node\"]\n"
-    assert fixed(text, CODE, unsafe=True) == "FROM node:22\nUSER node\nRUN x\nUSER 1000:1000\nCMD [\"node\"]\n"
+    text = 'FROM node:22\nUSER node\nRUN x\nUSER root\nCMD ["node"]\n'
+    assert fixed(text, CODE, unsafe=True) == 'FROM node:22\nUSER node\nRUN x\nUSER 1000:1000\nCMD ["node"]\n'
     text = "FROM node:22\nCOPY . .\nUSER root:root\n"
     assert fixed(text, CODE, unsafe=True) == "FROM node:22\nCOPY . .\nUSER 1000:1000\n"
 
 
 def test_fix_multistage_only_touches_final_stage() -> None:
-    text = "FROM golang:1.23 AS build\nRUN go build -o /app\n\nFROM debian:12-slim\nCOPY --from=build /app /app\nCMD [\"/app\"]\n"
+    text = 'FROM golang:1.23 AS build\nRUN go build -o /app\n\nFROM debian:12-slim\nCOPY --from=build /app /app\nCMD ["/app"]\n'
     assert fixed(text, CODE, unsafe=True) == (
         "FROM golang:1.23 AS build\nRUN go build -o /app\n\nFROM debian:12-slim\nCOPY --from=build /app /app\n"
-        f"{DEBIAN_CREATE}\nUSER 10001:10001\nCMD [\"/app\"]\n"
+        f'{DEBIAN_CREATE}\nUSER 10001:10001\nCMD ["/app"]\n'
     )
 
 
@@ -228,19 +230,25 @@ def test_fix_after_heredoc_and_no_final_newline_at_end() -> None:
 
 
 def test_fix_keeps_from_only_file_working() -> None:
-    assert fixed("FROM ubuntu:24.04\n", CODE, unsafe=True) == f"FROM ubuntu:24.04\n{DEBIAN_CREATE}\nUSER 10001:10001\n"
+    assert (
+        fixed("FROM ubuntu:24.04\n", CODE, unsafe=True)
+        == f"FROM ubuntu:24.04\n{DEBIAN_CREATE}\nUSER 10001:10001\n"
+    )
 
 
 def test_no_fix_cases_explain_why() -> None:
     cases = {
         "FROM myorg/base:1\nCMD x\n": "does not know",
-        "FROM nginx:1.27\nCOPY site /usr/share/nginx/html\n": "nginx-unprivileged",
-        "FROM postgres:17\n": "gosu",
-        "FROM php:8.3-apache\n": "Apache",
-        "FROM debian:12\nRUN apt-get install -y gosu\nENTRYPOINT [\"/entrypoint.sh\"]\n": "gosu",
+        "FROM couchdb:3\n": "gosu",
+        "FROM wordpress:6\n": "Apache",
+        'FROM debian:12\nRUN apt-get install -y gosu\nENTRYPOINT ["/entrypoint.sh"]\n': "gosu",
         "FROM python:3.12\nONBUILD COPY . /app\n": "ONBUILD",
         "FROM amazonlinux:2023\n": "shadow-utils",
         "FROM openjdk:21\n": "does not know",
+        "FROM docker:27-dind\n": "docker-in-docker",
+        'FROM debian:12\nRUN apt-get install -y cron\nCMD ["cron", "-f"]\n': "cron",
+        'FROM alpine:3.20\nRUN apk add --no-cache iptables\nCMD ["/fw.sh"]\n': "iptables",
+        'FROM debian:12\nEXPOSE 80\nCMD ["/usr/local/bin/server"]\n': "port 80",
     }
     for text, why in cases.items():
         ds = findings(text, CODE)
@@ -261,7 +269,7 @@ def test_already_good_file_is_unchanged() -> None:
 
 
 def test_fixed_output_parses_and_fixes_the_finding() -> None:
-    text = "FROM ruby:3.3\nWORKDIR /app\nCOPY . .\nRUN bundle install\nCMD [\"ruby\", \"app.rb\"]\n"
+    text = 'FROM ruby:3.3\nWORKDIR /app\nCOPY . .\nRUN bundle install\nCMD ["ruby", "app.rb"]\n'
     res = fix_text("Dockerfile", text, "dockerfile", Settings(select=(CODE,), unsafe_fixes=True))
     assert res.refused is None and res.fixed[CODE] == 1
     dockerfile.parse_string(res.text)
@@ -269,13 +277,15 @@ def test_fixed_output_parses_and_fixes_the_finding() -> None:
 
 
 def test_no_fix_when_a_privileged_port_is_exposed() -> None:
-    ds = findings("FROM alpine:3.20\nRUN apk add openssh\nEXPOSE 22\nCMD [\"/usr/sbin/sshd\", \"-D\"]\n", CODE)
+    ds = findings('FROM alpine:3.20\nRUN apk add openssh\nEXPOSE 22\nCMD ["/usr/sbin/sshd", "-D"]\n', CODE)
+    assert ds[0].fix is None and "sshd must start as root" in ds[0].message
+    ds = findings("FROM busybox\nEXPOSE 22\n", CODE)
     assert ds[0].fix is None and "port 22" in ds[0].message
     assert findings("FROM alpine:3.20\nEXPOSE 8080 ${PORT}\n", CODE)[0].fix is not None
 
 
 def test_no_fix_for_supervisors() -> None:
-    text = "FROM debian:12\nRUN apt-get install -y supervisor\nCMD [\"/usr/bin/supervisord\", \"-n\"]\n"
+    text = 'FROM debian:12\nRUN apt-get install -y supervisor\nCMD ["/usr/bin/supervisord", "-n"]\n'
     ds = findings(text, CODE)
     assert ds[0].fix is None and "supervisord" in ds[0].message
 
@@ -289,3 +299,345 @@ def test_no_fix_when_su_exec_is_installed_as_a_package() -> None:
     text = "FROM alpine:3.20\nRUN apk add --no-cache 'su-exec>=0.2'\nENTRYPOINT [\"docker-entrypoint.sh\"]\n"
     ds = findings(text, CODE)
     assert ds[0].fix is None and "su-exec" in ds[0].message
+
+
+# ------------------------------------------------------------------- family inference
+
+
+def test_placeholder_tags_keep_the_family_the_name_gives() -> None:
+    assert DEBIAN_CREATE in fixed("FROM debian:%%TAG%%\nRUN apt-get update\n", CODE, unsafe=True)
+    assert DEBIAN_CREATE in fixed(
+        "FROM buildpack-deps:${templateOption:imageVariant}-curl\n", CODE, unsafe=True
+    )
+    assert ALPINE_CREATE in fixed('FROM alpine:%%ALPINE-VERSION%%\nCMD ["sh"]\n', CODE, unsafe=True)
+    # php has Debian and Alpine variants: the placeholder says nothing, the package manager does
+    assert ALPINE_CREATE in fixed("FROM php:%%VARIANT%%\nRUN apk add --no-cache git\n", CODE, unsafe=True)
+    ds = findings("FROM php:%%VARIANT%%\nCOPY . /app\n", CODE)
+    assert ds[0].fix is None and "does not know" in ds[0].message
+
+
+def test_family_from_the_package_manager_of_an_unknown_base() -> None:
+    text = 'FROM myorg/base:1\nRUN apt-get update && apt-get install -y curl\nCMD ["app"]\n'
+    out = fixed(text, CODE, unsafe=True)
+    assert (
+        out
+        == f'FROM myorg/base:1\nRUN apt-get update && apt-get install -y curl\n{DEBIAN_CREATE}\nUSER 10001:10001\nCMD ["app"]\n'
+    )
+    fix = findings(text, CODE)[0].fix
+    assert fix is not None and "from its package manager" in fix.message
+    assert ALPINE_CREATE in fixed("FROM myorg/base:1\nRUN apk add --no-cache curl\n", CODE, unsafe=True)
+    assert DEBIAN_CREATE in fixed("FROM myorg/base:1\nRUN yum install -y curl\n", CODE, unsafe=True)
+    ds = findings("FROM myorg/base:1\nRUN microdnf install -y curl\n", CODE)
+    assert ds[0].fix is None and "shadow-utils" in ds[0].message
+
+
+def test_conflicting_package_managers_infer_nothing() -> None:
+    text = "FROM myorg/base:1\nRUN if command -v apk; then apk add curl; else apt-get install -y curl; fi\n"
+    ds = findings(text, CODE)
+    assert ds[0].fix is None and "does not know" in ds[0].message
+
+
+def test_family_from_an_ancestor_stage() -> None:
+    text = "FROM myorg/base:1 AS deps\nRUN apk add --no-cache curl\nFROM deps\nCOPY app /app\n"
+    assert fixed(text, CODE, unsafe=True).endswith(f"COPY app /app\n{ALPINE_CREATE}\nUSER 10001:10001\n")
+
+
+def test_family_from_a_third_party_tag() -> None:
+    assert ALPINE_CREATE in fixed("FROM mvdan/shfmt:v3.1.2-alpine\nCOPY x /x\n", CODE, unsafe=True)
+    assert DEBIAN_CREATE in fixed("FROM vendor/tool:2-bookworm-slim\nCOPY x /x\n", CODE, unsafe=True)
+    ds = findings("FROM vendor/tool:2-slim\nCOPY x /x\n", CODE)  # "slim" alone names no distribution
+    assert ds[0].fix is None
+
+
+def test_invalid_digest_still_names_the_image() -> None:
+    assert DEBIAN_CREATE in fixed(
+        'FROM python:3.12-slim-bookworm@sha256:abc\nCMD ["python"]\n', CODE, unsafe=True
+    )
+
+
+def test_oraclelinux_slim_has_useradd() -> None:
+    assert DEBIAN_CREATE in fixed("FROM oraclelinux:8-slim\nRUN microdnf install -y tar\n", CODE, unsafe=True)
+
+
+def test_derived_images_with_known_families() -> None:
+    for image in (
+        "tiangolo/uvicorn-gunicorn:python3.11-slim",
+        "mcr.microsoft.com/azure-functions/python:4",
+        "dart:3",
+    ):
+        assert DEBIAN_CREATE in fixed(f"FROM {image}\nCOPY . /app\n", CODE, unsafe=True), image
+    assert ALPINE_CREATE in fixed(
+        "FROM tiangolo/uvicorn-gunicorn:python3.11-alpine\nCOPY . /app\n", CODE, unsafe=True
+    )
+
+
+def test_images_that_ship_a_user() -> None:
+    cases = {
+        "mcr.microsoft.com/devcontainers/base:bookworm": "1000:1000",
+        "mcr.microsoft.com/vscode/devcontainers/python:3-bullseye": "1000:1000",
+        "mcr.microsoft.com/devcontainers/javascript-node:${templateOption:imageVariant}": "1000:1000",
+        "cgr.dev/chainguard/wolfi-base": "65532:65532",
+        "docker.elastic.co/elasticsearch/elasticsearch:7.17.0": "1000:0",
+        "photoprism/photoprism:latest": "1000:1000",
+        "hello-world": "65532:65532",
+    }
+    for image, spec in cases.items():
+        out = fixed(f'FROM {image}\nRUN true\nCMD ["x"]\n', CODE, unsafe=True)
+        assert out == f'FROM {image}\nRUN true\nUSER {spec}\nCMD ["x"]\n', image
+
+
+def test_chainguard_images_switch_back_to_nonroot() -> None:
+    text = "FROM cgr.dev/ORG/python:3.12-dev\nUSER root\nRUN apk add --no-cache curl\n"
+    assert fixed(text, CODE, unsafe=True) == text + "USER 65532:65532\n"
+    assert codes("FROM cgr.dev/ORG/python:3.12-dev\nCOPY . /app\n", CODE) == []  # nonroot by default
+
+
+def test_bases_that_already_run_as_non_root_pass() -> None:
+    for image in (
+        "gitpod/workspace-python",
+        "docker.elastic.co/kibana/kibana:7.2.0",
+        "docker.elastic.co/elasticsearch/elasticsearch:8.15.0",
+    ):
+        assert codes(f"FROM {image}\nRUN true\n", CODE) == [], image
+
+
+def test_tools_identify_an_unknown_base() -> None:
+    out = fixed("FROM bats-jenkins\nRUN jenkins-plugin-cli --plugins git\n", CODE, unsafe=True)
+    assert out.endswith("RUN jenkins-plugin-cli --plugins git\nUSER 1000:1000\n")
+    out = fixed(
+        "FROM %%FROM%%\nRUN rabbitmq-plugins enable --offline rabbitmq_management\n", CODE, unsafe=True
+    )
+    assert out.endswith("USER rabbitmq\n")
+
+
+def test_platform_args_resolve_the_parent_stage() -> None:
+    text = "FROM scratch AS bin-linux\nCOPY app /app\nFROM bin-$TARGETOS\n"
+    assert fixed(text, CODE, unsafe=True) == text + "USER 65532:65532\n"
+
+
+def test_windows_signals_skip_the_rule() -> None:
+    assert codes("FROM myorg/jenkins\n# hadolint shell=powershell\nRUN mkdir C:/x\n", CODE) == []
+    assert codes("FROM myorg/app\nWORKDIR C:/app\nCOPY . .\n", CODE) == []
+    assert codes("FROM myorg/choco\nRUN choco install -y git\n", CODE) == []
+    assert codes("FROM myorg/app\nRUN pwsh -c Get-Date\n", CODE) == ["HF101"]  # pwsh runs on Linux too
+
+
+def test_images_that_must_start_as_root_get_no_fix() -> None:
+    cases = {
+        "FROM ghcr.io/linuxserver/baseimage-alpine:3.21\nRUN apk add curl\n": "PUID/PGID",
+        "FROM us-docker.pkg.dev/cloud-workstations-images/predefined/base:latest\nRUN apt-get update\n": "sshd",
+        'FROM debian:12\nRUN apt-get install -y bpftrace\nENTRYPOINT ["bpftrace"]\n': "bpftrace",
+        "FROM debian:12\nRUN apt-get install -y qemu-kvm\n": "qemu-kvm",
+        "FROM docker:27\nRUN apk add git\n": "docker-in-docker",
+    }
+    for text, why in cases.items():
+        ds = findings(text, CODE)
+        assert ds[0].fix is None and why in ds[0].message, (text, ds[0].message)
+
+
+def test_docker_cli_images_are_plain_alpine() -> None:
+    for image in ("docker:27-cli", "docker:18.09", "docker:19.03-git"):
+        assert ALPINE_CREATE in fixed(f"FROM {image}\nRUN apk add --no-cache git\n", CODE, unsafe=True), image
+
+
+# ---------------------------------------------------------------- servers that bind port 80
+
+NGINX_PREPARE = (
+    "RUN touch /var/run/nginx.pid && chown -R 101:101 /var/cache/nginx /var/log/nginx /var/run/nginx.pid"
+)
+
+
+def test_fix_official_nginx_chowns_only_what_it_writes() -> None:
+    text = 'FROM nginx:1.27-alpine\nCOPY site /usr/share/nginx/html\nEXPOSE 80\nCMD ["nginx", "-g", "daemon off;"]\n'
+    assert fixed(text, CODE, unsafe=True) == (
+        "FROM nginx:1.27-alpine\nCOPY site /usr/share/nginx/html\n"
+        f'{NGINX_PREPARE}\nUSER 101:101\nEXPOSE 80\nCMD ["nginx", "-g", "daemon off;"]\n'
+    )
+    fix = findings(text, CODE)[0].fix
+    assert fix is not None and "Docker 20.10" in fix.message and "Kubernetes" in fix.message
+
+
+def test_fix_old_nginx_uses_the_name() -> None:
+    out = fixed("FROM nginx:1.13-alpine\nCOPY site /usr/share/nginx/html\n", CODE, unsafe=True)
+    assert out.endswith(
+        "RUN touch /var/run/nginx.pid && chown -R nginx:nginx /var/cache/nginx /var/log/nginx "
+        "/var/run/nginx.pid\nUSER nginx\n"
+    )
+
+
+def test_no_fix_for_nginx_templates() -> None:
+    ds = findings("FROM nginx:1.27\nCOPY default.conf.template /etc/nginx/templates/\n", CODE)
+    assert ds[0].fix is None and "templates" in ds[0].message
+
+
+def test_fix_dockerfile_that_builds_nginx_like_the_official_image() -> None:
+    text = dedent(
+        """
+        FROM debian:bookworm-slim
+        RUN groupadd --system --gid 101 nginx && useradd --system --gid nginx --uid 101 nginx
+        RUN apt-get update && apt-get install -y nginx && ln -sf /dev/stdout /var/log/nginx/access.log
+        EXPOSE 80
+        CMD ["nginx", "-g", "daemon off;"]
+        """
+    )
+    out = fixed(text, CODE, unsafe=True)
+    assert "RUN mkdir -p /var/cache/nginx && " + NGINX_PREPARE[4:] + "\nUSER 101:101\nEXPOSE 80\n" in out
+
+
+def test_fix_debian_nginx_package_runs_as_www_data() -> None:
+    text = 'FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y nginx-extras\nEXPOSE 80 443\nCMD ["nginx", "-g", "daemon off;"]\n'
+    out = fixed(text, CODE, unsafe=True)
+    assert (
+        "RUN touch /run/nginx.pid && mkdir -p /var/lib/nginx && chown -R 33:33 /var/lib/nginx /var/log/nginx "
+        "/run/nginx.pid\nUSER 33:33\nEXPOSE 80 443\n"
+    ) in out
+
+
+def test_fix_nginx_built_into_a_prefix_owned_by_a_user() -> None:
+    text = dedent(
+        """
+        FROM debian:bookworm
+        RUN ./configure --prefix=/usr/local/nginx && make install && chown -R www-data:www-data /usr/local/nginx
+        EXPOSE 80
+        CMD ["nginx"]
+        """
+    )
+    assert fixed(text, CODE, unsafe=True).endswith('/usr/local/nginx\nUSER 33:33\nEXPOSE 80\nCMD ["nginx"]\n')
+
+
+def test_fix_httpd_official_and_alpine() -> None:
+    out = fixed("FROM httpd:2.4\nCOPY site/ /usr/local/apache2/htdocs/\n", CODE, unsafe=True)
+    assert out.endswith("RUN chown -R 33:33 /usr/local/apache2/logs\nUSER 33:33\n")
+    out = fixed("FROM httpd:2.4-alpine\nCOPY site/ /usr/local/apache2/htdocs/\n", CODE, unsafe=True)
+    assert out.endswith("RUN chown -R 82:82 /usr/local/apache2/logs\nUSER 82:82\n")
+
+
+def test_fix_dockerfile_that_builds_httpd() -> None:
+    text = dedent(
+        """
+        FROM debian:bookworm-slim
+        ENV HTTPD_PREFIX /usr/local/apache2
+        RUN apt-get update && make install
+        EXPOSE 80
+        CMD ["httpd-foreground"]
+        """
+    )
+    assert "RUN chown -R 33:33 /usr/local/apache2/logs\nUSER 33:33\nEXPOSE 80\n" in fixed(
+        text, CODE, unsafe=True
+    )
+
+
+def test_fix_php_apache_runs_as_www_data() -> None:
+    text = "FROM php:8.3-apache\nCOPY src/ /var/www/html/\nEXPOSE 80\n"
+    assert fixed(text, CODE, unsafe=True) == (
+        "FROM php:8.3-apache\nCOPY src/ /var/www/html/\n"
+        "RUN chown 33:33 /var/run/apache2 /var/lock/apache2 /var/log/apache2\nUSER 33:33\nEXPOSE 80\n"
+    )
+
+
+def test_low_port_is_fine_for_app_runtimes() -> None:
+    text = 'FROM node:22-slim\nCOPY . .\nEXPOSE 80\nENTRYPOINT ["/usr/bin/tini", "--"]\nCMD ["node", "server.js"]\n'
+    ds = findings(text, CODE)
+    assert ds[0].fix is not None and "node on port 80" in ds[0].fix.message
+    assert "COPY . .\nUSER 1000:1000\nEXPOSE 80\n" in fixed(text, CODE, unsafe=True)
+    text = "FROM golang:1\nRUN go install github.com/hacdias/webdav@latest\nEXPOSE 80\nCMD webdav -c /c.yml\n"
+    assert DEBIAN_CREATE in fixed(text, CODE, unsafe=True)
+
+
+# ------------------------------------------------------------- images that drop privileges
+
+POSTGRES_LIKE = dedent(
+    """
+    FROM debian:bookworm-slim
+    RUN groupadd -r postgres --gid=999 && useradd -r -g postgres --uid=999 postgres
+    RUN apt-get update && apt-get install -y gosu
+    ENV PGDATA /var/lib/postgresql/data
+    RUN install --verbose --directory --owner postgres --group postgres --mode 1777 "$PGDATA"
+    VOLUME /var/lib/postgresql/data
+    COPY docker-entrypoint.sh /usr/local/bin/
+    ENTRYPOINT ["docker-entrypoint.sh"]
+    CMD ["postgres"]
+    """
+)
+
+
+def test_fix_service_user_the_file_creates() -> None:
+    out = fixed(POSTGRES_LIKE, CODE, unsafe=True)
+    assert out == POSTGRES_LIKE.replace(
+        "COPY docker-entrypoint.sh /usr/local/bin/\n",
+        "COPY docker-entrypoint.sh /usr/local/bin/\nUSER 999:999\n",
+    )
+    fix = findings(POSTGRES_LIKE, CODE)[0].fix
+    assert fix is not None and "skips gosu" in fix.message
+    dockerfile.parse_string(out)
+
+
+def test_fix_service_user_without_ids_uses_the_name() -> None:
+    text = POSTGRES_LIKE.replace("--gid=999 ", "").replace("--uid=999 ", "")
+    assert "\nUSER postgres\nENTRYPOINT" in fixed(text, CODE, unsafe=True)
+
+
+def test_service_user_is_the_one_that_owns_the_volume() -> None:
+    text = POSTGRES_LIKE.replace("RUN apt-get update", "RUN useradd --uid 2000 backup && apt-get update")
+    assert "\nUSER 999:999\nENTRYPOINT" in fixed(text, CODE, unsafe=True)
+
+
+def test_service_user_proven_by_chown_of_a_base_user() -> None:
+    text = dedent(
+        """
+        FROM node:20-alpine
+        RUN apk add --no-cache 'su-exec>=0.2'
+        ENV GHOST_CONTENT /var/lib/ghost/content
+        RUN mkdir -p "$GHOST_CONTENT" && chown node:node "$GHOST_CONTENT"
+        VOLUME $GHOST_CONTENT
+        ENTRYPOINT ["docker-entrypoint.sh"]
+        CMD ["node", "current/index.js"]
+        """
+    )
+    assert "\nUSER 1000:1000\nVOLUME" in fixed(text, CODE, unsafe=True)
+
+
+def test_no_fix_for_droppers_hardenify_cannot_follow() -> None:
+    custom = POSTGRES_LIKE.replace('ENTRYPOINT ["docker-entrypoint.sh"]', 'ENTRYPOINT ["/start.sh"]')
+    ds = findings(custom, CODE)
+    assert ds[0].fix is None and "gosu" in ds[0].message
+    supervised = POSTGRES_LIKE.replace('CMD ["postgres"]', 'CMD ["/usr/bin/supervisord", "-n"]')
+    ds = findings(supervised, CODE)
+    assert ds[0].fix is None and "supervisord" in ds[0].message
+
+
+def test_fix_images_built_from_official_servers() -> None:
+    cases = {
+        "postgres:17": "999:999",
+        "postgres:17-alpine": "70:70",
+        "redis:7-alpine": "999:1000",
+        "mysql:8.4": "999:999",
+        "mongo": "999:999",
+        "redis:3.2": "redis",  # old tags created the user without a fixed id
+    }
+    for image, spec in cases.items():
+        out = fixed(f"FROM {image}\nCOPY init.sql /docker-entrypoint-initdb.d/\n", CODE, unsafe=True)
+        assert out.endswith(f"/docker-entrypoint-initdb.d/\nUSER {spec}\n"), image
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def test_version_at_least() -> None:
+    from hardenify.fixers._users import version_at_least
+
+    assert version_at_least("1.27.4-alpine", (1, 16))
+    assert version_at_least("mainline-alpine", (1, 16))  # floating tags are current
+    assert not version_at_least("1.13-alpine", (1, 16))
+    assert version_at_least("3.7-rc-alpine", (3, 7))
+
+
+def test_package_and_tag_family() -> None:
+    from hardenify.dockerfile import parse
+    from hardenify.fixers._users import package_family, tag_family
+
+    df = parse("FROM x\nRUN apt-get update\nRUN microdnf install -y tar\n")
+    assert package_family(df.instructions) is None
+    assert package_family(parse("FROM x\nRUN yum -y install tar\n").instructions) == "rhel"
+    assert tag_family("vendor/x:1-ubuntu") == "debian"
+    assert tag_family("vendor/x:edge") is None
