@@ -588,6 +588,7 @@ def var_to_secret(df: Dockerfile, name: str) -> Plan | str:
     for r in consumers:
         if r.json is None:
             out.extend(quote_references(r, ref))
+            out.extend(_remove_written_copies(r, ref))
     # 4. remove the declarations
     by_ins: dict[int, list[Decl]] = {}
     for d in decls:
@@ -617,6 +618,42 @@ def var_to_secret(df: Dockerfile, name: str) -> Plan | str:
             "pass it at runtime (`docker run --env-file`, compose `secrets:`)"
         )
     return Plan(out, msg, sid, n)
+
+
+def written_files(ins: Instruction, ref: re.Pattern[str]) -> list[str]:
+    """Files a RUN writes the secret into (`echo ...$TOKEN > .npmrc`, `... | tee f`).
+
+    A secret mount keeps the value out of the layer only if nothing copies it to disk;
+    such a file would ship in the image (and in every stage copied from this one).
+    """
+    found: list[str] = []
+    for cmd in tokenize(ins.args):
+        raws = [w.raw for w in cmd.words]
+        if not any(ref.search(r) for r in raws):
+            continue
+        for i, raw in enumerate(raws):
+            target = ""
+            if raw in (">", ">>") and i + 1 < len(raws):
+                target = raws[i + 1]
+            elif raw.startswith((">>", ">")) and raw.lstrip(">"):
+                target = raw.lstrip(">")
+            if target and not target.startswith(("&", "/dev/", "$")) and "$" not in target:
+                found.append(target)
+    for cmd in tokenize(ins.args):
+        if cmd.program() == "tee":
+            found.extend(a for a in cmd.args() if not a.startswith("-") and "$" not in a)
+    return list(dict.fromkeys(found))
+
+
+def _remove_written_copies(ins: Instruction, ref: re.Pattern[str]) -> list[Edit]:
+    """Append `&& rm -f <file>` for secret copies the RUN does not already remove."""
+    files = written_files(ins, ref)
+    removed = {a for cmd in tokenize(ins.args) if cmd.program() == "rm" for a in cmd.args()}
+    files = [f for f in files if f not in removed]
+    if not files:
+        return []
+    pos = ins.arg_src(len(ins.args.rstrip()), end=True)
+    return [Edit(pos, pos, " && rm -f " + " ".join(files))]
 
 
 # ------------------------------------------------------------------ COPY'd file → secret mount

@@ -520,6 +520,9 @@ def base_info(image: str) -> Base:
     if off == "node":
         fam = "alpine" if alpine_tag else ("debian" if tag_known else "unknown")
         users = dict(ALPINE_USERS if alpine_tag else DEBIAN_USERS) if tag_known else {}
+        if not version_at_least(tag, (4,)):
+            # 0.x tags (node 0.8-0.12, io.js era) predate the image's `node` user.
+            return Base(fam, low, known_users=users)
         users["node"] = "1000:1000"
         return Base(fam, low, user="1000:1000", user_name="node", known_users=users)
     if full.startswith("mcr.microsoft.com/dotnet/"):

@@ -68,6 +68,8 @@ CMD/ENTRYPOINT. The user is one the image is known to contain, numeric whenever 
   /var/run/nginx.pid` (images before 1.16 created `nginx` without a fixed id: `USER nginx`);
   Debian/Ubuntu's nginx packages → `33:33` (www-data) with /var/lib/nginx, /var/log/nginx and
   /run/nginx.pid; an nginx built into a prefix the file chowns to a user → that user;
+  Alpine's nginx package (`apk add nginx`) → `USER nginx` (its uid is not fixed
+  across Alpine versions) with `chown -R nginx:nginx /var/lib/nginx /var/log/nginx /run/nginx`;
   httpd → www-data (`33:33`, Alpine `82:82`) with `chown -R` of its logs/;
   php `-apache` (or a file that runs `apache2-foreground`) → `33:33` with
   `chown 33:33 /var/run/apache2 /var/lock/apache2 /var/log/apache2`;
@@ -108,8 +110,13 @@ family from, minimal images without shadow-utils (ubi-minimal, Amazon Linux) unl
 installs it, docker-in-docker, sshd, cron, images that install netfilter/virtualisation tools
 (iptables, nftables, ipvsadm, conntrack, libvirt, qemu-kvm), images that drop privileges or
 supervise services in ways hardenify cannot follow (supervisord, s6-overlay, an init system,
-a gosu entrypoint that is not docker-library's), and stages with ONBUILD triggers (a USER would
-change the user the triggers run as in child images).""",
+a gosu entrypoint that is not docker-library's).
+
+A stage with ONBUILD triggers is a base for other images, whose triggers run in the child's
+build as the image's user: the user is created in the image itself as above, and
+`ONBUILD USER <uid>:<gid>` is appended after the last ONBUILD instruction, so the triggers
+(`ONBUILD RUN pip install ...`) still run as root and the child image then runs as that user.
+A trailing `ONBUILD USER <non-root>` therefore satisfies the rule.""",
     fix_availability=FixAvailability.SOMETIMES,
     fix_safety="Unsafe: the application then runs without root. It can no longer write to "
     "root-owned paths (only the paths named above are chown'ed: give it a writable directory or "
@@ -118,7 +125,10 @@ change the user the triggers run as in child images).""",
     "keeps the image's ownership, but a bind mount or an existing volume must be owned by that "
     "user, and their entrypoint can no longer fix ownership for you. Ports below 1024 work under "
     "Docker 20.10+ only; on Kubernetes set `net.ipv4.ip_unprivileged_port_start=0` (a safe "
-    "sysctl) or use a port of 1024 or above.",
+    "sysctl) or use a port of 1024 or above. For an image with ONBUILD triggers the image itself "
+    "stays root and `ONBUILD USER` is appended after the triggers: a child image's own "
+    "instructions after FROM then run as that user, so a child that installs packages needs "
+    "`USER root` before them (and its own non-root USER after).",
     references=References(
         hadolint=("DL3002",), trivy=("DS002",), checkov=("CKV_DOCKER_3", "CKV_DOCKER_8"), cis=("4.1",)
     ),
@@ -185,6 +195,8 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     if stage is None or looks_windows(df):
         return
     instructions = chain_instructions(df, stage)
+    if _onbuild_user_nonroot(df, stage):
+        return
     users = [i for i in instructions if i.cmd == "USER"]
     if users:
         last = users[-1]
@@ -210,6 +222,29 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     yield ctx.at(RULE, stage.from_, msg, fix=fix)
 
 
+def _onbuild_user_nonroot(df: Dockerfile, stage: Stage) -> bool:
+    """Whether the stage's last ONBUILD instruction is `ONBUILD USER <non-root>`: a base image
+    whose triggers run as root in the child's build, after which the child runs as that user."""
+    onbuild = [i for i in stage.instructions if i.cmd == "ONBUILD"]
+    if not onbuild:
+        return False
+    sub = onbuild[-1].sub
+    if sub is None or sub.cmd != "USER":
+        return False
+    words = split_words(sub.args)
+    if not words:
+        return False
+    user = substitute(words[0], stage_env(df, stage, onbuild[-1]))
+    return bool(user) and not is_root(user)
+
+
+ONBUILD_NOTE = (
+    "; the image has ONBUILD triggers, so it stays root itself and `ONBUILD USER {spec}` is "
+    "appended after them: the triggers still run as root in the child's build, and the child "
+    "image (and the child's own later instructions) then run as `{spec}`"
+)
+
+
 def _fix(
     df: Dockerfile, stage: Stage, instructions: list[Instruction], root_user: Instruction | None
 ) -> tuple[Fix | None, str]:
@@ -217,6 +252,9 @@ def _fix(
     plan = _plan(df, stage, instructions, root_user)
     if isinstance(plan, str):
         return None, plan
+    if any(i.cmd == "ONBUILD" for i in stage.instructions):
+        message = plan.message + ONBUILD_NOTE.format(spec=plan.spec)
+        return _onbuild_fix(df, stage, plan.spec, plan.prepare, message), ""
     return _user_fix(df, stage, root_user, plan.spec, plan.prepare, plan.message), ""
 
 
@@ -224,9 +262,6 @@ def _plan(
     df: Dockerfile, stage: Stage, instructions: list[Instruction], root_user: Instruction | None
 ) -> Plan | str:
     """The user to run as, or why there is none (phrased as advice)."""
-    if any(i.cmd == "ONBUILD" for i in instructions):
-        return "it has ONBUILD triggers, which would run as the new user in child images: " + HOW_TO
-
     # Switch back to the non-root user an earlier USER selected.
     if root_user is not None:
         earlier = [i for i in instructions[: instructions.index(root_user)] if i.cmd == "USER"]
@@ -463,6 +498,23 @@ def _server(
             "run nginx as `www-data` (`USER 33:33`) with its temp files, logs and pid "
             f"file writable; {LOW_PORTS.format(port=80)}",
         )
+    if (
+        "nginx" in entry
+        and _installs(instructions, ALPINE_NGINX, managers=("apk",))
+        and infer_family(base, instructions)[0] == "alpine"
+    ):
+        # Alpine's package: `user nginx` (no fixed uid), temp files in /var/lib/nginx, logs in
+        # /var/log/nginx; the pid file is /run/nginx/nginx.pid from 3.4 and /run/nginx.pid
+        # before. Both pid locations are made writable, so the fix holds for either layout.
+        dirs = "/var/lib/nginx /var/log/nginx /run/nginx"
+        prepare = f"mkdir -p {dirs} && touch /run/nginx.pid && chown -R nginx:nginx {dirs} /run/nginx.pid"
+        return Plan(
+            "nginx",
+            prepare,
+            "run nginx as the `nginx` user of Alpine's package (`USER nginx`: its id is not fixed "
+            f"across Alpine versions) with its temp files, logs and pid directory writable; "
+            f"{LOW_PORTS.format(port=80)}",
+        )
     if name == "httpd" or "httpd-foreground" in entry:
         return _httpd(name, tag, base, db, env)
     if (name == "php" and "apache" in tag) or (
@@ -479,15 +531,32 @@ def _server(
 
 
 DEBIAN_NGINX = frozenset({"nginx", "nginx-full", "nginx-extras", "nginx-light", "nginx-core"})
+ALPINE_NGINX = frozenset({"nginx"})
+_INSTALL_VERB = {"apt-get": "install", "apt": "install", "apk": "add"}
 
 
-def _installs(instructions: list[Instruction], packages: frozenset[str]) -> bool:
-    """Whether an apt-get/apt install in the instructions names one of `packages`."""
-    for _script, cmd in all_commands(instructions):
+def _installs(
+    instructions: list[Instruction], packages: frozenset[str], managers: tuple[str, ...] = ("apt-get", "apt")
+) -> bool:
+    """Whether an install by one of `managers` (apt-get/apt install, apk add) in the build
+    (not in ONBUILD triggers) names one of `packages`."""
+    own = [i for i in instructions if i.cmd != "ONBUILD"]
+    for _script, cmd in all_commands(own):
         words = command_words(cmd)
-        if words and words[0] in ("apt-get", "apt") and "install" in words and packages.intersection(words):
+        if (
+            words
+            and words[0] in managers
+            and _INSTALL_VERB[words[0]] in words
+            and packages.intersection(words)
+        ):
             return True
     return False
+
+
+def _image_tag(image: str) -> str:
+    """The tag of an image reference (`3.3` for `gliderlabs/alpine:3.3`), `latest` when none."""
+    last = image.split("@")[0].rsplit("/", 1)[-1]
+    return last.split(":", 1)[1].lower() if ":" in last else "latest"
 
 
 def _nginx_prefix_owner(instructions: list[Instruction], env: dict[str, str | None]) -> str | None:
@@ -654,6 +723,21 @@ def _user_fix(
     if create is not None:
         lines.append(f"{run_kw} {create}")
     lines.append(f"{user_kw} {spec}")
+    return unsafe_fix(message, edits.insert_after(df, anchor, "\n".join(lines)))
+
+
+def _onbuild_fix(df: Dockerfile, stage: Stage, spec: str, create: str | None, message: str) -> Fix:
+    """For a base image with ONBUILD triggers: create the user (if needed) in the image itself
+    and append `ONBUILD USER <spec>` after the last trigger and the last build instruction, so
+    the triggers (`ONBUILD RUN pip install ...`) still run as root in the child's build."""
+    anchor: Instruction = stage.from_
+    for ins in stage.instructions:
+        if ins.cmd in BUILD_CMDS or ins.cmd == "ONBUILD":
+            anchor = ins
+    lines = [""] if anchor.heredocs else []
+    if create is not None:
+        lines.append(f"{keyword_for(df, 'RUN')} {create}")
+    lines.append(f"{keyword_for(df, 'ONBUILD')} {keyword_for(df, 'USER')} {spec}")
     return unsafe_fix(message, edits.insert_after(df, anchor, "\n".join(lines)))
 
 

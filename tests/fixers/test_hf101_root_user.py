@@ -242,7 +242,6 @@ def test_no_fix_cases_explain_why() -> None:
         "FROM couchdb:3\n": "gosu",
         "FROM wordpress:6\n": "Apache",
         'FROM debian:12\nRUN apt-get install -y gosu\nENTRYPOINT ["/entrypoint.sh"]\n': "gosu",
-        "FROM python:3.12\nONBUILD COPY . /app\n": "ONBUILD",
         "FROM amazonlinux:2023\n": "shadow-utils",
         "FROM openjdk:21\n": "does not know",
         "FROM docker:27-dind\n": "docker-in-docker",
@@ -641,3 +640,128 @@ def test_package_and_tag_family() -> None:
     assert package_family(parse("FROM x\nRUN yum -y install tar\n").instructions) == "rhel"
     assert tag_family("vendor/x:1-ubuntu") == "debian"
     assert tag_family("vendor/x:edge") is None
+
+
+# ------------------------------------------------------------------------------ ONBUILD bases
+
+
+def test_onbuild_image_appends_onbuild_user_after_triggers() -> None:
+    text = dedent(
+        """\
+        FROM python:3.12
+        WORKDIR /usr/src/app
+        ONBUILD COPY requirements.txt /usr/src/app/
+        ONBUILD RUN pip install --no-cache-dir -r requirements.txt
+        ONBUILD COPY . /usr/src/app
+        EXPOSE 8000
+        CMD ["python", "manage.py", "runserver", "0.0.0.0:8000"]
+        """
+    )
+    ds = findings(text, CODE)
+    assert len(ds) == 1 and ds[0].fix is not None
+    assert (
+        "ONBUILD USER 10001:10001" in ds[0].fix.message and "triggers still run as root" in ds[0].fix.message
+    )
+    assert fixed(text, CODE, unsafe=True) == dedent(
+        f"""\
+        FROM python:3.12
+        WORKDIR /usr/src/app
+        ONBUILD COPY requirements.txt /usr/src/app/
+        ONBUILD RUN pip install --no-cache-dir -r requirements.txt
+        ONBUILD COPY . /usr/src/app
+        {DEBIAN_CREATE}
+        ONBUILD USER 10001:10001
+        EXPOSE 8000
+        CMD ["python", "manage.py", "runserver", "0.0.0.0:8000"]
+        """
+    )
+
+
+def test_onbuild_user_goes_after_last_trigger_and_last_build_step() -> None:
+    # Triggers first, then a RUN of the image's own build: both stay before the new lines.
+    text = 'FROM ruby:3.3\nONBUILD RUN bundle install\nRUN apt-get update\nCMD ["rails", "s"]\n'
+    assert fixed(text, CODE, unsafe=True) == (
+        f"FROM ruby:3.3\nONBUILD RUN bundle install\nRUN apt-get update\n{DEBIAN_CREATE}\n"
+        'ONBUILD USER 10001:10001\nCMD ["rails", "s"]\n'
+    )
+    # A trigger after the last RUN: the ONBUILD USER still comes after it.
+    text = (
+        'FROM node:22\nRUN mkdir /app\nONBUILD COPY . /app\nONBUILD RUN npm install\nCMD ["npm", "start"]\n'
+    )
+    out = fixed(text, CODE, unsafe=True)
+    assert out == (
+        "FROM node:22\nRUN mkdir /app\nONBUILD COPY . /app\nONBUILD RUN npm install\n"
+        'ONBUILD USER 1000:1000\nCMD ["npm", "start"]\n'
+    )
+
+
+def test_onbuild_fix_keeps_root_user_and_is_idempotent() -> None:
+    text = "FROM debian:12\nUSER app\nRUN x\nUSER root\nONBUILD RUN apt-get update\n"
+    out = fixed(text, CODE, unsafe=True)
+    # `USER root` stays (the triggers need it); the child switches back to `app`.
+    assert out == "FROM debian:12\nUSER app\nRUN x\nUSER root\nONBUILD RUN apt-get update\nONBUILD USER app\n"
+    assert codes(out, CODE) == []
+    assert fixed(out, CODE, unsafe=True) == out
+
+
+def test_node_0x_tags_have_no_node_user() -> None:
+    text = 'FROM node:0.10.35\nONBUILD COPY . /usr/src/app\nCMD ["npm", "start"]\n'
+    assert fixed(text, CODE, unsafe=True) == (
+        f'FROM node:0.10.35\nONBUILD COPY . /usr/src/app\n{DEBIAN_CREATE}\nONBUILD USER 10001:10001\nCMD ["npm", "start"]\n'
+    )
+
+
+def test_trailing_onbuild_user_passes_only_when_non_root_and_last() -> None:
+    ok = "FROM python:3.12\nONBUILD RUN pip install x\nONBUILD USER 10001:10001\nCMD x\n"
+    assert codes(ok, CODE) == []
+    assert fixed(ok, CODE, unsafe=True) == ok
+    assert codes("FROM python:3.12\nONBUILD USER root\nCMD x\n", CODE) == ["HF101"]
+    # A trigger after the ONBUILD USER: not the trailing instruction, so the rule still fires.
+    assert codes("FROM python:3.12\nONBUILD USER app\nONBUILD RUN pip install x\n", CODE) == ["HF101"]
+    # ONBUILD triggers of a parent stage fire in the final stage's build: a plain USER is fine.
+    text = "FROM python:3.12 AS base\nONBUILD RUN pip install x\nFROM base\nCMD x\n"
+    assert fixed(text, CODE, unsafe=True) == (
+        f"FROM python:3.12 AS base\nONBUILD RUN pip install x\nFROM base\n{DEBIAN_CREATE}\nUSER 10001:10001\nCMD x\n"
+    )
+
+
+# ------------------------------------------------------------------------------ Alpine nginx
+
+
+def test_alpine_nginx_package_runs_as_nginx() -> None:
+    text = (
+        'FROM alpine:3.20\nRUN apk add --no-cache nginx\nEXPOSE 80 443\nCMD ["nginx", "-g", "daemon off;"]\n'
+    )
+    ds = findings(text, CODE)
+    assert ds[0].fix is not None and "Docker 20.10" in ds[0].fix.message
+    dirs = "/var/lib/nginx /var/log/nginx /run/nginx"
+    assert fixed(text, CODE, unsafe=True) == (
+        "FROM alpine:3.20\nRUN apk add --no-cache nginx\n"
+        f"RUN mkdir -p {dirs} && touch /run/nginx.pid && chown -R nginx:nginx {dirs} /run/nginx.pid\n"
+        "USER nginx\n"
+        'EXPOSE 80 443\nCMD ["nginx", "-g", "daemon off;"]\n'
+    )
+    out = fixed(text, CODE, unsafe=True)
+    assert codes(out, CODE) == []
+
+
+def test_alpine_nginx_no_change_cases() -> None:
+    # Not Alpine's package, or a third-party image whose nginx.conf paths are unknown.
+    for text in (
+        'FROM alpine:3.20\nRUN apk add --no-cache curl\nEXPOSE 80\nCMD ["nginx", "-g", "daemon off;"]\n',
+        "FROM shurshun/openresty:latest\nEXPOSE 80\nRUN addgroup -S nginx && adduser -D -S -G nginx nginx\n"
+        'COPY nginx.conf /etc/nginx/nginx.conf\nCMD ["nginx", "-g", "daemon off;"]\n',
+    ):
+        ds = findings(text, CODE)
+        assert len(ds) == 1 and ds[0].fix is None, text
+        assert fixed(text, CODE, unsafe=True) == text
+
+
+def test_alpine_nginx_fix_covers_both_pid_layouts() -> None:
+    """Alpine's package moved the pid file (/run/nginx.pid → /run/nginx/nginx.pid in 3.4)."""
+    text = 'FROM alpine:3.3\nRUN apk add --no-cache nginx\nEXPOSE 80\nCMD ["nginx", "-g", "daemon off;"]\n'
+    out = fixed(text, CODE, unsafe=True)
+    assert (
+        "RUN mkdir -p /var/lib/nginx /var/log/nginx /run/nginx && touch /run/nginx.pid && "
+        "chown -R nginx:nginx /var/lib/nginx /var/log/nginx /run/nginx /run/nginx.pid\nUSER nginx\n"
+    ) in out

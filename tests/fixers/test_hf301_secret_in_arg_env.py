@@ -421,3 +421,17 @@ def test_wiring_uses_the_original_copy_source_and_compose_form() -> None:
     assert w.compose == {"file": "./config/.npmrc"}
     (e,) = secret_wiring("FROM a\nRUN --mount=type=secret,id=t,env=T x\n")
     assert e.compose == {"environment": "T"}
+
+
+def test_secret_written_to_a_file_is_removed_in_the_same_run() -> None:
+    """The mount keeps the value out of the layer only if no file copy of it survives the RUN."""
+    text = (
+        "FROM node:22-slim\nARG NPM_TOKEN\n"
+        'RUN echo "//registry.npmjs.org/:_authToken=${NPM_TOKEN}" > .npmrc && npm ci\n'
+    )
+    out = fixed(text, CODE, unsafe=True)
+    assert out.rstrip("\n").endswith("npm ci && rm -f .npmrc")
+    assert "--mount=type=secret,id=npm_token" in out
+    # already removed: nothing added
+    done = "FROM node:22-slim\nARG NPM_TOKEN\nRUN echo \"t=${NPM_TOKEN}\" > .npmrc && npm ci && rm -f .npmrc\n"
+    assert fixed(done, CODE, unsafe=True).count("rm -f .npmrc") == 1
