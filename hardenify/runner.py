@@ -161,6 +161,8 @@ def process(task: Task) -> FileOutcome:
             out.refused = res.refused
             out.unsafe_available = res.unsafe_available
             out.redactor = res.redactor
+            if res.refused is not None:
+                out.status = "skip"  # analysed, but deliberately left unchanged (the reason is `refused`)
         else:
             lr = engine.lint(task.display, text, task.kind, task.settings, **kwargs)  # type: ignore[arg-type]
             out.diagnostics = lr.diagnostics
@@ -193,7 +195,10 @@ def run_all(
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
-    ctx = mp.get_context("fork") if sys.platform.startswith("linux") else None
+    # fork is the fastest start, but a child forked after BuildKit's parser (a Go shared
+    # library, loaded by `engine.buildkit_error`) ran in this process can hang in the Go runtime.
+    fork_safe = "dockerfile" not in sys.modules
+    ctx = mp.get_context("fork" if fork_safe else "forkserver") if sys.platform.startswith("linux") else None
     chunk = max(1, min(32, n // (jobs * 4) or 1))
     out: list[FileOutcome] = []
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:

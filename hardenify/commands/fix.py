@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -35,6 +36,17 @@ from hardenify.runner import FileOutcome, Task
     help="Also apply fixes that can change behaviour (each rule's docs say why it is unsafe).",
 )
 @click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit 1 when any file was changed.")
+@click.option(
+    "--split-stages",
+    is_flag=True,
+    help="Split single-stage images into build and runtime stages (HF413's unsafe fix) "
+    "without enabling the other unsafe fixes.",
+)
+@click.option(
+    "--repos",
+    is_flag=True,
+    help="PATHS are git repositories: same as `hardenify bulk PATHS` (--diff means --dry-run).",
+)
 def command(
     paths: tuple[str, ...],
     select: tuple[str, ...] | None,
@@ -50,6 +62,8 @@ def command(
     diff: bool,
     unsafe_fixes: bool | None,
     exit_non_zero_on_fix: bool,
+    repos: bool,
+    split_stages: bool,
 ) -> None:
     """Fix findings in place, keeping every byte the fix does not mean to change.
 
@@ -64,6 +78,7 @@ def command(
       hardenify fix --diff .                    # preview, exit 1 if anything would change
       hardenify fix .                           # apply safe fixes
       hardenify fix --unsafe-fixes --select HF101,HF3 Dockerfile
+      hardenify fix --split-stages Dockerfile   # build and runtime stages only
       hardenify fix - < Dockerfile > Dockerfile.fixed
 
     \b
@@ -74,6 +89,22 @@ def command(
     from hardenify.reporters.diff import fix_summary, unified_diff
     from hardenify.runner import Progress, atomic_write, run_all
 
+    if repos:
+        from hardenify.commands.bulk import collect_repos, run_bulk
+
+        sys.exit(
+            run_bulk(
+                collect_repos(paths, None, None),
+                select=select,
+                ignore=ignore,
+                extend_select=extend_select,
+                config_file=config_file,
+                unsafe_fixes=bool(unsafe_fixes),
+                dry_run=diff,
+                jobs=jobs,
+                quiet=quiet,
+            )
+        )
     p = plan_or_exit(
         paths,
         mode="fix",
@@ -86,6 +117,13 @@ def command(
         respect_gitignore=respect_gitignore,
         force_exclude=force_exclude,
     )
+    if split_stages:
+        for t in p.tasks:
+            t.settings = replace(
+                t.settings,
+                extend_select=(*t.settings.extend_select, "HF413"),
+                unsafe_fixes_for=t.settings.unsafe_fixes_for | {"HF413"},
+            )
     for path, msg in p.errors:
         click.echo(f"hardenify: error: {path}: {msg}", err=True)
     outcomes = run_all(p.tasks, jobs, Progress(len(p.tasks), "fixing "))
@@ -129,6 +167,7 @@ def command(
             problem = _unsafe_target(t, roots)
             if problem:
                 o.refused = problem
+                o.status = "failure"
                 o.fixed.clear()
                 errors = True
                 continue
@@ -136,6 +175,7 @@ def command(
                 atomic_write(Path(t.path).resolve(), o.fixed_text)
             except OSError as e:
                 o.refused = f"cannot write: {e.strerror or e}"
+                o.status = "failure"
                 o.fixed.clear()
                 errors = True
     if not quiet or any(o.refused for o in outcomes):

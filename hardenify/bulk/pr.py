@@ -1,0 +1,161 @@
+"""Commit message and pull-request body for one repository's fix.
+
+Both are deterministic (no dates, stable order) so a rerun produces the same text, and every
+string taken from a file goes through that file's redactor: a PR body is public.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from hardenify import __version__
+from hardenify.bulk.treefix import FixOptions, TreeFix
+from hardenify.diagnostics import Applicability, Diagnostic
+from hardenify.report.markdown_util import code, escape, link, table
+from hardenify.rules import Rule, rules_by_code
+
+
+def _rule(code_: str) -> Rule | None:
+    return rules_by_code().get(code_)
+
+
+def _detail(codes: Counter[str]) -> str:
+    return ", ".join(f"{c} ×{codes[c]}" if codes[c] > 1 else c for c in sorted(codes))
+
+
+def commit_message(tf: TreeFix, opts: FixOptions) -> str:
+    """Subject listing the fixed codes, then one line per rule and the files touched."""
+    codes = tf.fixed_codes()
+    subject = f"hardenify: fix {', '.join(sorted(codes))}" if codes else "hardenify: fix container builds"
+    if len(subject) > 72:
+        subject = f"hardenify: fix {len(codes)} rules ({', '.join(sorted(codes)[:5])}, ...)"
+    lines = [subject, ""]
+    mode = "safe and unsafe fixes" if opts.unsafe_fixes else "safe fixes"
+    lines.append(f"Applied by `hardenify bulk` (hardenify {__version__}, {mode}):")
+    lines.append("")
+    for c in sorted(codes):
+        r = _rule(c)
+        name = f" {r.name}" if r else ""
+        lines.append(f"- {c}{name} ×{codes[c]}")
+    lines.append("")
+    lines.append("Files:")
+    for path, added, removed in tf.diffstat():
+        lines.append(f"- {path} (+{added} -{removed})")
+    return "\n".join(lines) + "\n"
+
+
+def secret_wiring(tf: TreeFix) -> list[tuple[str, list[str]]]:
+    """(file, `docker build` flags) for every file whose secrets now come from BuildKit mounts."""
+    try:
+        from hardenify.fixers._secrets import build_secret_flags
+    except ImportError:  # pragma: no cover - the rule package ships with hardenify
+        return []
+    out: list[tuple[str, list[str]]] = []
+    for _, o in tf.changed():
+        if o.fixed_text is None or not any(c.startswith("HF3") for c in o.fixed):
+            continue
+        flags = build_secret_flags(o.fixed_text, o.original)
+        if flags:
+            out.append((o.filename, [o.redactor(f) for f in flags]))
+    return out
+
+
+def left_for_human(tf: TreeFix, opts: FixOptions) -> list[tuple[str, Diagnostic]]:
+    """Remaining findings that have an unsafe fix the run did not apply (no --unsafe-fixes)."""
+    if opts.unsafe_fixes:
+        return []
+    out = []
+    for o in tf.outcomes:
+        for d in sorted(o.diagnostics, key=lambda d: (d.location.row, d.location.column, d.code)):
+            if d.fix is not None and d.fix.applicability is Applicability.UNSAFE:
+                out.append((o.filename, d))
+    return out
+
+
+def pr_body(
+    tf: TreeFix, opts: FixOptions, *, repo_name: str, branch: str, tool: str = "hardenify bulk"
+) -> str:
+    """The Markdown a reviewer reads: what changed and why, build wiring, what is left."""
+    codes = tf.fixed_codes()
+    files = len(tf.diffstat())
+    mode = "safe and unsafe fixes" if opts.unsafe_fixes else "safe fixes only"
+    out = [
+        "## Harden container builds with hardenify",
+        "",
+        f"This change was made by {code(tool, cell=False)} (hardenify {__version__}, {mode}) in "
+        f"{escape(repo_name)}: **{sum(codes.values())} finding(s) fixed in {files} file(s)**. "
+        "Every fixed Dockerfile was re-parsed with BuildKit's own parser before it was written, "
+        "the rest of each file is unchanged byte for byte, and running the fix again changes nothing.",
+        "",
+        "### What changed and why",
+        "",
+    ]
+    rows = []
+    for c in sorted(codes):
+        r = _rule(c)
+        label = f"{c} {r.name}" if r else c
+        cell = link(label, r.url) if r else escape(label)
+        rows.append([cell, r.severity.value if r else "", str(codes[c]), escape(r.summary if r else "")])
+    out += table(["Rule", "Severity", "Fixed", "Why it matters"], rows, ["l", "l", "r", "l"])
+    out += ["", "Files:", ""]
+    created = {tf.relpath(nf.path): nf.reason for nf in tf.created}
+    per_file: dict[str, Counter[str]] = {o.filename: o.fixed for _, o in tf.changed()}
+    frows = []
+    for path, added, removed in tf.diffstat():
+        what = _detail(per_file.get(path, Counter()))
+        if path in created:
+            what = escape(created[path]) + " (new file, HF304)"
+        frows.append([code(path), what, f"+{added} −{removed}"])
+    out += table(["File", "Fixes", "Lines"], frows, ["l", "l", "r"])
+
+    wiring = secret_wiring(tf)
+    if wiring:
+        out += [
+            "",
+            "### New `docker build` secret wiring",
+            "",
+            "Secrets no longer travel in build arguments or image layers: the Dockerfile reads them "
+            "from BuildKit secret mounts, so builds (CI included) must pass them in:",
+            "",
+        ]
+        for path, flags in wiring:
+            out += [f"{code(path, cell=False)}:", "", "```sh", f"docker build {' '.join(flags)} .", "```", ""]
+        out.append(
+            "**Rotate any credential that was hard-coded**: it is still in this repository's history "
+            "and in every image built before this change."
+        )
+
+    human = left_for_human(tf, opts)
+    refused = [(o.filename, o.redactor(o.refused)) for o in tf.outcomes if o.refused]
+    remaining = sum(len(o.diagnostics) for o in tf.outcomes) - len(human)
+    if human or refused or remaining:
+        out += ["", "### Left for a human", ""]
+    if human:
+        out += [
+            "These findings have a fix that can change how the image behaves, so it was not applied. "
+            "Read the rule's *Fix safety* section, then run `hardenify fix --unsafe-fixes` or fix them by hand:",
+            "",
+        ]
+        hrows = []
+        for path, d in human:
+            r = _rule(d.code)
+            rule_cell = link(f"{d.code} {d.name}", r.url) if r else escape(d.code)
+            hrows.append([code(f"{path}:{d.location.row}"), rule_cell, escape(d.message)])
+        out += table(["Where", "Rule", "Finding"], hrows)
+        out.append("")
+    if refused:
+        out += ["Fixes refused (the file was left unchanged):", ""]
+        out += [f"- {code(path, cell=False)}: {escape(reason)}" for path, reason in refused]
+        out.append("")
+    if remaining:
+        out.append(
+            f"{remaining} other finding(s) have no automatic fix; `hardenify check .` lists them with the "
+            "rule documentation."
+        )
+    out += [
+        "",
+        "---",
+        f"<sub>hardenify {__version__} · branch {code(branch, cell=False)} · rerunning "
+        f"{code(tool, cell=False)} with the same version and flags is a no-op when nothing changed.</sub>",
+    ]
+    return "\n".join(out).rstrip("\n") + "\n"

@@ -1,0 +1,221 @@
+"""Fix whole trees in-process: plan every tree, run one process pool over all files, write.
+
+`hardenify bulk`, the all-repos autofixer and `hardenify report` share this so a fleet run
+pays for one pool however many repositories it visits, and every tree is fixed exactly as
+`hardenify fix <tree>` would fix it (same discovery, config, engine, .dockerignore creation).
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+from collections import Counter
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hardenify import __version__
+from hardenify.companions import NewFile
+from hardenify.runner import FileOutcome, Task
+from hardenify.settings import Settings
+
+# Findings that mean "this file does not parse": a fleet run must not commit around them.
+PARSE_ERROR_CODES = frozenset({"HF001", "HF600"})
+
+
+@dataclass(frozen=True)
+class FixOptions:
+    """The rule selection and fix mode of a fleet run; the same for every tree."""
+
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    unsafe_fixes: bool = False
+    config_file: Path | None = None
+
+    def selected_codes(self) -> list[str]:
+        """The codes the command line enables (a repo's own config may narrow them further)."""
+        from hardenify.rules import resolve_selection
+
+        return sorted(resolve_selection(self.select, self.ignore, self.extend_select))
+
+    def fingerprint(self) -> str:
+        """A short hash of (hardenify version, selected codes, unsafe flag).
+
+        It names the branch, so a rerun with the same tool and flags lands on the same
+        branch (and finds its work already done), while a new version or selection does not.
+        """
+        key = "\n".join([__version__, ",".join(self.selected_codes()), str(self.unsafe_fixes)])
+        return hashlib.sha256(key.encode()).hexdigest()[:10]
+
+    def branch_name(self, prefix: str = "hardenify/fix-") -> str:
+        return prefix + self.fingerprint()
+
+
+@dataclass
+class TreeFix:
+    """What fixing one tree produced; nothing is written until `write` is called."""
+
+    root: Path
+    tasks: list[Task] = field(default_factory=list)
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    created: list[NewFile] = field(default_factory=list)
+    # (display path, reason) for paths discovery could not use
+    plan_errors: list[tuple[str, str]] = field(default_factory=list)
+
+    def failures(self) -> list[tuple[str, str]]:
+        """Files that could not be read, analysed, parsed or safely written, with why."""
+        out = list(self.plan_errors)
+        for o, t in zip(self.outcomes, self.tasks, strict=True):
+            if o.error is not None:
+                out.append((o.filename, o.redactor(o.error)))
+                continue
+            parse = [d for d in o.diagnostics if d.code in PARSE_ERROR_CODES]
+            if parse:
+                first = min(parse, key=lambda d: d.location.row)
+                msg = o.redactor(first.message)
+                out.append((o.filename, f"does not parse (line {first.location.row}: {msg})"))
+                continue
+            problem = _outside(Path(t.path), self.root) if o.changed else None
+            if problem:
+                out.append((o.filename, problem))
+        return out
+
+    def changed(self) -> list[tuple[Task, FileOutcome]]:
+        return [(t, o) for t, o in zip(self.tasks, self.outcomes, strict=True) if o.changed]
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.created) or any(o.changed for o in self.outcomes)
+
+    def fixed_codes(self) -> Counter[str]:
+        out: Counter[str] = Counter()
+        for o in self.outcomes:
+            out.update(o.fixed)
+        return out
+
+    def touched_paths(self) -> list[Path]:
+        """Every file `write` changes or creates, in a stable order."""
+        paths = [Path(t.path) for t, _ in self.changed()]
+        paths += [nf.path for nf in self.created]
+        return sorted(set(paths), key=lambda p: p.as_posix())
+
+    def relpath(self, path: Path) -> str:
+        return Path(os.path.relpath(os.path.abspath(path), os.path.abspath(self.root))).as_posix()
+
+    def write(self) -> None:
+        """Write fixed files and create companions atomically; raises OSError on the first failure."""
+        from hardenify.runner import atomic_write
+
+        for nf in self.created:
+            atomic_write(nf.path, nf.content)
+        for t, o in self.changed():
+            assert o.fixed_text is not None
+            atomic_write(Path(t.path).resolve(), o.fixed_text)
+
+    def diffstat(self) -> list[tuple[str, int, int]]:
+        """(path, lines added, lines removed) per touched file, like `git diff --stat`."""
+        rows: list[tuple[str, int, int]] = []
+        for t, o in self.changed():
+            assert o.original is not None and o.fixed_text is not None
+            added, removed = _line_delta(o.original, o.fixed_text)
+            rows.append((self.relpath(Path(t.path)), added, removed))
+        for nf in self.created:
+            rows.append((self.relpath(nf.path), len(nf.content.splitlines()), 0))
+        return sorted(rows)
+
+
+def _line_delta(before: str, after: str) -> tuple[int, int]:
+    a = before.splitlines(keepends=True)
+    b = after.splitlines(keepends=True)
+    added = removed = 0
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag != "equal":
+            removed += i2 - i1
+            added += j2 - j1
+    return added, removed
+
+
+def _outside(path: Path, root: Path) -> str | None:
+    """A symlink whose target leaves the tree is never written through (as `hardenify fix`)."""
+    if not path.is_symlink():
+        return None
+    target = path.resolve()
+    if target.is_relative_to(root.resolve()):
+        return None
+    return f"not written: it is a symlink to {target}, outside the repository"
+
+
+def plan_tree(
+    root: Path, opts: FixOptions, *, only: Collection[str] | None = None, mode: str = "fix"
+) -> TreeFix:
+    """Discover the files below `root` with its own config, as `hardenify fix` run there would.
+
+    `only` restricts the tasks to these root-relative POSIX paths (a repository's tracked
+    files), so a fleet run never commits a file the repository did not already have.
+    Raises `hardenify.config.ConfigError` for a config file that cannot be used.
+    """
+    from hardenify import config, discovery
+
+    def settings_for(directory: Path) -> Settings:
+        return config.merge_cli(
+            config.settings_for(directory, opts.config_file),
+            select=opts.select,
+            ignore=opts.ignore,
+            extend_select=opts.extend_select,
+            unsafe_fixes=opts.unsafe_fixes,
+        )
+
+    root = Path(os.path.abspath(root))
+    tf = TreeFix(root=root)
+    base = settings_for(root)
+    found = discovery.discover([root], base, root=root)
+    tf.plan_errors.extend((_rel(Path(e.path), root), e.reason) for e in found.errors)
+    for item in found:
+        rel = _rel(Path(item.path), root)
+        if only is not None and rel not in only:
+            continue
+        tf.tasks.append(Task(str(item.path), rel, item.kind, settings_for(Path(item.path).parent), mode=mode))
+    return tf
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return Path(os.path.abspath(path)).relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def run_trees(
+    trees: Sequence[TreeFix],
+    jobs: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Run every tree's tasks through one pool (results stay in input order), then plan companions."""
+    from hardenify.runner import run_all
+
+    tasks = [t for tf in trees for t in tf.tasks]
+    outcomes = run_all(tasks, jobs, progress)
+    i = 0
+    for tf in trees:
+        tf.outcomes = outcomes[i : i + len(tf.tasks)]
+        i += len(tf.tasks)
+        if tf.tasks and tf.tasks[0].mode == "fix":
+            tf.created = companions(tf.outcomes, tf.tasks)
+
+
+def companions(outcomes: Sequence[FileOutcome], tasks: Sequence[Task]) -> list[NewFile]:
+    """The `.dockerignore` files `hardenify fix` would create (an unsafe HF304 fix)."""
+    from hardenify.commands.fix import _companions
+
+    return sorted(_companions(outcomes, tasks), key=lambda nf: nf.path.as_posix())
+
+
+def fix_tree(
+    root: Path, opts: FixOptions, *, jobs: int | None = 1, only: Collection[str] | None = None
+) -> TreeFix:
+    """Plan and run one tree (nothing written): the all-repos autofixer's unit of work."""
+    tf = plan_tree(root, opts, only=only)
+    run_trees([tf], jobs)
+    return tf
