@@ -71,6 +71,7 @@ def _module_exists(mod: str) -> bool:
         "  hardenify fix --unsafe-fixes Dockerfile\n"
         "  hardenify pin --check .                # CI gate: every base image pinned by digest\n"
         "  hardenify new --defaults               # scaffold a hardened Dockerfile here\n"
+        "  hardenify bulk --repos-dir ~/clones    # branch, fix and commit across many repos\n"
         "  hardenify rule HF101                   # explain a rule\n\n"
         "Exit codes: 0 no findings, 1 findings (or changes with --diff), 2 usage or I/O error."
     ),
