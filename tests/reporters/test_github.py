@@ -16,7 +16,7 @@ EXPECTED = """\
 ::notice file=svc/Dockerfile,line=2,col=1,endLine=2,endColumn=12,title=hardenify (HF402)::HF402 COPY . copies the whole build context
 ::error file=svc/Dockerfile,line=3,col=1,endLine=3,endColumn=10,title=hardenify (HF101)::HF101 Container runs as root
 ::error file=broken/Dockerfile,title=hardenify (error)::internal error (ValueError: bad token ***REDACTED***)
-"""  # noqa: E501
+"""
 
 
 def test_exact_output() -> None:
