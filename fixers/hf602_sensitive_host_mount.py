@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from hardenify.compose.model import ComposeFile, is_map, is_scalar, is_seq, text_of
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, Severity
-from hardenify.fixers._compose import Finding, interpolate, model, node_span, report
 from hardenify.rules import References, Rule
+
+if TYPE_CHECKING:  # compose helpers are imported where used: Dockerfile runs never load them
+    from hardenify.compose.model import ComposeFile
+    from hardenify.fixers._compose import Finding
 
 RULE = Rule(
     code="HF602",
@@ -50,6 +53,7 @@ DIRECTORIES = frozenset(
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
+    from hardenify.fixers._compose import model, report
     cf = model(ctx)
     if cf is not None:
         yield from report(ctx, RULE, _findings(cf))
@@ -88,6 +92,8 @@ def short_source(spec: str) -> tuple[str, bool] | None:
 
 
 def _findings(cf: ComposeFile) -> Iterator[Finding]:
+    from hardenify.compose.model import is_seq
+    from hardenify.fixers._compose import Finding, node_span
     for svc in cf.services:
         entry = svc.get("volumes")
         if entry is None or not is_seq(entry.value):
@@ -106,6 +112,8 @@ def _findings(cf: ComposeFile) -> Iterator[Finding]:
 
 
 def _mount(cf: ComposeFile, item: object) -> tuple[str, bool] | None:
+    from hardenify.compose.model import is_map, is_scalar, text_of
+    from hardenify.fixers._compose import interpolate
     if is_scalar(item):
         spec = text_of(item)
         resolved = interpolate(spec) if spec else None

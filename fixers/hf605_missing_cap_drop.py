@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from hardenify.compose.images import capability_free
-from hardenify.compose.model import ComposeFile, Service, is_seq, is_true, text_of
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
-from hardenify.fixers._compose import (
-    Finding,
-    change,
-    expect,
-    image,
-    model,
-    others_note,
-    place_items,
-    report,
-    service_span,
-    upper_list,
-)
 from hardenify.fixers.hf604_dangerous_capability import capability
 from hardenify.rules import References, Rule
+
+if TYPE_CHECKING:  # compose helpers are imported where used: Dockerfile runs never load them
+    from hardenify.compose.model import ComposeFile, Service
+    from hardenify.fixers._compose import Finding
 
 RULE = Rule(
     code="HF605",
@@ -53,18 +44,32 @@ RULE = Rule(
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
+    from hardenify.fixers._compose import model, report
     cf = model(ctx)
     if cf is not None:
         yield from report(ctx, RULE, _findings(cf))
 
 
 def runs_as_root_explicitly(svc: Service) -> bool:
+    from hardenify.compose.model import text_of
     entry, _ = svc.find("user")
     user = (text_of(entry.value) or "") if entry is not None else ""
     return user.strip().split(":")[0] in ("root", "0")
 
 
 def _findings(cf: ComposeFile) -> Iterator[Finding]:
+    from hardenify.compose.images import capability_free
+    from hardenify.compose.model import is_seq, is_true, text_of
+    from hardenify.fixers._compose import (
+        Finding,
+        change,
+        expect,
+        image,
+        others_note,
+        place_items,
+        service_span,
+        upper_list,
+    )
     for svc in cf.services:
         priv = svc.get("privileged")
         if priv is not None and is_true(priv.value):

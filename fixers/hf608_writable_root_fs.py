@@ -4,28 +4,15 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hardenify.compose.images import writable_paths
-from hardenify.compose.model import ComposeFile, Service, is_map, is_scalar, is_seq, is_true, text_of
-from hardenify.compose.verify import get
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
-from hardenify.fixers._compose import (
-    Finding,
-    Placed,
-    change,
-    entry_span,
-    image,
-    model,
-    others_note,
-    place_items,
-    place_keys,
-    pragmas,
-    report,
-    service_span,
-)
 from hardenify.rules import References, Rule
+
+if TYPE_CHECKING:  # compose helpers are imported where used: Dockerfile runs never load them
+    from hardenify.compose.model import ComposeFile, Service
+    from hardenify.fixers._compose import Finding, Placed
 
 RULE = Rule(
     code="HF608",
@@ -61,6 +48,7 @@ Paths already mounted (a volume or tmpfs at the path or a parent) are skipped; a
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
+    from hardenify.fixers._compose import model, report
     cf = model(ctx)
     if cf is not None:
         yield from report(ctx, RULE, _findings(cf))
@@ -68,6 +56,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 def mount_targets(cf: ComposeFile, svc: Service) -> list[str]:
     """Container paths that already have a volume or tmpfs mounted."""
+    from hardenify.compose.model import is_map, is_scalar, is_seq, text_of
     out: list[str] = []
     volumes, _ = svc.find("volumes")
     if volumes is not None and is_seq(volumes.value):
@@ -94,6 +83,20 @@ def covered(path: str, targets: list[str]) -> bool:
 
 
 def _findings(cf: ComposeFile) -> Iterator[Finding]:
+    from hardenify.compose.images import writable_paths
+    from hardenify.compose.model import is_seq, is_true, text_of
+    from hardenify.compose.verify import get
+    from hardenify.fixers._compose import (
+        Finding,
+        change,
+        entry_span,
+        image,
+        others_note,
+        place_items,
+        place_keys,
+        pragmas,
+        service_span,
+    )
     for svc in cf.services:
         entry, unknown = svc.find("read_only")
         if unknown or (entry is not None and is_true(entry.value)):

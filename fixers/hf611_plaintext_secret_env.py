@@ -4,37 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from hardenify.compose.edits import replace_scalar, scalar_span
-from hardenify.compose.images import file_variant
-from hardenify.compose.model import (
-    ComposeFile,
-    Entry,
-    Node,
-    Service,
-    is_flow,
-    is_map,
-    is_scalar,
-    is_seq,
-    text_of,
-)
-from hardenify.compose.verify import get
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, Edit, FixAvailability, Severity
-from hardenify.fixers._compose import (
-    Finding,
-    Placed,
-    change,
-    has_vars,
-    image,
-    model,
-    place_items,
-    place_top,
-    reach,
-    report,
-)
 from hardenify.fixers._secrets import (
     find_tokens,
     is_ambiguous_name,
@@ -45,6 +18,10 @@ from hardenify.fixers._secrets import (
     secret_id_for,
 )
 from hardenify.rules import References, Rule
+
+if TYPE_CHECKING:  # compose helpers are imported where used: Dockerfile runs never load them
+    from hardenify.compose.model import ComposeFile, Entry, Node, Service
+    from hardenify.fixers._compose import Finding, Placed
 
 RULE = Rule(
     code="HF611",
@@ -98,8 +75,7 @@ FIX_VOCABULARY = (
 )
 
 
-@dataclass
-class Var:
+class Var(NamedTuple):
     """One environment entry."""
 
     svc: Service
@@ -112,6 +88,7 @@ class Var:
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
+    from hardenify.fixers._compose import model, report
     cf = model(ctx)
     if cf is not None:
         yield from report(ctx, RULE, _findings(ctx, cf))
@@ -119,6 +96,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 def literal_secret(name: str, value: str) -> bool:
     """Is a literal value of `name` a secret worth reporting?"""
+    from hardenify.fixers._compose import has_vars
     s = value.strip()
     if not s or has_vars(s) or s.lower() in BOOL_WORDS:
         return False
@@ -146,6 +124,7 @@ def classify(name: str, value: str) -> tuple[str, str, str] | None:
 
 
 def env_vars(cf: ComposeFile, svc: Service) -> Iterator[Var]:
+    from hardenify.compose.model import is_map, is_scalar, is_seq, text_of
     env = svc.get("environment")
     if env is None:
         return
@@ -177,6 +156,7 @@ def _register(ctx: CheckContext, cf: ComposeFile, secret: str, uses: int) -> Non
 
 
 def _findings(ctx: CheckContext, cf: ComposeFile) -> Iterator[Finding]:
+    from hardenify.fixers._compose import Finding
     found: list[tuple[Var, str, str, str]] = []
     seen: set[tuple[int, str, int]] = set()
     for svc in cf.services:
@@ -255,6 +235,9 @@ def _plan(cf: ComposeFile, found: list[tuple[Var, str]]) -> dict[int, tuple[Any,
 
 def _file_var(cf: ComposeFile, var: Var) -> str | None:
     """The `_FILE` variable the service's image reads, when the entry can be moved."""
+    from hardenify.compose.images import file_variant
+    from hardenify.compose.model import is_map, is_seq, text_of
+    from hardenify.fixers._compose import image, reach
     img = image(var.svc)
     if img.builds or img.key is None:
         return None
@@ -280,6 +263,9 @@ def _file_var(cf: ComposeFile, var: Var) -> str | None:
 
 
 def _plan_doc(cf: ComposeFile, doc: int, items: list[tuple[Var, str]]) -> tuple[Any, list[str]] | None:
+    from hardenify.compose.model import is_map
+    from hardenify.compose.verify import get
+    from hardenify.fixers._compose import Placed, change, place_items, place_top
     top = cf.top(doc, "secrets")
     taken = set(cf.keys(top.value)) if top is not None and is_map(top.value) else set()
     sids: list[str] = []
@@ -341,6 +327,8 @@ def _plan_doc(cf: ComposeFile, doc: int, items: list[tuple[Var, str]]) -> tuple[
 
 
 def _env_edits(cf: ComposeFile, var: Var, fvar: str, target: str) -> list[Edit] | None:
+    from hardenify.compose.edits import replace_scalar, scalar_span
+    from hardenify.compose.model import is_flow
     flow = is_flow(var.owner)
     if var.key is None:
         if scalar_span(cf, var.node) is None:

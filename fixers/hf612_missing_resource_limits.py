@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hardenify.compose.images import memory_limit
-from hardenify.compose.model import ComposeFile, Entry, Service, is_map
-from hardenify.compose.verify import get
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
-from hardenify.fixers._compose import (
-    Finding,
-    change,
-    image,
-    model,
-    others_note,
-    place_keys,
-    place_nested,
-    report,
-    service_span,
-)
 from hardenify.rules import References, Rule
+
+if TYPE_CHECKING:  # compose helpers are imported where used: Dockerfile runs never load them
+    from hardenify.compose.model import ComposeFile, Entry, Service
+    from hardenify.fixers._compose import Finding
 
 RULE = Rule(
     code="HF612",
@@ -59,12 +49,14 @@ SERVICE_LEVEL = ("mem_limit", "cpus", "pids_limit", "memswap_limit", "mem_reserv
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
+    from hardenify.fixers._compose import model, report
     cf = model(ctx)
     if cf is not None:
         yield from report(ctx, RULE, _findings(cf))
 
 
 def _deploy_limit(cf: ComposeFile, svc: Service, key: str) -> tuple[Entry | None, bool]:
+    from hardenify.compose.model import is_map
     node: Any = None
     deploy, unknown = svc.find("deploy")
     if unknown:
@@ -96,6 +88,17 @@ def limits(cf: ComposeFile, svc: Service) -> tuple[dict[str, bool], bool]:
 
 
 def _findings(cf: ComposeFile) -> Iterator[Finding]:
+    from hardenify.compose.images import memory_limit
+    from hardenify.compose.verify import get
+    from hardenify.fixers._compose import (
+        Finding,
+        change,
+        image,
+        others_note,
+        place_keys,
+        place_nested,
+        service_span,
+    )
     for svc in cf.services:
         have, unknown = limits(cf, svc)
         if unknown or all(have.values()):
@@ -133,6 +136,7 @@ def _findings(cf: ComposeFile) -> Iterator[Finding]:
 
 
 def _has_limits_mapping(cf: ComposeFile, svc: Service) -> bool:
+    from hardenify.compose.model import is_map
     deploy, _ = svc.find("deploy")
     if deploy is None or not is_map(deploy.value):
         return False

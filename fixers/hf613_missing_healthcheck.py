@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from hardenify.compose.edits import Flow
-from hardenify.compose.images import DECLARES_HEALTHCHECK, healthcheck_probe, image_key
-from hardenify.compose.model import ComposeFile, Service
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
-from hardenify.fixers._compose import (
-    Finding,
-    built_stage,
-    change,
-    expect,
-    image,
-    model,
-    others_note,
-    place_keys,
-    report,
-    service_span,
-)
 from hardenify.fixers._users import chain_instructions, root_image
 from hardenify.imageref import try_parse_ref
 from hardenify.rules import References, Rule
+
+if TYPE_CHECKING:  # compose helpers are imported where used: Dockerfile runs never load them
+    from hardenify.compose.model import ComposeFile, Service
+    from hardenify.fixers._compose import Finding
 
 RULE = Rule(
     code="HF613",
@@ -62,6 +52,7 @@ INTERVALS = {"interval": "10s", "timeout": "5s", "retries": 5, "start_period": "
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
+    from hardenify.fixers._compose import model, report
     cf = model(ctx)
     if cf is not None:
         yield from report(ctx, RULE, _findings(cf))
@@ -69,6 +60,8 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 def _declares(cf: ComposeFile, svc: Service) -> bool | None:
     """Does the service's image declare a HEALTHCHECK? None when unknown."""
+    from hardenify.compose.images import DECLARES_HEALTHCHECK, image_key
+    from hardenify.fixers._compose import built_stage, image
     img = image(svc)
     if img.builds:
         built = built_stage(cf, svc)
@@ -86,6 +79,17 @@ def _declares(cf: ComposeFile, svc: Service) -> bool | None:
 
 
 def _findings(cf: ComposeFile) -> Iterator[Finding]:
+    from hardenify.compose.edits import Flow
+    from hardenify.compose.images import healthcheck_probe
+    from hardenify.fixers._compose import (
+        Finding,
+        change,
+        expect,
+        image,
+        others_note,
+        place_keys,
+        service_span,
+    )
     for svc in cf.services:
         entry, unknown = svc.find("healthcheck")
         if entry is not None or unknown:

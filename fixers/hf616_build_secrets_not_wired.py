@@ -4,27 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hardenify.compose.edits import block_lines, insert_keys, scalar_span
-from hardenify.compose.model import BREAK_RE, ComposeFile, Entry, Service, is_map, is_scalar, is_seq, text_of
-from hardenify.compose.verify import get
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, Edit, FixAvailability, Severity
 from hardenify.dockerfile.model import parse as parse_dockerfile
-from hardenify.fixers._compose import (
-    Finding,
-    Placed,
-    change,
-    entry_span,
-    model,
-    pragmas,
-    reach,
-    report,
-    service_dockerfile,
-)
 from hardenify.fixers._secrets import secret_mounts
 from hardenify.rules import References, Rule
+
+if TYPE_CHECKING:  # compose helpers are imported where used: Dockerfile runs never load them
+    from hardenify.compose.model import ComposeFile, Entry, Service
+    from hardenify.fixers._compose import Finding, Placed
 
 RULE = Rule(
     code="HF616",
@@ -55,6 +45,7 @@ RULE = Rule(
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
+    from hardenify.fixers._compose import model, report
     cf = model(ctx)
     if cf is not None:
         yield from report(ctx, RULE, _findings(cf))
@@ -74,6 +65,7 @@ def mounted_ids(dockerfile: str) -> list[str]:
 
 
 def wired_ids(cf: ComposeFile, build: Entry) -> list[str]:
+    from hardenify.compose.model import is_map, is_scalar, is_seq, text_of
     if not is_map(build.value):
         return []
     secrets = cf.lookup(build.value, "secrets")
@@ -97,6 +89,7 @@ def env_name(sid: str) -> str:
 
 
 def _findings(cf: ComposeFile) -> Iterator[Finding]:
+    from hardenify.fixers._compose import Finding, entry_span, pragmas, service_dockerfile
     pending: list[tuple[Service, Entry, list[str]]] = []
     for svc in cf.services:
         build = svc.get("build")
@@ -125,6 +118,9 @@ def _findings(cf: ComposeFile) -> Iterator[Finding]:
 
 
 def _plan(cf: ComposeFile, pending: list[tuple[Service, Entry, list[str]]]) -> dict[tuple[int, str], Any]:
+    from hardenify.compose.model import is_map
+    from hardenify.compose.verify import get
+    from hardenify.fixers._compose import change
     out: dict[tuple[int, str], Any] = {}
     docs = sorted({svc.doc for svc, _, _ in pending})
     for doc in docs:
@@ -174,6 +170,9 @@ def _place_top(cf: ComposeFile, doc: int, ids: list[str]) -> Placed | None:
 
 
 def _wire(cf: ComposeFile, svc: Service, build: Entry, missing: list[str]) -> Placed | None:
+    from hardenify.compose.edits import block_lines, insert_keys, scalar_span
+    from hardenify.compose.model import BREAK_RE, is_map, is_seq, text_of
+    from hardenify.fixers._compose import Placed, reach
     others, outside = reach(cf, svc, build.owner, "build")
     if outside or others:
         return None
