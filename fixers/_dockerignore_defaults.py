@@ -8,15 +8,14 @@ creates a missing `.dockerignore` from `default_dockerignore(stack)`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from hardenify.dockerignore import DockerIgnore
 
 HEADER = "# added by hardenify: keep credentials and VCS metadata out of the build context"
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     pattern: str
     # Context-relative paths the pattern must exclude for the entry to count as present.
     probes: tuple[str, ...]

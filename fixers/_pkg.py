@@ -12,25 +12,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from functools import partial
 
 from hardenify.diagnostics import Edit
-from hardenify.dockerfile.model import (
-    Dockerfile,
-    Heredoc,
-    Instruction,
-    Stage,
-    arg_pairs,
-    env_pairs,
-    split_words,
-)
-from hardenify.dockerfile.shell import Command, Word, tokenize
+from hardenify.dockerfile.model import Dockerfile, Heredoc, Instruction, Stage, arg_pairs, env_pairs
 
-POSIX_SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "busybox"})
-# Shell words that may precede the program of a simple command.
-_LEADING_KEYWORDS = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!", "{", "(", "time"})
-_HEREDOC_WORD = re.compile(r"^\d*<<-?(\S+)$")
-_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+# The command model lives in the core (`Instruction.commands`); re-exported for HF401-HF408.
+from hardenify.dockerfile.runs import HEREDOC_WORD as _HEREDOC_WORD
+from hardenify.dockerfile.runs import Cmd as Cmd
+from hardenify.dockerfile.runs import Script as Script
+from hardenify.dockerfile.runs import commands as _run_commands
+from hardenify.dockerfile.runs import effective as effective
+from hardenify.dockerfile.runs import program_name as program_name
+from hardenify.dockerfile.runs import run_text as run_text
+from hardenify.dockerfile.runs import script_heredocs as script_heredocs
+from hardenify.dockerfile.runs import scripts as scripts
+from hardenify.dockerfile.runs import tokenize_lines as _tokenize_lines
+from hardenify.dockerfile.shell import POSIX_SHELLS, Word, scan_quotes, tokenize
 
 # Options that take a separate value word, per tool (so `-o X install` finds `install`).
 APT_VALUE_OPTS = frozenset(
@@ -64,240 +62,34 @@ NPM_VALUE_OPTS = frozenset(
 
 # ---------------------------------------------------------------------------------- scripts
 
+def shell_runs(df: Dockerfile) -> list[tuple[Instruction, Instruction, list[Cmd]]]:
+    """(outer, run, commands) for every RUN that runs POSIX shell; nothing for Windows images.
 
-@dataclass
-class Script:
-    """One piece of shell a RUN executes: its shell-form arguments or a heredoc script body."""
-
-    outer: Instruction  # the node in df.nodes (RUN, or the ONBUILD holding it)
-    run: Instruction  # the RUN itself (== outer, or outer.sub)
-    text: str
-    heredoc: Heredoc | None = None
-
-    def pos(self, index: int, *, end: bool = False) -> int:
-        """File offset of an index into `text`."""
-        if self.heredoc is not None:
-            return self.heredoc.start + index
-        return self.run.arg_src(index, end=end)
+    Computed once per file and shared by HF401-HF408.
+    """
+    return df.cached("pkg.shell_runs", lambda: _shell_runs(df))
 
 
-@dataclass
-class Cmd:
-    """A simple command, starting at its program word (env assignments, sudo... are `prefix`)."""
-
-    script: Script
-    words: list[Word]
-    prefix: list[Word] = field(default_factory=list)
-    before: str = ""
-    after: str = ""
-    order: int = 0  # position among all commands of the RUN
-    # Set for commands found inside `sh -c "..."`: visible to checks, but their words have no
-    # file spans (positions and edits refer to the enclosing command).
-    parent: Cmd | None = None
-
-    @property
-    def prog(self) -> str:
-        return program_name(self.words[0].value) if self.words else ""
-
-    @property
-    def values(self) -> list[str]:
-        """Arguments after the program (quotes removed)."""
-        return [w.value for w in self.words[1:]]
-
-    @property
-    def sudo(self) -> bool:
-        return any(program_name(w.value) == "sudo" for w in self.prefix)
-
-    @property
-    def editable(self) -> bool:
-        """Do the word spans map to the file (False inside `sh -c "..."`)?"""
-        return self.parent is None
-
-    def pos(self, index: int, *, end: bool = False) -> int:
-        return self.script.pos(index, end=end)
-
-    def span(self, last: int | None = None) -> tuple[int, int]:
-        """File span from the program word to words[last] (default: the last word)."""
-        if self.parent is not None:
-            return self.parent.span()
-        if not self.words:
-            return (self.script.pos(0), self.script.pos(0))
-        w = self.words[-1 if last is None else min(last, len(self.words) - 1)]
-        return self.pos(self.words[0].start), self.pos(w.end, end=True)
-
-    def word_end(self, index: int) -> int:
-        """File offset right after words[index] (for inserting text after a word)."""
-        return self.pos(self.words[index].end, end=True)
-
-
-def program_name(value: str) -> str:
-    return value.lstrip("(").rsplit("/", 1)[-1]
-
-
-def shell_runs(df: Dockerfile) -> Iterator[tuple[Instruction, Instruction, list[Cmd]]]:
-    """(outer, run, commands) for every RUN that runs POSIX shell; nothing for Windows images."""
+def _shell_runs(df: Dockerfile) -> list[tuple[Instruction, Instruction, list[Cmd]]]:
     if df.is_windows:
-        return
-    for outer, run in run_instructions(df):
-        if posix_shell(df, outer):
-            yield outer, run, commands(outer, run)
+        return []
+    return [(outer, run, outer.commands) for outer, run in run_instructions(df) if posix_shell(df, outer)]
 
 
 def run_instructions(df: Dockerfile) -> Iterator[tuple[Instruction, Instruction]]:
     """(outer, run) for every shell-form RUN, including `ONBUILD RUN`."""
     for ins in df.instructions:
-        run = ins.sub if ins.cmd == "ONBUILD" and ins.sub is not None else ins
-        if run.cmd != "RUN" or run.json is not None:
+        run = ins.run
+        if run is None or run.json is not None:
             continue
         yield ins, run
 
 
-def script_heredocs(run: Instruction) -> list[Heredoc]:
-    """Heredocs whose body runs as shell: `RUN <<EOF` or `RUN bash -e <<EOF`."""
-    if not run.heredocs:
-        return []
-    rest = [w for w in split_words(run.args) if not _HEREDOC_WORD.match(w)]
-    if rest:
-        if program_name(rest[0]) not in POSIX_SHELLS:
-            return []
-        i = 1
-        while i < len(rest):
-            if rest[i] == "-o" and i + 1 < len(rest):
-                i += 2
-                continue
-            if not rest[i].startswith("-") or rest[i] == "-c":
-                return []
-            i += 1
-        docs = [h for h in run.heredocs if h.fd in (None, 0)][:1]
-    else:
-        docs = list(run.heredocs)
-    out = []
-    for h in docs:
-        first = h.content.split("\n", 1)[0].strip()
-        if first.startswith("#!"):
-            interp = first[2:].split()
-            names = [program_name(x) for x in interp]
-            if not names or not (names[0] in POSIX_SHELLS or (names[0] == "env" and len(names) > 1
-                                                               and names[1] in POSIX_SHELLS)):
-                continue
-        out.append(h)
-    return out
-
-
-def scripts(outer: Instruction, run: Instruction) -> list[Script]:
-    out = [Script(outer, run, run.args)]
-    out += [Script(outer, run, h.content, h) for h in script_heredocs(run)]
-    return out
-
-
-def effective(command: Command) -> tuple[list[Word], list[Word]]:
-    """Split a command into (prefix words, words from the program on)."""
-    words = command.words
-    i = 0
-    while i < len(words):
-        j = Command(words[i:]).program_index()
-        i += j
-        if i < len(words) and words[i].value in _LEADING_KEYWORDS:
-            i += 1
-            continue
-        break
-    return words[:i], words[i:]
-
-
-def _tokenize_lines(text: str) -> list[Command]:
-    """Tokenize a multi-line script: newlines separate commands; skips nested heredoc bodies."""
-    out: list[Command] = []
-    lines = text.split("\n")
-    offset = 0
-    chunk_start = 0
-    chunk: list[str] = []
-    pending_delims: list[tuple[str, bool]] = []
-    for line in lines:
-        line_start = offset
-        offset += len(line) + 1
-        if pending_delims:
-            name, chomp = pending_delims[0]
-            cmp = line.rstrip("\r")
-            if (cmp.lstrip("\t") if chomp else cmp) == name:
-                pending_delims.pop(0)
-            continue
-        if not chunk:
-            chunk_start = line_start
-        chunk.append(line)
-        stripped = line.rstrip("\r").rstrip(" \t")
-        if stripped.endswith("\\") and not stripped.endswith("\\\\"):
-            continue
-        body = "\n".join(chunk)
-        chunk = []
-        # `\r` before a newline is line-ending noise, not part of a word: blank it (same length).
-        body = body.replace("\r\n", " \n")
-        if body.endswith("\r"):
-            body = body[:-1] + " "
-        for cmd in tokenize(body):
-            words = [Word(w.raw, w.value, w.start + chunk_start, w.end + chunk_start) for w in cmd.words]
-            out.append(Command(words, cmd.before, cmd.after))
-            for w in cmd.words:
-                m = _HEREDOC_WORD.match(w.raw)
-                if m:
-                    name = m.group(1).strip("'\"")
-                    pending_delims.append((name, w.raw.lstrip("0123456789").startswith("<<-")))
-    if chunk:
-        body = "\n".join(chunk).replace("\r\n", " \n")
-        for cmd in tokenize(body):
-            words = [Word(w.raw, w.value, w.start + chunk_start, w.end + chunk_start) for w in cmd.words]
-            out.append(Command(words, cmd.before, cmd.after))
-    return out
-
-
-def script_commands(script: Script, start_order: int = 0) -> list[Cmd]:
-    raw = _tokenize_lines(script.text) if script.heredoc is not None else tokenize(script.text)
-    out: list[Cmd] = []
-    for command in raw:
-        prefix, words = effective(command)
-        if not words:
-            continue
-        cmd = Cmd(script, words, prefix, command.before, command.after, start_order + len(out))
-        out.append(cmd)
-        out += _nested(cmd, start_order + len(out), 0)
-    return out
-
-
-def _nested(cmd: Cmd, order: int, depth: int) -> list[Cmd]:
-    """Commands of `sh -c "..."` / `bash -ec '...'` (detection only, see Cmd.parent)."""
-    if depth > 3 or cmd.prog not in POSIX_SHELLS:
-        return []
-    vals = cmd.values
-    code = None
-    for k, v in enumerate(vals):
-        if v.startswith("-") and not v.startswith("--") and "c" in v[1:]:
-            code = vals[k + 1] if k + 1 < len(vals) else None
-            break
-        if not v.startswith("-"):
-            return []
-    if not code:
-        return []
-    out: list[Cmd] = []
-    for command in _tokenize_lines(code):
-        prefix, words = effective(command)
-        if not words:
-            continue
-        sub = Cmd(cmd.script, words, prefix, command.before, command.after, order + len(out), parent=cmd)
-        out.append(sub)
-        out += _nested(sub, order + len(out), depth + 1)
-    return out
-
-
 def commands(outer: Instruction, run: Instruction) -> list[Cmd]:
-    """Every simple command the RUN executes, in order."""
-    out: list[Cmd] = []
-    for sc in scripts(outer, run):
-        out += script_commands(sc, len(out))
-    return out
-
-
-def run_text(run: Instruction) -> str:
-    """The shell text of a RUN (arguments and script heredoc bodies), for substring checks."""
-    return "\n".join([run.args, *(h.content for h in script_heredocs(run))])
+    """Every simple command the RUN executes, in order (the instruction's cached commands)."""
+    if run is outer.run and run.json is None:
+        return outer.commands
+    return _run_commands(outer, run)
 
 
 # ---------------------------------------------------------------------------- arguments
@@ -402,42 +194,22 @@ def positional(cmd: Cmd, start: int, value_opts: Iterable[str] = ()) -> list[Wor
 
 
 def stage_of(df: Dockerfile, ins: Instruction) -> Stage | None:
-    st = df.stages
-    return st[ins.stage] if 0 <= ins.stage < len(st) else None
+    return df.stage_of(ins)
 
 
 def parent(df: Dockerfile, stage: Stage) -> Stage | None:
     """The earlier stage this one is built FROM, if any."""
-    ref = stage.resolved_image.lower()
-    for other in df.stages[: stage.index]:
-        if other.name and other.name.lower() == ref:
-            return other
-    return None
+    return stage.parent
 
 
 def lineage(df: Dockerfile, stage: Stage) -> list[Stage]:
     """The stage and its FROM ancestors, root first."""
-    chain = [stage]
-    seen = {stage.index}
-    while True:
-        p = parent(df, chain[-1])
-        if p is None or p.index in seen:
-            break
-        chain.append(p)
-        seen.add(p.index)
-    return chain[::-1]
+    return stage.chain
 
 
 def descendants(df: Dockerfile, stage: Stage) -> list[Stage]:
     """Later stages built FROM this one (transitively)."""
-    out: list[Stage] = []
-    names = {stage.name.lower()} if stage.name else set()
-    for other in df.stages[stage.index + 1 :]:
-        if other.resolved_image.lower() in names:
-            out.append(other)
-            if other.name:
-                names.add(other.name.lower())
-    return out
+    return df.descendants(stage)
 
 
 def shipping_stages(df: Dockerfile) -> set[int]:
@@ -445,20 +217,23 @@ def shipping_stages(df: Dockerfile) -> set[int]:
     final = df.final_stage
     if final is None:
         return set()
-    return {s.index for s in lineage(df, final)}
+    return {s.index for s in final.chain}
 
 
 def instructions_before(df: Dockerfile, ins: Instruction) -> list[Instruction]:
     """Instructions of the stage lineage that run before `ins` (ancestors' in full)."""
-    stage = stage_of(df, ins)
+    stage = df.stage_of(ins)
     if stage is None:
         return []
     out: list[Instruction] = []
-    for st in lineage(df, stage):
-        for x in st.instructions:
-            if st.index == stage.index and x.start >= ins.start:
-                break
-            out.append(x)
+    for st in stage.chain:
+        if st is stage:
+            for x in st.instructions:
+                if x.start >= ins.start:
+                    break
+                out.append(x)
+        else:
+            out.extend(st.instructions)
     return out
 
 
@@ -479,9 +254,10 @@ def env_before(df: Dockerfile, ins: Instruction) -> dict[str, str | None]:
 def posix_shell(df: Dockerfile, ins: Instruction) -> bool:
     """Does a shell-form RUN at `ins` run through a POSIX shell (no SHELL to pwsh/cmd)?"""
     shell: list[str] | None = None
-    for x in instructions_before(df, ins):
-        if x.cmd == "SHELL" and x.json:
-            shell = x.json
+    if df.cached("pkg.has_shell", lambda: any(x.cmd == "SHELL" for x in df.instructions)):
+        for x in instructions_before(df, ins):
+            if x.cmd == "SHELL" and x.json:
+                shell = x.json
     if shell is None:
         return True
     return program_name(shell[0]) in POSIX_SHELLS
@@ -491,12 +267,12 @@ def runs_after(df: Dockerfile, ins: Instruction, *, include_descendants: bool = 
     tuple[Instruction, Instruction]
 ]:
     """(outer, run) RUNs after `ins` in its stage and (optionally) in stages built FROM it."""
-    stage = stage_of(df, ins)
+    stage = df.stage_of(ins)
     if stage is None:
         return []
     stage_ids = {stage.index}
     if include_descendants:
-        stage_ids |= {s.index for s in descendants(df, stage)}
+        stage_ids |= {s.index for s in df.descendants(stage)}
     out = []
     for outer, run in run_instructions(df):
         if outer.start <= ins.start or outer.stage not in stage_ids:
@@ -563,34 +339,8 @@ _BLOCKING_TAIL = ("&&", "||", "|", ";", "&", "\\", "{", "(", "then", "do", "else
 
 def _clean_end(s: str) -> bool:
     """No open quote, `$(` or backtick at the end of a shell string."""
-    quote = ""
-    depth = 0
-    i = 0
-    while i < len(s):
-        c = s[i]
-        if quote == "'":
-            if c == "'":
-                quote = ""
-        elif c == "\\":
-            i += 1
-        elif quote == '"':
-            if c == '"':
-                quote = ""
-        elif c in "'\"`":
-            if c == "`":
-                j = s.find("`", i + 1)
-                if j == -1:
-                    return False
-                i = j
-            else:
-                quote = c
-        elif c == "$" and i + 1 < len(s) and s[i + 1] == "(":
-            depth += 1
-            i += 1
-        elif c == ")" and depth > 0:
-            depth -= 1
-        i += 1
-    return not quote and depth == 0
+    quote, depth, closed = scan_quotes(s, len(s), backticks=True)
+    return closed and not quote and depth == 0
 
 
 def append_command(df: Dockerfile, outer: Instruction, run: Instruction, command: str) -> Edit | None:
@@ -774,5 +524,5 @@ def earlier_run_text(df: Dockerfile, ins: Instruction) -> str:
     parts = []
     for x in instructions_before(df, ins):
         if x.cmd == "RUN":
-            parts.append(run_text(x))
+            parts.append(df.cached_for("pkg.run_text", x, partial(run_text, x)))
     return "\n".join(parts)

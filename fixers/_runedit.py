@@ -11,26 +11,31 @@ continuation); the caller then offers no fix.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from hardenify.diagnostics import Edit
 from hardenify.dockerfile.model import Comment, Dockerfile, Heredoc, Instruction, Node
-from hardenify.dockerfile.shell import Command, tokenize
+from hardenify.dockerfile.shell import POSIX_SHELLS, Command, tokenize
 
-SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "busybox"})
+SHELLS = POSIX_SHELLS
 _HEREDOC_WORD = re.compile(r"^\d*<<-?")
 _WS = " \t"
 
 
-@dataclass
 class Script:
     """Shell text run by `ins` and how to map it back to the file."""
 
-    text: str
-    ins: Instruction
-    kind: str  # "args" (shell form), "heredoc" (body run as a script), "json" (sh -c in exec form)
-    base: int = 0  # heredoc: file offset of the body
-    escape: str = "\\"  # line continuation character in the source of this text
+    __slots__ = ("_commands", "base", "escape", "ins", "kind", "text")
+
+    def __init__(self, text: str, ins: Instruction, kind: str, base: int = 0, escape: str = "\\"):
+        self.text = text
+        self.ins = ins
+        self.kind = kind  # "args" (shell form), "heredoc" (body run as a script), "json" (sh -c in exec form)
+        self.base = base  # heredoc: file offset of the body
+        self.escape = escape  # line continuation character in the source of this text
+        self._commands: list[Command] | None = None
+
+    def __repr__(self) -> str:
+        return f"Script(text={self.text!r}, kind={self.kind!r}, base={self.base})"
 
     @property
     def editable(self) -> bool:
@@ -44,10 +49,14 @@ class Script:
         return self.ins.arg_src(0)
 
     def commands(self) -> list[Command]:
-        if self.kind == "args":
-            return tokenize(self.text)
-        # a script file: a newline ends a command (same length, so spans stay valid)
-        return tokenize(script_view(self.text))
+        """The simple commands of the text (computed once; the list is the caller's)."""
+        if self._commands is None:
+            if self.kind == "args":
+                self._commands = tokenize(self.text)
+            else:
+                # a script file: a newline ends a command (same length, so spans stay valid)
+                self._commands = tokenize(script_view(self.text))
+        return list(self._commands)
 
 
 def script_view(text: str) -> str:
@@ -99,7 +108,14 @@ def run_instructions(df: Dockerfile, *, onbuild: bool = True) -> list[Instructio
 
 
 def run_scripts(df: Dockerfile, ins: Instruction) -> list[Script]:
-    """The shell scripts a RUN executes (not data heredocs such as `cat <<EOF >file`)."""
+    """The shell scripts a RUN executes (not data heredocs such as `cat <<EOF >file`).
+
+    Computed once per instruction and shared by HF409-HF412 and HF503 (read-only).
+    """
+    return df.cached_for("runedit.run_scripts", ins, lambda: _run_scripts(df, ins))
+
+
+def _run_scripts(df: Dockerfile, ins: Instruction) -> list[Script]:
     out: list[Script] = []
     if ins.cmd != "RUN":
         return out

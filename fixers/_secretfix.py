@@ -16,18 +16,17 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from hardenify.diagnostics import Edit
 from hardenify.dockerfile import edits
-from hardenify.dockerfile.model import Dockerfile, Instruction, Stage, env_pairs, split_words, unquote
-from hardenify.dockerfile.shell import Command, tokenize
+from hardenify.dockerfile.model import Dockerfile, Instruction, env_pairs, iter_words, split_words, unquote
+from hardenify.dockerfile.shell import Command, quote_state, tokenize
 
 from ._secrets import (
     CredentialKind,
     credential_kind,
     env_mount_supported,
-    quote_state,
     ref_re,
     secret_id_for,
     secret_mounts,
@@ -66,8 +65,7 @@ IMPLICIT_PREFIXES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
-@dataclass
-class Plan:
+class Plan(NamedTuple):
     edits: list[Edit]
     message: str
     secret_id: str = ""
@@ -77,8 +75,7 @@ class Plan:
 # ------------------------------------------------------------------------------ declarations
 
 
-@dataclass(frozen=True)
-class Decl:
+class Decl(NamedTuple):
     """One ARG/ENV name (with its value) and its span in `ins.logical`."""
 
     ins: Instruction
@@ -91,39 +88,10 @@ class Decl:
     siblings: int  # number of declarations in the same instruction
 
 
-def words_with_spans(s: str) -> list[tuple[str, int, int]]:
-    """Split on unquoted whitespace, keeping quotes (BuildKit's word splitting for ARG/ENV)."""
-    out: list[tuple[str, int, int]] = []
-    i, n = 0, len(s)
-    while i < n:
-        while i < n and s[i] in " \t\r\n":
-            i += 1
-        if i >= n:
-            break
-        start = i
-        quote = ""
-        while i < n:
-            c = s[i]
-            if quote:
-                if c == quote:
-                    quote = ""
-                elif c == "\\" and quote == '"' and i + 1 < n:
-                    i += 1
-            elif c in "\"'":
-                quote = c
-            elif c == "\\" and i + 1 < n:
-                i += 1
-            elif c in " \t\r\n":
-                break
-            i += 1
-        out.append((s[start:i], start, i))
-    return out
-
-
 def declarations(ins: Instruction) -> list[Decl]:
     """ARG/ENV declarations of one instruction (top level; ONBUILD is not looked into)."""
     if ins.cmd == "ARG":
-        ws = words_with_spans(ins.args)
+        ws = iter_words(ins.args)
         out = []
         for raw, s, e in ws:
             name, sep, value = raw.partition("=")
@@ -169,61 +137,26 @@ def all_declarations(df: Dockerfile) -> list[Decl]:
 # ---------------------------------------------------------------------------------- stages
 
 
-def stage_children(df: Dockerfile) -> dict[int, list[int]]:
-    """stage index → stages built `FROM` it."""
-    names: dict[str, int] = {}
-    out: dict[int, list[int]] = {}
-    for st in df.stages:
-        parent = names.get(st.resolved_image.lower())
-        if parent is not None and parent != st.index:
-            out.setdefault(parent, []).append(st.index)
-        if st.name:
-            names[st.name.lower()] = st.index
-    return out
-
-
-def stage_parent(df: Dockerfile, st: Stage) -> Stage | None:
-    for other in df.stages[: st.index]:
-        if other.name and other.name.lower() == st.resolved_image.lower():
-            return other
-    return None
-
-
 def descendants(df: Dockerfile, index: int) -> list[int]:
-    kids = stage_children(df)
-    out: list[int] = []
-    todo = list(kids.get(index, []))
-    while todo:
-        i = todo.pop()
-        if i not in out:
-            out.append(i)
-            todo.extend(kids.get(i, []))
-    return sorted(out)
+    """Indices of the stages built FROM stage `index`, directly or not."""
+    return [st.index for st in df.descendants(df.stages[index])]
 
 
 def final_chain(df: Dockerfile) -> set[int]:
     """The final stage and the stages it is built FROM (their ENV reaches the running image)."""
-    out: set[int] = set()
     st = df.final_stage
-    while st is not None and st.index not in out:
-        out.add(st.index)
-        st = stage_parent(df, st)
-    return out
+    return {x.index for x in st.chain} if st is not None else set()
 
 
 def _before(df: Dockerfile, ins: Instruction) -> list[Instruction]:
     """Instructions that take effect before `ins`: earlier ones in its stage, then (for the
     part not set there) those of the stages it is built FROM, nearest first."""
-    if ins.stage < 0 or ins.stage >= len(df.stages):
+    st = df.stage_of(ins)
+    if st is None:
         return []
-    st = df.stages[ins.stage]
-    seen = {st.index}
     out = list(reversed([i for i in st.instructions if i.start < ins.start]))
-    parent = stage_parent(df, st)
-    while parent is not None and parent.index not in seen:
-        seen.add(parent.index)
+    for parent in reversed(st.chain[:-1]):
         out.extend(reversed(parent.instructions))
-        parent = stage_parent(df, parent)
     return out
 
 
@@ -659,8 +592,7 @@ def _remove_written_copies(ins: Instruction, ref: re.Pattern[str]) -> list[Edit]
 # ------------------------------------------------------------------ COPY'd file → secret mount
 
 
-@dataclass
-class CopySource:
+class CopySource(NamedTuple):
     ins: Instruction
     src: str
     dest: str
@@ -677,9 +609,7 @@ def copy_sources(ins: Instruction) -> list[CopySource]:
     if ins.json is not None:
         words = [(w, -1, -1) for w in ins.json]
     else:
-        words = [
-            (unquote(w), ins.args_offset + s, ins.args_offset + e) for w, s, e in words_with_spans(ins.args)
-        ]
+        words = [(unquote(w), ins.args_offset + s, ins.args_offset + e) for w, s, e in iter_words(ins.args)]
     if len(words) < 2:
         return []
     dest = words[-1][0]

@@ -9,8 +9,10 @@ register them with `ctx.secret(value)` (see `register`) before building any mess
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING, NamedTuple
+
+from hardenify.rules import lazy_regex
 
 if TYPE_CHECKING:
     from hardenify.context import CheckContext
@@ -137,7 +139,7 @@ ALWAYS_SECRET = frozenset(
 # Shell variables that only look like secrets.
 NEVER_SECRET = frozenset({"PWD", "OLDPWD"})
 
-_CAMEL_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+_CAMEL_RE = lazy_regex(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 
 
 def name_tokens(name: str) -> list[str]:
@@ -149,10 +151,11 @@ def name_tokens(name: str) -> list[str]:
         if part.isupper() or part.islower() or part.isdigit():
             out.append(part.lower())
         else:
-            out.extend(m.group(0).lower() for m in _CAMEL_RE.finditer(part))
+            out.extend(m.group(0).lower() for m in _CAMEL_RE().finditer(part))
     return out
 
 
+@lru_cache(maxsize=4096)
 def is_secret_name(name: str) -> bool:
     """Does an ARG/ENV name look like it holds a secret?
 
@@ -304,14 +307,40 @@ def is_placeholder(value: str | None) -> bool:
 # ----------------------------------------------------------------------------- token formats
 
 
-@dataclass(frozen=True)
-class TokenFormat:
+class TokenFormat(NamedTuple):
+    """A known credential format: its regex and the literal text every match contains."""
+
     key: str  # stable id, e.g. "github-token"
     label: str  # for messages, e.g. "GitHub token"
     secret_id: str  # id used when the fix moves it into a secret mount
-    regex: re.Pattern[str]
+    pattern: str  # the regex source, compiled on first use (`regex`)
+    # Substrings one of which every match contains (lower-case when `fold`): the regex only
+    # runs on text that has one, so the common case costs a few substring scans.
+    hints: tuple[str, ...]
     group: int = 0  # the regex group holding the secret itself
     fixable: bool = True  # a single opaque token that a `${VAR}` can replace in a RUN
+    flags: int = 0
+    fold: bool = False  # `hints` match case-insensitively (as the regex does)
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        rx = _COMPILED.get(self.key)
+        if rx is None:
+            rx = _COMPILED[self.key] = re.compile(self.pattern, self.flags)
+        return rx
+
+    def may_match(self, text: str) -> bool:
+        """Cheap test: False when `text` cannot hold a match (it has none of the hints)."""
+        if self.fold:
+            key = self.key + " hints"
+            rx = _COMPILED.get(key)
+            if rx is None:
+                rx = _COMPILED[key] = re.compile("(?i:" + "|".join(re.escape(h) for h in self.hints) + ")")
+            return rx.search(text) is not None
+        return any(h in text for h in self.hints)
+
+
+_COMPILED: dict[str, re.Pattern[str]] = {}  # TokenFormat regexes, compiled on first use
 
 
 _B = r"(?<![A-Za-z0-9_])"  # no word character before
@@ -322,103 +351,130 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         "github-token",
         "GitHub token",
         "github_token",
-        re.compile(_B + r"(?:(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{50,})" + _E),
+        _B + r"(?:(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{50,})" + _E,
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
     ),
     TokenFormat(
-        "gitlab-token", "GitLab token", "gitlab_token", re.compile(_B + r"glpat-[A-Za-z0-9_\-]{20,}")
+        "gitlab-token", "GitLab token", "gitlab_token", _B + r"glpat-[A-Za-z0-9_\-]{20,}", ("glpat-",)
     ),
     TokenFormat(
-        "slack-token", "Slack token", "slack_token", re.compile(_B + r"xox[abprs]-[A-Za-z0-9-]{10,}")
+        "slack-token",
+        "Slack token",
+        "slack_token",
+        _B + r"xox[abprs]-[A-Za-z0-9-]{10,}",
+        ("xoxa-", "xoxb-", "xoxp-", "xoxr-", "xoxs-"),
     ),
     TokenFormat(
         "slack-webhook",
         "Slack webhook URL",
         "slack_webhook",
-        re.compile(r"https://hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/[A-Za-z0-9_]+"),
+        r"https://hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/[A-Za-z0-9_]+",
+        ("https://hooks.slack.com/services/T",),
     ),
     TokenFormat(
         "aws-access-key-id",
         "AWS access key id",
         "aws_access_key_id",
-        re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])"),
+        r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])",
+        ("AKIA", "ASIA"),
         fixable=False,
     ),
     TokenFormat(
         "aws-secret-access-key",
         "AWS secret access key",
         "aws_secret_access_key",
-        re.compile(r"(?i:aws_?secret_?(?:access_?)?key)[\"'\s:=]+([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])"),
+        r"(?i:aws_?secret_?(?:access_?)?key)[\"'\s:=]+([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])",
+        ("awssecret", "aws_secret"),
         group=1,
         fixable=False,
+        fold=True,
     ),
     TokenFormat(
-        "stripe-key", "Stripe live key", "stripe_api_key", re.compile(_B + r"(?:sk|rk)_live_[0-9A-Za-z]{20,}")
+        "stripe-key",
+        "Stripe live key",
+        "stripe_api_key",
+        _B + r"(?:sk|rk)_live_[0-9A-Za-z]{20,}",
+        ("sk_live_", "rk_live_"),
     ),
     TokenFormat(
-        "google-api-key", "Google API key", "google_api_key", re.compile(_B + r"AIza[0-9A-Za-z_\-]{35}" + _E)
+        "google-api-key", "Google API key", "google_api_key", _B + r"AIza[0-9A-Za-z_\-]{35}" + _E, ("AIza",)
     ),
-    TokenFormat("npm-token", "npm token", "npm_token", re.compile(_B + r"npm_[A-Za-z0-9]{36}" + _E)),
+    TokenFormat("npm-token", "npm token", "npm_token", _B + r"npm_[A-Za-z0-9]{36}" + _E, ("npm_",)),
     TokenFormat(
-        "pypi-token", "PyPI token", "pypi_token", re.compile(_B + r"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}")
+        "pypi-token",
+        "PyPI token",
+        "pypi_token",
+        _B + r"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,}",
+        ("pypi-AgEIcHlwaS5vcmc",),
     ),
     TokenFormat(
         "dockerhub-token",
         "Docker Hub token",
         "docker_token",
-        re.compile(_B + r"dckr_pat_[A-Za-z0-9_\-]{27,}"),
+        _B + r"dckr_pat_[A-Za-z0-9_\-]{27,}",
+        ("dckr_pat_",),
     ),
     TokenFormat(
-        "huggingface-token", "Hugging Face token", "hf_token", re.compile(_B + r"hf_[A-Za-z0-9]{34}" + _E)
+        "huggingface-token", "Hugging Face token", "hf_token", _B + r"hf_[A-Za-z0-9]{34}" + _E, ("hf_",)
     ),
     TokenFormat(
         "openai-key",
         "OpenAI API key",
         "openai_api_key",
-        re.compile(_B + r"sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}T3BlbkFJ[A-Za-z0-9_\-]{20,}"),
+        _B + r"sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}T3BlbkFJ[A-Za-z0-9_\-]{20,}",
+        ("T3BlbkFJ",),
     ),
     TokenFormat(
         "anthropic-key",
         "Anthropic API key",
         "anthropic_api_key",
-        re.compile(_B + r"sk-ant-[a-z]+\d\d-[A-Za-z0-9_\-]{80,}"),
+        _B + r"sk-ant-[a-z]+\d\d-[A-Za-z0-9_\-]{80,}",
+        ("sk-ant-",),
     ),
     TokenFormat(
         "sendgrid-key",
         "SendGrid API key",
         "sendgrid_api_key",
-        re.compile(_B + r"SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}" + _E),
+        _B + r"SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}" + _E,
+        ("SG.",),
     ),
     TokenFormat(
         "private-key",
         "private key",
         "private_key",
-        re.compile(
-            r"-----BEGIN[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----(?:.*?-----END[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----)?",
-            re.DOTALL,
-        ),
+        r"-----BEGIN[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----(?:.*?-----END[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----)?",
+        ("-----BEGIN",),
         fixable=False,
+        flags=re.DOTALL,
     ),
     TokenFormat(
         "jwt",
         "JSON Web Token",
         "jwt",
-        re.compile(_B + r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
+        _B + r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
+        ("eyJ",),
         fixable=False,
     ),
     TokenFormat(
         "url-password",
         "password in a URL",
         "url_password",
-        re.compile(
-            r"(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]*://[^\s/:@'\"`$]+:([^\s/@'\"`]+)@[A-Za-z0-9][A-Za-z0-9.\-]*"
-        ),
+        r"(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]*://[^\s/:@'\"`$]+:([^\s/@'\"`]+)@[A-Za-z0-9][A-Za-z0-9.\-]*",
+        ("://",),
         group=1,
     ),
 )
 
 
-@dataclass(frozen=True)
-class SecretMatch:
+@cache
+def _token_gate() -> re.Pattern[str]:
+    """One pass that finds none of the hints in text holding no token (nearly all text)."""
+    alts = {re.escape(h) for fmt in TOKEN_FORMATS if not fmt.fold for h in fmt.hints}
+    folded = "|".join(re.escape(h) for fmt in TOKEN_FORMATS if fmt.fold for h in fmt.hints)
+    return re.compile("|".join(sorted(alts)) + f"|(?i:{folded})")
+
+
+class SecretMatch(NamedTuple):
     fmt: TokenFormat
     start: int  # span of the secret itself in the searched text
     end: int
@@ -427,8 +483,12 @@ class SecretMatch:
 
 def find_tokens(text: str) -> list[SecretMatch]:
     """Known credential formats in `text`, without overlaps, in order."""
+    if _token_gate().search(text) is None:
+        return []
     found: list[SecretMatch] = []
     for fmt in TOKEN_FORMATS:
+        if not fmt.may_match(text):
+            continue
         for m in fmt.regex.finditer(text):
             start, end = m.span(fmt.group)
             value = m.group(fmt.group)
@@ -476,26 +536,6 @@ def word_re(name: str) -> re.Pattern[str]:
     return re.compile(r"(?<![A-Za-z0-9_])" + re.escape(name) + r"(?![A-Za-z0-9_])")
 
 
-def quote_state(s: str, index: int) -> str:
-    """The shell quoting in force at `s[index]`: "" (none), "'" or '"'."""
-    quote = ""
-    i = 0
-    while i < index and i < len(s):
-        c = s[i]
-        if quote == "'":
-            if c == "'":
-                quote = ""
-        elif c == "\\":
-            i += 1
-        elif quote == '"':
-            if c == '"':
-                quote = ""
-        elif c in "'\"":
-            quote = c
-        i += 1
-    return quote
-
-
 # ---------------------------------------------------------------------- BuildKit secret mounts
 
 
@@ -521,8 +561,7 @@ def env_mount_supported(df: Dockerfile) -> bool:
     return bool(m and int(m.group(1)) >= 10)
 
 
-@dataclass(frozen=True)
-class SecretMount:
+class SecretMount(NamedTuple):
     id: str
     env: str | None
     target: str | None
@@ -569,8 +608,7 @@ DEFAULT_FILE_SOURCES = {
 }
 
 
-@dataclass(frozen=True)
-class SecretWiring:
+class SecretWiring(NamedTuple):
     """How to provide one secret to `docker build` and to compose's `build.secrets`."""
 
     id: str
@@ -644,8 +682,7 @@ def _copied_sources(original: str) -> dict[str, str]:
 # ------------------------------------------------------------------------- credential files
 
 
-@dataclass(frozen=True)
-class CredentialKind:
+class CredentialKind(NamedTuple):
     key: str
     label: str
     # Programs that read the file implicitly from its location.
@@ -662,7 +699,7 @@ class CredentialKind:
         return secret_id_for(base.lstrip("."))
 
 
-_PUBLIC_KEY_HINTS = re.compile(
+_PUBLIC_KEY_HINTS = lazy_regex(
     r"(^|[-_.])(pub|public|gpg|pgp|asc|release|signing|sign|apt|repo|archive|keyring|ca|cert|certs|certificate"
     r"|chain|fullchain|bundle|root|trust|trusted|cacert)([-_.]|$)",
     re.I,
@@ -766,7 +803,7 @@ def credential_kind(src: str, dest: str = "") -> CredentialKind | None:
     if ext in ("pem", "key", "p12", "pfx", "jks", "keystore"):
         stem = low[: -(len(ext) + 1)]
         if ext in ("pem", "key") and (
-            _PUBLIC_KEY_HINTS.search(stem)
+            _PUBLIC_KEY_HINTS().search(stem)
             or re.search(r"\.(pub|asc|gpg|crt|cer)$", dest_low)
             or "/etc/apt/" in dest_low
             or "keyrings" in dest_low

@@ -12,51 +12,40 @@ from __future__ import annotations
 
 import re
 
-from hardenify.dockerfile import model as _model
-from hardenify.dockerfile.model import Dockerfile, Instruction, Stage, arg_pairs, env_pairs, substitute
+from hardenify.dockerfile.model import (
+    WINDOWS_IMAGE_HINTS,
+    Dockerfile,
+    Instruction,
+    Stage,
+    arg_pairs,
+    env_pairs,
+    substitute,
+)
 from hardenify.imageref import ImageRef, try_parse_ref
 
 # --------------------------------------------------------------------------------- chains
+# Stage parents and chains are part of the core model (`Stage.parent`, `Stage.chain`,
+# `Stage.chain_instructions`, `Dockerfile.children`); these wrappers keep the rules' API.
 
 
 def parent_stage(df: Dockerfile, stage: Stage) -> Stage | None:
     """The earlier stage a `FROM <name>` builds on, or None when it starts from an image."""
-    image = stage.resolved_image.lower() if "$" in stage.image else stage.image.lower()
-    if not image:
-        return None
-    for other in reversed(df.stages[: stage.index]):
-        if other.name and other.name.lower() == image:
-            return other
-    return None
+    return stage.parent
 
 
 def stage_chain(df: Dockerfile, stage: Stage) -> list[Stage]:
     """The stage and its ancestors, the root (FROM an image) first."""
-    chain = [stage]
-    seen = {stage.index}
-    cur = stage
-    while True:
-        parent = parent_stage(df, cur)
-        if parent is None or parent.index in seen:
-            break
-        chain.append(parent)
-        seen.add(parent.index)
-        cur = parent
-    chain.reverse()
-    return chain
+    return stage.chain
 
 
 def chain_instructions(df: Dockerfile, stage: Stage) -> list[Instruction]:
     """Instructions of the stage and its ancestors in build order (FROM lines excluded)."""
-    out: list[Instruction] = []
-    for st in stage_chain(df, stage):
-        out.extend(st.instructions)
-    return out
+    return list(stage.chain_instructions)
 
 
 def root_image(df: Dockerfile, stage: Stage) -> str:
     """The image the chain starts from, ARG defaults substituted ("" when unknown)."""
-    root = stage_chain(df, stage)[0]
+    root = stage.chain[0]
     if not _vars_resolved(df, root.image):
         return ""
     return root.resolved_image
@@ -64,13 +53,11 @@ def root_image(df: Dockerfile, stage: Stage) -> str:
 
 def children(df: Dockerfile, stage: Stage) -> list[Stage]:
     """Later stages that build FROM this one."""
-    return [s for s in df.stages[stage.index + 1 :] if parent_stage(df, s) is stage]
+    return df.children(stage)
 
 
 def stage_of(df: Dockerfile, ins: Instruction) -> Stage | None:
-    if 0 <= ins.stage < len(df.stages):
-        return df.stages[ins.stage]
-    return None
+    return df.stage_of(ins)
 
 
 def _vars_resolved(df: Dockerfile, text: str) -> bool:
@@ -81,9 +68,7 @@ def _vars_resolved(df: Dockerfile, text: str) -> bool:
 
 # -------------------------------------------------------------------------------- windows
 
-_WINDOWS_HINTS: tuple[str, ...] = getattr(
-    _model, "_WINDOWS_IMAGE_HINTS", ("servercore", "nanoserver", "windows/", "mcr.microsoft.com/windows")
-)
+_WINDOWS_HINTS = WINDOWS_IMAGE_HINTS
 
 
 def stage_is_windows(df: Dockerfile, stage: Stage) -> bool:
@@ -92,13 +77,17 @@ def stage_is_windows(df: Dockerfile, stage: Stage) -> bool:
     `Dockerfile.is_windows` is true for a whole file as soon as one stage is Windows; files that
     build Linux and Windows variants (moby's, buildkit's) still have Linux stages.
     """
+    return df.cached_for("stagegraph.windows", stage, lambda: _stage_is_windows(df, stage))
+
+
+def _stage_is_windows(df: Dockerfile, stage: Stage) -> bool:
     if df.escape == "`":
         return True
-    for st in stage_chain(df, stage):
+    for st in stage.chain:
         low = (st.resolved_image or st.image).lower()
         if any(k in low for k in _WINDOWS_HINTS):
             return True
-    for x in chain_instructions(df, stage):
+    for x in stage.chain_instructions:
         if x.cmd == "SHELL" and x.json:
             prog = x.json[0].lower().replace("\\", "/").rsplit("/", 1)[-1]
             if prog in ("cmd", "cmd.exe", "powershell", "powershell.exe"):
@@ -119,7 +108,7 @@ def stage_env(df: Dockerfile, stage: Stage, upto: Instruction | None = None) -> 
     """ARG/ENV values (defaults) set in the chain before `upto`; globals only when redeclared."""
     gargs = df.global_args
     env: dict[str, str | None] = {}
-    for ins in chain_instructions(df, stage):
+    for ins in stage.chain_instructions:
         if upto is not None and ins is upto:
             break
         if ins.cmd == "ARG":
@@ -155,7 +144,7 @@ def shell_at(df: Dockerfile, ins: Instruction) -> list[str] | None:
     if stage is None:
         return None
     current: list[str] | None = None
-    for x in chain_instructions(df, stage):
+    for x in stage.chain_instructions:
         if x is ins:
             break
         if x.cmd == "SHELL":
@@ -164,7 +153,7 @@ def shell_at(df: Dockerfile, ins: Instruction) -> list[str] | None:
 
 
 def stage_has_shell(df: Dockerfile, stage: Stage) -> bool:
-    return any(x.cmd == "SHELL" for x in chain_instructions(df, stage))
+    return any(x.cmd == "SHELL" for x in stage.chain_instructions)
 
 
 def shell_name(argv: list[str] | None) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
@@ -44,8 +44,7 @@ RULE = Rule(
 )
 
 
-@dataclass(frozen=True)
-class ImageUse:
+class ImageUse(NamedTuple):
     """One image reference the build pulls."""
 
     ins: Instruction

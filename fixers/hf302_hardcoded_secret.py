@@ -9,7 +9,7 @@ from hardenify.context import CheckContext, unsafe_fix
 from hardenify.diagnostics import Diagnostic, Edit, FixAvailability, Severity
 from hardenify.dockerfile import edits
 from hardenify.dockerfile.model import Comment, Dockerfile, Instruction, env_pairs
-from hardenify.dockerfile.shell import tokenize
+from hardenify.dockerfile.shell import quote_state, tokenize
 from hardenify.rules import References, Rule
 
 from ._secretfix import (
@@ -29,7 +29,6 @@ from ._secrets import (
     is_hardcoded_secret,
     is_placeholder,
     is_secret_name,
-    quote_state,
     ref_re,
     register,
     secret_id_for,
@@ -105,6 +104,7 @@ RULE = Rule(
     registers_secrets=True,
 )
 
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SECRET_OPTIONS = re.compile(
     r"--(?:password|passwd|pass|token|api-?key|secret-?key|access-?token|auth-?token|client-?secret)$"
 )
@@ -296,13 +296,13 @@ def _named_values(args: str) -> Iterator[tuple[int, int, str]]:
         for k, w in enumerate(words):
             raw = w.raw
             name, sep, val = w.value.partition("=")
-            if sep and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) and is_secret_name(name):
+            if sep and _IDENTIFIER.fullmatch(name) and is_secret_name(name):
                 if "$" not in raw and is_hardcoded_secret(name, val) and not _switch_or_path(val):
                     vs = w.start + raw.index("=") + 1
                     yield vs, w.end, f"a hard-coded value for `{name}`"
                 continue
-            opt, osep, oval = w.value.partition("=")
-            if _SECRET_OPTIONS.match(opt):
+            opt, osep, oval = name, sep, val
+            if opt.startswith("--") and _SECRET_OPTIONS.match(opt):
                 if osep:
                     if "$" not in raw and not is_placeholder(oval):
                         yield w.start + raw.index("=") + 1, w.end, f"a hard-coded `{opt}`"

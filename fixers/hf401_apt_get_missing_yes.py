@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from hardenify.context import CheckContext, safe_fix
 from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
 from hardenify.fixers import _pkg
-from hardenify.rules import References, Rule
+from hardenify.rules import References, Rule, lazy_regex
 
 RULE = Rule(
     code="HF401",
@@ -38,7 +38,7 @@ PROMPTING = frozenset(
     {"install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "remove", "purge", "autoremove",
      "autopurge", "reinstall", "satisfy"}
 )
-_CONFIG_YES = re.compile(r"(?i)assume-yes\W{0,4}(?:true|1|yes)\b")
+_CONFIG_YES = lazy_regex(r"(?i)assume-yes\W{0,4}(?:true|1|yes)\b")
 
 
 def assumes_yes(values: list[str]) -> bool:
@@ -69,7 +69,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
             if cmd.before == "|" and n > 0 and cmds[n - 1].prog == "yes":
                 continue
             if config_yes is None:
-                config_yes = bool(_CONFIG_YES.search(_pkg.earlier_run_text(df, outer)))
+                config_yes = bool(_CONFIG_YES().search(_pkg.earlier_run_text(df, outer)))
             if config_yes:
                 continue
             i, name = sub

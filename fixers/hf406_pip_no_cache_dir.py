@@ -9,7 +9,7 @@ from hardenify.context import CheckContext, safe_fix
 from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
 from hardenify.dockerfile.model import Instruction
 from hardenify.fixers import _pkg
-from hardenify.rules import References, Rule
+from hardenify.rules import References, Rule, lazy_regex
 
 RULE = Rule(
     code="HF406",
@@ -34,7 +34,7 @@ RULE = Rule(
 
 _PIP = re.compile(r"^pip\d*(?:\.\d+)?$")
 _PYTHON = re.compile(r"^python\d*(?:\.\d+)?$")
-_PIP_CONFIG = re.compile(r"\bconfig\s+(?:--\S+\s+)*set\s+\S*no-cache-dir")
+_PIP_CONFIG = lazy_regex(r"\bconfig\s+(?:--\S+\s+)*set\s+\S*no-cache-dir")
 
 
 def pip_install_index(cmd: _pkg.Cmd) -> int | None:
@@ -77,7 +77,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
                 continue
             if not env_checked:
                 env_checked = True
-                if "PIP_NO_CACHE_DIR" in _pkg.env_before(df, outer) or _PIP_CONFIG.search(
+                if "PIP_NO_CACHE_DIR" in _pkg.env_before(df, outer) or _PIP_CONFIG().search(
                     _pkg.earlier_run_text(df, outer)
                 ):
                     break

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from hardenify.context import CheckContext, safe_fix, unsafe_fix
 from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
 from hardenify.fixers import _pkg
-from hardenify.rules import References, Rule
+from hardenify.rules import References, Rule, lazy_regex
 
 RULE = Rule(
     code="HF408",
@@ -57,7 +57,7 @@ _ZYPPER_INSTALL = frozenset({"install", "in", "update", "up", "patch", "dist-upg
                              "si"})
 _ZYPPER_PROMPTING = frozenset({"install", "in", "remove", "rm", "source-install", "si"})
 _CACHE_DIRS = ("/var/cache/yum", "/var/cache/dnf", "/var/cache/libdnf5", "/var/cache/tdnf", "/var/cache/zypp")
-_CONFIG_YES = re.compile(r"(?i)assumeyes\s*=\s*(?:1|true|yes)\b")
+_CONFIG_YES = lazy_regex(r"(?i)assumeyes\s*=\s*(?:1|true|yes)\b")
 
 
 def _sub(cmd: _pkg.Cmd) -> tuple[int, str] | None:
@@ -129,7 +129,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
             if _assumes_yes(cmd):
                 continue
             if config_yes is None:
-                config_yes = bool(_CONFIG_YES.search(_pkg.earlier_run_text(df, outer)))
+                config_yes = bool(_CONFIG_YES().search(_pkg.earlier_run_text(df, outer)))
             if config_yes:
                 continue
             start, end = cmd.span(i)

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, Severity
 from hardenify.dockerfile.shell import Command
-from hardenify.rules import References, Rule
+from hardenify.rules import References, Rule, lazy_regex
 
 from ._runedit import SHELLS, Script, run_instructions, run_scripts, strip_keywords
 
@@ -49,19 +49,33 @@ _PY_RE = re.compile(r"^(python|pypy)[0-9.]*$")
 # curl options that take a value (their value is the rest of a short-option cluster)
 _CURL_ARG_LETTERS = set("AbcCdDeEFhHKmoPQrtTuUwxXyYz")
 
-_PROC_SUBST = re.compile(
+_PROC_SUBST = lazy_regex(
     r"(?:^|[\s;&|(])(?:sudo\s+(?:-\S+\s+)*)?(?:(?:/usr)?/bin/)?"
     r"(?:sh|bash|zsh|ksh|dash|ash|source|\.|python[0-9.]*|perl|ruby|node)"
     r"(?:\s+-\S+)*\s+<\(\s*(?:sudo\s+)?(?:curl|wget)\b"
 )
-_CMD_SUBST_DL = re.compile(r"(?:\$\(|`)\s*(?:sudo\s+)?(?:curl|wget)\b")
-_PS_IEX = re.compile(
+_CMD_SUBST_DL = lazy_regex(r"(?:\$\(|`)\s*(?:sudo\s+)?(?:curl|wget)\b")
+_PS_IEX = lazy_regex(
     r"(?i)(?:\biex\b|invoke-expression)[\s(\"'&]*[^;|]*?"
     r"(?:downloadstring|invoke-webrequest|invoke-restmethod|\biwr\b|\birm\b)"
     r"|(?:downloadstring|invoke-webrequest|invoke-restmethod|\biwr\b|\birm\b)[^;|]*\|\s*"
     r"(?:\biex\b|invoke-expression)"
 )
 _URL_RE = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"|;&)]+")
+_PS_RUNNERS = ("iex", "invoke-expression")
+_PS_DOWNLOADS = ("downloadstring", "invoke-webrequest", "invoke-restmethod", "iwr", "irm")
+
+
+def _may_run_powershell_download(text: str) -> bool:
+    """False when `_PS_IEX` cannot match: it needs a runner and a download word.
+
+    The regex is case-insensitive and slow; ASCII text (nearly all) is pre-checked with
+    lower-cased substring tests, which are exact for ASCII.
+    """
+    if not text.isascii():
+        return True
+    low = text.lower()
+    return any(w in low for w in _PS_RUNNERS) and any(w in low for w in _PS_DOWNLOADS)
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
@@ -79,6 +93,8 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 
 def _register_url_secrets(ctx: CheckContext, text: str) -> None:
+    if "://" not in text:
+        return
     for m in _URL_RE.finditer(text):
         try:
             parts = urlsplit(m.group(0))
@@ -122,23 +138,23 @@ def _findings(script: Script) -> Iterator[tuple[int, int, str]]:
         if prog in INTERPRETERS or _PY_RE.match(prog):
             for n, w in enumerate(rest):
                 if w.value.startswith("-") and not w.value.startswith("--") and "c" in w.value[1:]:
-                    if n + 1 < len(rest) and _CMD_SUBST_DL.search(rest[n + 1].raw):
+                    if n + 1 < len(rest) and _CMD_SUBST_DL().search(rest[n + 1].raw):
                         yield (
                             c.start,
                             c.end,
                             f'`{prog} -c "$(curl …)"` runs a downloaded script without verifying it',
                         )
                     break
-        elif prog == "eval" and any(_CMD_SUBST_DL.search(w.raw) for w in rest):
+        elif prog == "eval" and any(_CMD_SUBST_DL().search(w.raw) for w in rest):
             yield c.start, c.end, '`eval "$(curl …)"` runs a downloaded script without verifying it'
     # 3. bash <(curl …)
-    for m in _PROC_SUBST.finditer(text):
+    for m in _PROC_SUBST().finditer(text) if "<(" in text else ():
         start = m.start() + (len(m.group(0)) - len(m.group(0).lstrip(" \t\n;&|(")))
         if start in seen:
             continue
         yield start, m.end(), "`bash <(curl …)` runs a downloaded script without verifying it"
     # 4. PowerShell: iex (New-Object Net.WebClient).DownloadString(…), iwr … | iex
-    for m in _PS_IEX.finditer(text):
+    for m in _PS_IEX().finditer(text) if _may_run_powershell_download(text) else ():
         yield (
             m.start(),
             m.end(),

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from hardenify.context import CheckContext, unsafe_fix
 from hardenify.diagnostics import Diagnostic, Edit, FixAvailability, Severity
 from hardenify.dockerfile import edits
 from hardenify.dockerfile.model import Dockerfile, Instruction, env_pairs
 from hardenify.dockerfile.shell import Command, Word, tokenize
-from hardenify.rules import References, Rule
+from hardenify.rules import References, Rule, lazy_regex
 
 from ._runedit import Script, delete_span, remove_command, run_instructions, run_scripts, strip_keywords
 from ._stagegraph import windows_at
@@ -109,8 +109,8 @@ _CURL_LONG_WITH_VALUE = frozenset(
     }
 )
 _TRUSTED_RE = re.compile(r"\[([^\]\n]*?)\]")
-_TRUSTED_OPT = re.compile(r"(?i)\btrusted\s*=\s*yes\b")
-_DEB_LINE = re.compile(r"\bdeb(?:-src)?\s+\[")
+_TRUSTED_OPT = lazy_regex(r"(?i)\btrusted\s*=\s*yes\b")
+_DEB_LINE = lazy_regex(r"\bdeb(?:-src)?\s+\[")
 _APT_OPTS = (
     ("apt::get::allowunauthenticated", True),
     ("acquire::allowinsecurerepositories", True),
@@ -120,8 +120,7 @@ _APT_OPTS = (
 )
 
 
-@dataclass
-class Hit:
+class Hit(NamedTuple):
     start: int  # file offsets of the finding
     end: int
     message: str
@@ -206,10 +205,28 @@ def _env_hits(df: Dockerfile, ins: Instruction) -> Iterator[Hit]:
 # ---------------------------------------------------------------------------------------- RUN
 
 
+# Programs `_command_hits` looks into (besides `pip*`/`python* -m pip`, matched by regex).
+_CHECKED_PROGRAMS = frozenset(
+    {"export", "curl", "wget", "uv", "npm", "yarn", "pnpm", "npx", "git", "apk", "apt-get", "apt", "aptitude"}
+)
+
+
+def _may_hit(cmd: Command) -> bool:
+    """False when `_command_hits` cannot report the command: no `X=…` prefix and a program
+    it does not look at (most commands; skips a generator per command)."""
+    if cmd.program_index():
+        return True
+    prog = cmd.program().lower()
+    return prog in _CHECKED_PROGRAMS or _PIP_RE.match(prog) is not None or _PY_RE.match(prog) is not None
+
+
 def _script_hits(df: Dockerfile, script: Script) -> Iterator[Hit]:
     cmds = script.commands()
     for k, cmd in enumerate(cmds):
-        for a, b, msg, fix, fmsg in _command_hits(df, script, cmds, k, strip_keywords(cmd)):
+        cmd = strip_keywords(cmd)
+        if not _may_hit(cmd):
+            continue
+        for a, b, msg, fix, fmsg in _command_hits(df, script, cmds, k, cmd):
             if script.kind == "json":
                 ins = script.ins
                 yield Hit(ins.start + len(ins.indent), ins.content_end, msg, None)
@@ -238,11 +255,11 @@ Found = tuple[int, int, str, "list[Edit] | None", str]
 def _trusted_hits(df: Dockerfile, script: Script, text: str) -> Iterator[Found]:
     for m in _TRUSTED_RE.finditer(text):
         inner = m.group(1)
-        opt = _TRUSTED_OPT.search(inner)
+        opt = _TRUSTED_OPT().search(inner)
         if opt is None:
             continue
         before = text[max(0, m.start() - 40) : m.start() + 1]
-        if not _DEB_LINE.search(before):
+        if not _DEB_LINE().search(before):
             continue
         uri = text[m.end() :].lstrip(" \t").lower()
         if uri.startswith(("file:", "copy:", "cdrom:", "/")):

@@ -10,6 +10,7 @@ import enum
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 class Severity(str, enum.Enum):
@@ -57,8 +58,7 @@ class Edit:
             raise ValueError(f"bad edit span {self.start}..{self.end}")
 
 
-@dataclass(frozen=True)
-class Fix:
+class Fix(NamedTuple):
     """A set of edits that must be applied together."""
 
     edits: tuple[Edit, ...]
@@ -70,8 +70,7 @@ class Fix:
         return min(e.start for e in self.edits), max(e.end for e in self.edits)
 
 
-@dataclass(frozen=True)
-class Position:
+class Position(NamedTuple):
     """A 1-based row and column, as ruff reports them."""
 
     row: int
@@ -101,8 +100,7 @@ class Diagnostic:
         return self.location.row
 
 
-@dataclass(frozen=True)
-class ParseProblem:
+class ParseProblem(NamedTuple):
     """Something the lossless parser tolerated but BuildKit would reject or warn about."""
 
     line: int

@@ -14,9 +14,8 @@ import os
 import re
 import stat
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from hardenify.settings import Settings
 
@@ -289,8 +288,7 @@ def find_repo_root(path: str) -> str | None:
 # ------------------------------------------------------------------------------ discovery
 
 
-@dataclass(frozen=True)
-class Found:
+class Found(NamedTuple):
     """A file to check: `path` as the user would write it and what kind of file it is."""
 
     path: Path
@@ -299,8 +297,7 @@ class Found:
     explicit: bool = False
 
 
-@dataclass(frozen=True)
-class PathError:
+class PathError(NamedTuple):
     """A path that could not be used; the CLI prints it and exits 2 after the other files."""
 
     path: Path

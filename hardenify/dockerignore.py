@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from hardenify.diagnostics import Edit
 
@@ -194,8 +194,7 @@ def compile_pattern(pattern: str) -> _Matcher:
     return _Matcher("regex", pattern, re.compile("".join(out), re.DOTALL))
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     """One physical line: [start, end) is its content without the line ending.
 
     A BOM is not part of line 1's content (Docker drops it), so `start` is 1 there.
@@ -264,8 +263,7 @@ def _parse_pattern(line_no: int, content: str, offset: int) -> Pattern:
     return Pattern(line_no, start, end, raw, body, negated, None, matcher)
 
 
-@dataclass(frozen=True)
-class DockerIgnore:
+class DockerIgnore(NamedTuple):
     """A parsed `.dockerignore`; `text` is the exact input and every span points into it."""
 
     text: str

@@ -11,12 +11,16 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Applicability, Diagnostic, Edit, Fix, Redactor, Severity
 from hardenify.rules import Rule, all_rules, hadolint_index, matches, resolve_selection
 from hardenify.settings import Settings
+
+if TYPE_CHECKING:
+    from hardenify.dockerfile.model import Dockerfile
 
 MAX_PASSES = 10
 
@@ -65,9 +69,7 @@ def make_context(
 ) -> CheckContext:
     ctx = CheckContext(filename=filename, text=text, kind=kind, options=dict(settings.options))
     if kind == "dockerfile":
-        from hardenify.dockerfile.model import parse
-
-        ctx.dockerfile = parse(text)
+        ctx.dockerfile = parse_dockerfile(text)
         ctx.has_dockerignore = has_dockerignore
         if dockerignore_text is not None:
             from hardenify.dockerignore import DockerIgnore
@@ -83,6 +85,16 @@ def make_context(
 
         ctx.compose = load(text, filename=filename, base_dir=base_dir)
     return ctx
+
+
+@lru_cache(maxsize=16)
+def parse_dockerfile(text: str) -> Dockerfile:
+    """`parse`, memoised for the last few texts: the fix loop's `_verify` compares the texts
+    its first and last passes parsed. The model is read-only after parsing, so sharing it
+    between passes and rules is safe."""
+    from hardenify.dockerfile.model import parse
+
+    return parse(text)
 
 
 def enabled_rules(settings: Settings, kind: str, filename: str) -> list[Rule]:
@@ -332,10 +344,8 @@ def _verify(before: str, after: str, kind: str) -> str | None:
     bk = buildkit_error(after)
     if bk is not None and buildkit_error(before) is None:
         return f"the fixed file would not parse with BuildKit ({bk}); left unchanged"
-    from hardenify.dockerfile.model import parse
-
-    stages_before = [(s.name or "").lower() for s in parse(before).stages]
-    stages_after = [(s.name or "").lower() for s in parse(after).stages]
+    stages_before = [(s.name or "").lower() for s in parse_dockerfile(before).stages]
+    stages_after = [(s.name or "").lower() for s in parse_dockerfile(after).stages]
     if len(stages_after) == len(stages_before) and stages_after != stages_before:
         return "a fix would rename or reorder stages; left unchanged"
     return None

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 DOCKER_HUB = "docker.io"
 _DIGEST_RE = re.compile(r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,}$")
@@ -16,8 +17,7 @@ class ImageRefError(ValueError):
     """A reference that cannot be parsed; the message says which part is wrong."""
 
 
-@dataclass(frozen=True)
-class ImageRef:
+class ImageRef(NamedTuple):
     registry: str  # "docker.io" when implicit
     path: str  # "library/python" for official images
     tag: str | None
@@ -58,6 +58,23 @@ class ImageRef:
 
 def parse_ref(ref: str) -> ImageRef:
     """Parse a reference as Docker does (distribution/reference)."""
+    parsed = _parse_ref(ref)
+    if isinstance(parsed, str):
+        raise ImageRefError(parsed)
+    return parsed
+
+
+@lru_cache(maxsize=1024)
+def _parse_ref(ref: str) -> ImageRef | str:
+    """`parse_ref`, memoised (rules parse the same FROM images many times): the reference,
+    or the error message."""
+    try:
+        return _parse(ref)
+    except ImageRefError as e:
+        return str(e)
+
+
+def _parse(ref: str) -> ImageRef:
     s = ref.strip()
     if not s:
         raise ImageRefError("empty image reference")

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from hardenify.diagnostics import Edit
-from hardenify.dockerfile.model import Dockerfile, Flag, Instruction, parse
+from hardenify.dockerfile.model import Dockerfile, Flag, Instruction, iter_words, parse
 from hardenify.imageref import ImageRef, ImageRefError, is_valid_digest, parse_ref
 from hardenify.registry.types import ErrorKind, Resolution, ResolveError
 
@@ -310,7 +310,7 @@ def _global_arg_defaults(df: Dockerfile) -> dict[str, _ArgDefault]:
             break
         if ins.cmd != "ARG":
             continue
-        for word, ws, we in _shell_words(ins.args):
+        for word, ws, we in iter_words(ins.args):
             name, sep, value = word.partition("=")
             if not sep:
                 out[name] = _ArgDefault(name, ins.line, -1, -1, None)
@@ -329,34 +329,6 @@ def _global_arg_defaults(df: Dockerfile) -> dict[str, _ArgDefault]:
                 out[name] = _ArgDefault(name, ins.line, -1, -1, "its value is split across lines")
             else:
                 out[name] = _ArgDefault(name, ins.line, span[0], span[1], problem)
-    return out
-
-
-def _shell_words(s: str) -> list[tuple[str, int, int]]:
-    """Split on unquoted whitespace, keeping quotes, with spans (as BuildKit splits ARG)."""
-    out: list[tuple[str, int, int]] = []
-    i, n = 0, len(s)
-    while i < n:
-        while i < n and s[i] in " \t\r\n":
-            i += 1
-        if i >= n:
-            break
-        start, quote = i, ""
-        while i < n:
-            c = s[i]
-            if quote:
-                if c == quote:
-                    quote = ""
-                elif c == "\\" and quote == '"' and i + 1 < n:
-                    i += 1
-            elif c in "\"'":
-                quote = c
-            elif c == "\\" and i + 1 < n:
-                i += 1
-            elif c in " \t\r\n":
-                break
-            i += 1
-        out.append((s[start:i], start, i))
     return out
 
 

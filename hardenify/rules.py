@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
 
@@ -33,8 +33,7 @@ CATEGORIES = {
 }
 
 
-@dataclass(frozen=True)
-class References:
+class References(NamedTuple):
     """Ids of the same check in other tools, so pragmas and reports can cross-reference."""
 
     hadolint: tuple[str, ...] = ()
@@ -122,6 +121,12 @@ class Rule:
         return "\n".join(parts) + "\n"
 
 
+def lazy_regex(pattern: str, flags: int = 0) -> Callable[[], re.Pattern[str]]:
+    """A regex compiled on its first use, for rule modules: every rule module is imported on
+    every run, so start-up should pay only for the patterns a run needs (`_RE().search(...)`)."""
+    return cache(lambda: re.compile(pattern, flags))
+
+
 class RuleLoadError(RuntimeError):
     """A module under fixers/ is malformed; a developer error, reported loudly."""
 
@@ -203,11 +208,32 @@ def resolve_selection(
     ignore: Sequence[str] = (),
     extend_select: Sequence[str] = (),
 ) -> frozenset[str]:
-    """The enabled codes, with ruff's rule: the more specific of select/ignore wins."""
+    """The enabled codes, with ruff's rule: the more specific of select/ignore wins.
+
+    Memoised per rule set (the engine asks for every file with the same settings).
+    """
+    rules = all_rules()
+    key = (tuple(select) if select is not None else None, tuple(ignore), tuple(extend_select), id(rules))
+    hit = _selections.get(key)
+    if hit is not None and hit[0] is rules:  # the entry keeps `rules` alive: ids are not reused
+        return hit[1]
+    if len(_selections) > 64:
+        _selections.clear()
+    codes = _resolve_selection(rules, select, ignore, extend_select)
+    _selections[key] = (rules, codes)
+    return codes
+
+
+_selections: dict[tuple[Any, ...], tuple[tuple[Rule, ...], frozenset[str]]] = {}
+
+
+def _resolve_selection(
+    rules: Iterable[Rule], select: Sequence[str] | None, ignore: Sequence[str], extend_select: Sequence[str]
+) -> frozenset[str]:
     chosen = list(select) if select is not None else ["ALL"]
     chosen += list(extend_select)
     enabled = set()
-    for r in all_rules():
+    for r in rules:
         s = _specificity(chosen, r.code)
         i = _specificity(ignore, r.code)
         if s >= 0 and s > i:

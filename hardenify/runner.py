@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import stat
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -97,6 +96,8 @@ def atomic_write(path: str | os.PathLike[str], text: str) -> None:
         mode = stat.S_IMODE(p.stat().st_mode)
     except FileNotFoundError:
         pass
+    import tempfile  # here, not at the top: `check` never writes, and tempfile costs start-up
+
     fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".hardenify.tmp", dir=p.parent)
     try:
         with os.fdopen(fd, "wb") as f:

@@ -10,14 +10,27 @@ from __future__ import annotations
 import bisect
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from hardenify.diagnostics import ParseProblem
+
+if TYPE_CHECKING:
+    from hardenify.dockerfile.runs import Cmd
+
+_T = TypeVar("_T")
 
 BOM = "\ufeff"
 KNOWN_DIRECTIVES = ("syntax", "escape", "check")
 _DIRECTIVE_RE = re.compile(r"^#[ \t]*([a-zA-Z][a-zA-Z0-9]*)[ \t]*=[ \t]*(.+?)[ \t]*$")
 _HEREDOC_RE = re.compile(r"^(\d*)<<(-?)([^<]*)$")
+_KEYWORD_RE = re.compile(r"[^ \t\v\f\r]*")
+_HEALTHCHECK_CMD_RE = re.compile(r"[ \t]*(?i:cmd)[ \t]+")
+# One raw word: unquoted non-blanks, backslash escapes, "..." (with escapes) and '...'; an
+# unclosed quote runs to the end. Same result as the character loop BuildKit's splitter uses.
+_WORD_RE = re.compile(r"""(?:[^ \t\r\n"'\\]+|\\[\s\S]?|"(?:[^"\\]+|\\[\s\S]?)*"?|'[^']*'?)+""")
+_SUBST_RE = re.compile(r"\$(?:([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\})")
 KNOWN_INSTRUCTIONS = frozenset(
     [
         "ADD",
@@ -40,7 +53,7 @@ KNOWN_INSTRUCTIONS = frozenset(
         "WORKDIR",
     ]
 )
-_WINDOWS_IMAGE_HINTS = (
+WINDOWS_IMAGE_HINTS = (
     "servercore",
     "nanoserver",
     "windows/",
@@ -50,6 +63,7 @@ _WINDOWS_IMAGE_HINTS = (
     "microsoft/dotnet-framework",
     "microsoft/iis",
 )
+_WINDOWS_IMAGE_HINTS = WINDOWS_IMAGE_HINTS  # the old private name
 HEREDOC_INSTRUCTIONS = frozenset({"RUN", "COPY", "ADD"})
 JSON_INSTRUCTIONS = frozenset({"RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD", "VOLUME"})
 _WS = " \t"
@@ -87,8 +101,7 @@ class Directive(Node):
     value: str = ""
 
 
-@dataclass
-class Flag:
+class Flag(NamedTuple):
     """`--name=value` (or a bare `--name`) with its source span."""
 
     name: str
@@ -108,8 +121,7 @@ class Flag:
         return out
 
 
-@dataclass
-class Heredoc:
+class Heredoc(NamedTuple):
     name: str
     content: str
     chomp: bool  # <<- strips leading tabs
@@ -119,8 +131,7 @@ class Heredoc:
     end: int
 
 
-@dataclass
-class Segment:
+class Segment(NamedTuple):
     """A run of the logical line that is contiguous in the source."""
 
     lstart: int
@@ -143,6 +154,12 @@ class Instruction(Node):
     indent: str = ""  # leading whitespace of the first line
     content_end: int = 0  # end of the last physical line before its line ending
     eol: str = "\n"  # line ending of the first line ("" at end of file)
+    # Derived data computed on first use (segment starts, the RUN's commands): rules ask
+    # for the same things many times per file, and the parsed model is never edited.
+    _seg_starts: list[int] | None = field(default=None, repr=False, compare=False)
+    _commands: list[Cmd] | None = field(default=None, repr=False, compare=False)
+    _pairs: list[tuple[str, str, int, int]] | None = field(default=None, repr=False, compare=False)
+    _arg_pairs: list[tuple[str, str | None]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def args(self) -> str:
@@ -155,20 +172,9 @@ class Instruction(Node):
     def src(self, index: int, *, end: bool = False) -> int:
         """Map an index into `logical` to an offset in the file text."""
         segs = self.segments
-        if not segs:
-            return self.start
-        starts = [s.lstart for s in segs]
-        i = bisect.bisect_right(starts, index) - 1
-        if i < 0:
-            return segs[0].sstart
-        seg = segs[i]
-        off = index - seg.lstart
-        if off > seg.length:
-            off = seg.length
-        if off == 0 and end and i > 0:
-            prev = segs[i - 1]
-            return prev.sstart + prev.length
-        return seg.sstart + off
+        if len(segs) > 1 and self._seg_starts is None:
+            self._seg_starts = [s.lstart for s in segs]
+        return logical_to_source(segs, self._seg_starts, self.start, index, end=end)
 
     def arg_src(self, index: int, *, end: bool = False) -> int:
         """Map an index into `args` to an offset in the file text."""
@@ -191,6 +197,34 @@ class Instruction(Node):
     def multiline(self) -> bool:
         return self.end_line > self.line
 
+    @property
+    def run(self) -> Instruction | None:
+        """The RUN this node executes: itself, the RUN inside `ONBUILD RUN`, else None."""
+        if self.cmd == "RUN":
+            return self
+        if self.cmd == "ONBUILD" and self.sub is not None and self.sub.cmd == "RUN":
+            return self.sub
+        return None
+
+    @property
+    def commands(self) -> list[Cmd]:
+        """Every simple command a shell-form RUN (or ONBUILD RUN) executes, in order.
+
+        Covers the shell-form arguments, heredoc bodies that run as scripts (tokenized per
+        line) and, for detection only, `sh -c "..."` strings (see `runs.Cmd.parent`).
+        Computed once per instruction and shared by every rule; treat it as read-only.
+        Exec-form RUNs and other instructions have none.
+        """
+        if self._commands is None:
+            run = self.run
+            if run is None or run.json is not None:
+                self._commands = []
+            else:
+                from hardenify.dockerfile.runs import commands
+
+                self._commands = commands(self, run)
+        return self._commands
+
 
 @dataclass
 class Stage:
@@ -203,6 +237,32 @@ class Stage:
     name: str | None
     platform: str | None
     instructions: list[Instruction] = field(default_factory=list)
+    # The earlier stage this one is built FROM (`FROM builder`), set by the parser.
+    parent: Stage | None = field(default=None, repr=False, compare=False)
+    # Caches. They only point at earlier stages and at instructions, never back at this
+    # stage: a reference cycle would leave every parsed file to the cyclic GC.
+    _ancestors: list[Stage] | None = field(default=None, repr=False, compare=False)
+    _chain_instructions: list[Instruction] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def chain(self) -> list[Stage]:
+        """The stage and the stages it is built FROM, the root (FROM an image) first."""
+        if self._ancestors is None:
+            ancestors: list[Stage] = []
+            st = self.parent
+            while st is not None:  # parents are earlier stages: no loops
+                ancestors.append(st)
+                st = st.parent
+            ancestors.reverse()
+            self._ancestors = ancestors
+        return [*self._ancestors, self]
+
+    @property
+    def chain_instructions(self) -> list[Instruction]:
+        """Instructions of the chain in build order (FROM lines excluded); read-only."""
+        if self._chain_instructions is None:
+            self._chain_instructions = [i for st in self.chain for i in st.instructions]
+        return self._chain_instructions
 
 
 # ---------------------------------------------------------------------------------------- model
@@ -219,16 +279,49 @@ class Dockerfile:
     newline: str
     final_newline: bool
     _line_starts: list[int] = field(default_factory=list, repr=False)
+    # Derived data, computed on first use. The model is never edited after `parse` (fixes
+    # are text edits followed by a new parse), so these stay valid for the object's life.
+    _instructions: list[Instruction] | None = field(default=None, repr=False, compare=False)
+    _stages: list[Stage] | None = field(default=None, repr=False, compare=False)
+    _global_args: dict[str, str | None] | None = field(default=None, repr=False, compare=False)
+    _is_windows: bool | None = field(default=None, repr=False, compare=False)
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def render(self) -> str:
         """Re-create the text from the nodes; identical to the input by construction."""
         head = BOM if self.bom else ""
         return head + "".join(self.text[n.start : n.end] for n in self.nodes)
 
+    def cached(self, key: str, build: Callable[[], _T]) -> _T:
+        """Per-file analysis shared by rules: `build()` once, then the stored result.
+
+        For derived data that several rules need but that is not a core concept (a helper
+        module's view of the RUNs, say). Keys are namespaced by the caller
+        (`"pkg.shell_runs"`); results must be treated as read-only.
+        """
+        memo = self._memo
+        if key in memo:
+            return memo[key]  # type: ignore[no-any-return]
+        value = memo[key] = build()
+        return value
+
+    def cached_for(self, key: str, node: object, build: Callable[[], _T]) -> _T:
+        """`cached` for data about one node of this file (an instruction's scripts, say)."""
+        memo: dict[int, tuple[object, _T]] = self.cached(key, dict)
+        hit = memo.get(id(node))
+        if hit is not None and hit[0] is node:
+            return hit[1]
+        value = build()
+        memo[id(node)] = (node, value)
+        return value
+
     # -- navigation
     @property
     def instructions(self) -> list[Instruction]:
-        return [n for n in self.nodes if isinstance(n, Instruction)]
+        """The instruction nodes in file order (one shared list: do not modify it)."""
+        if self._instructions is None:
+            self._instructions = [n for n in self.nodes if isinstance(n, Instruction)]
+        return self._instructions
 
     @property
     def comments(self) -> list[Comment]:
@@ -236,20 +329,41 @@ class Dockerfile:
 
     @property
     def stages(self) -> list[Stage]:
-        if not hasattr(self, "_stages"):
+        if self._stages is None:
             self._stages = _build_stages(self)
         return self._stages
 
     @property
     def global_args(self) -> dict[str, str | None]:
-        """ARGs declared before the first FROM, with their defaults."""
-        out: dict[str, str | None] = {}
-        for ins in self.instructions:
-            if ins.cmd == "FROM":
-                break
-            if ins.cmd == "ARG":
-                for name, value in arg_pairs(ins):
-                    out[name] = value
+        """ARGs declared before the first FROM, with their defaults (a fresh dict)."""
+        if self._global_args is None:
+            out: dict[str, str | None] = {}
+            for ins in self.instructions:
+                if ins.cmd == "FROM":
+                    break
+                if ins.cmd == "ARG":
+                    for name, value in arg_pairs(ins):
+                        out[name] = value
+            self._global_args = out
+        return dict(self._global_args)
+
+    def stage_of(self, ins: Instruction) -> Stage | None:
+        """The stage `ins` belongs to (None before the first FROM)."""
+        st = self.stages
+        return st[ins.stage] if 0 <= ins.stage < len(st) else None
+
+    def children(self, stage: Stage) -> list[Stage]:
+        """Later stages built directly FROM `stage`."""
+        return [s for s in self.stages[stage.index + 1 :] if s.parent is stage]
+
+    def descendants(self, stage: Stage) -> list[Stage]:
+        """Later stages built FROM `stage`, directly or through others, in file order."""
+        out: list[Stage] = []
+        family = {stage.index}
+        for s in self.stages[stage.index + 1 :]:
+            if s.parent is not None and s.parent.index in family:
+                out.append(s)
+                family.add(s.index)
         return out
 
     def directive(self, key: str) -> str | None:
@@ -283,11 +397,16 @@ class Dockerfile:
     @property
     def is_windows(self) -> bool:
         """Windows images: backtick escape, or a servercore/nanoserver/windows base."""
+        if self._is_windows is None:
+            self._is_windows = self._windows()
+        return self._is_windows
+
+    def _windows(self) -> bool:
         if self.escape == "`":
             return True
         for st in self.stages:
             low = st.resolved_image.lower()
-            if any(k in low for k in _WINDOWS_IMAGE_HINTS):
+            if any(k in low for k in WINDOWS_IMAGE_HINTS):
                 return True
         for ins in self.instructions:
             if ins.cmd == "SHELL" and ins.json:
@@ -297,13 +416,41 @@ class Dockerfile:
         return False
 
 
+def logical_to_source(
+    segs: list[Segment], starts: list[int] | None, default: int, index: int, *, end: bool = False
+) -> int:
+    """`Instruction.src` on its parts: `starts` lists the segments' `lstart` (needed when
+    there are several), `default` is the offset for an instruction without segments."""
+    if not segs:
+        return default
+    if len(segs) == 1:  # one physical line: most instructions
+        seg = segs[0]
+        if index < seg.lstart:
+            return seg.sstart
+        return seg.sstart + min(index - seg.lstart, seg.length)
+    assert starts is not None
+    i = bisect.bisect_right(starts, index) - 1
+    if i < 0:
+        return segs[0].sstart
+    seg = segs[i]
+    off = index - seg.lstart
+    if off > seg.length:
+        off = seg.length
+    if off == 0 and end and i > 0:
+        prev = segs[i - 1]
+        return prev.sstart + prev.length
+    return seg.sstart + off
+
+
 def arg_pairs(ins: Instruction) -> list[tuple[str, str | None]]:
     """`ARG A=1 B` → [("A", "1"), ("B", None)], quotes removed from values."""
-    out: list[tuple[str, str | None]] = []
-    for word in split_words(ins.args):
-        name, sep, value = word.partition("=")
-        out.append((name, unquote(value) if sep else None))
-    return out
+    if ins._arg_pairs is None:  # computed once per instruction: many rules read ARGs
+        out: list[tuple[str, str | None]] = []
+        for word in split_words(ins.args):
+            name, sep, value = word.partition("=")
+            out.append((name, unquote(value) if sep else None))
+        ins._arg_pairs = out
+    return list(ins._arg_pairs)
 
 
 def env_pairs(ins: Instruction) -> list[tuple[str, str, int, int]]:
@@ -311,8 +458,13 @@ def env_pairs(ins: Instruction) -> list[tuple[str, str, int, int]]:
 
     Handles the modern `K=V K2="v 2"` form and the legacy `ENV K some value` form.
     """
-    args = ins.args
-    toks = list(_iter_words(args))
+    if ins._pairs is None:  # computed once per instruction: many rules read ENVs
+        ins._pairs = _env_pairs(ins.args)
+    return list(ins._pairs)
+
+
+def _env_pairs(args: str) -> list[tuple[str, str, int, int]]:
+    toks = iter_words(args)
     if not toks:
         return []
     first = toks[0][0]
@@ -332,6 +484,8 @@ def env_pairs(ins: Instruction) -> list[tuple[str, str, int, int]]:
 
 def unquote(s: str) -> str:
     """Remove shell quotes and backslash escapes the way BuildKit's word processing does."""
+    if "'" not in s and '"' not in s and "\\" not in s:
+        return s  # nothing to remove (most words)
     out = []
     i, n = 0, len(s)
     quote = ""
@@ -356,41 +510,27 @@ def unquote(s: str) -> str:
     return "".join(out)
 
 
-def _iter_words(s: str) -> list[tuple[str, int, int]]:
-    """Split on unquoted whitespace, keeping quotes (raw words with their spans)."""
-    out = []
-    i, n = 0, len(s)
-    while i < n:
-        while i < n and s[i] in " \t\r\n":
-            i += 1
-        if i >= n:
-            break
-        start = i
-        quote = ""
-        while i < n:
-            c = s[i]
-            if quote:
-                if c == quote:
-                    quote = ""
-                elif c == "\\" and quote == '"' and i + 1 < n:
-                    i += 1
-            elif c in "\"'":
-                quote = c
-            elif c == "\\" and i + 1 < n:
-                i += 1
-            elif c in " \t\r\n":
-                break
-            i += 1
-        out.append((s[start:i], start, i))
-    return out
+def iter_words(s: str) -> list[tuple[str, int, int]]:
+    """Split on unquoted whitespace, keeping quotes: raw words with their [start, end) spans.
+
+    BuildKit's word splitting for ARG/ENV/LABEL/FROM/COPY arguments: a backslash escapes
+    the next character (also inside double quotes), an unclosed quote runs to the end.
+    """
+    return [(m.group(), m.start(), m.end()) for m in _WORD_RE.finditer(s)]
+
+
+# Kept for code written against the old private name (fixers/_users.py).
+_iter_words = iter_words
 
 
 def split_words(s: str) -> list[str]:
-    return [w for w, _, _ in _iter_words(s)]
+    return _WORD_RE.findall(s)
 
 
 def substitute(value: str, env: dict[str, str | None]) -> str:
     """Expand `$V`, `${V}`, `${V:-d}` and `${V-d}` from `env` (unknown → empty), as BuildKit does."""
+    if "$" not in value:
+        return value
 
     def repl(m: re.Match[str]) -> str:
         name = m.group(1) or m.group(2)
@@ -404,15 +544,14 @@ def substitute(value: str, env: dict[str, str | None]) -> str:
             return substitute(default or "", env) if val else ""
         return val or ""
 
-    return re.sub(
-        r"\$(?:([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\})", repl, value
-    )
+    return _SUBST_RE.sub(repl, value)
 
 
 def _build_stages(df: Dockerfile) -> list[Stage]:
     stages: list[Stage] = []
-    gargs = {k: v for k, v in df.global_args.items()}
+    gargs = df.global_args
     current: Stage | None = None
+    by_name: dict[str, Stage] = {}
     for ins in df.instructions:
         if ins.cmd == "FROM":
             words = split_words(ins.args)
@@ -427,6 +566,10 @@ def _build_stages(df: Dockerfile) -> list[Stage]:
                 name=name,
                 platform=plat.value if plat else None,
             )
+            # `FROM <name>` builds on the nearest earlier stage of that name.
+            current.parent = by_name.get(current.resolved_image.lower())
+            if name:
+                by_name[name.lower()] = current
             stages.append(current)
         elif current is not None:
             current.instructions.append(ins)
@@ -440,15 +583,14 @@ def _split_lines(text: str, start: int) -> list[tuple[int, int, int]]:
     """Physical lines as (start, content_end, end): split on '\n' only, '\r\n' is one ending."""
     lines = []
     pos = start
-    n = len(text)
-    while pos < n:
-        nl = text.find("\n", pos)
-        if nl == -1:
-            lines.append((pos, n, n))
-            break
-        cend = nl - 1 if nl > pos and text[nl - 1] == "\r" else nl
-        lines.append((pos, cend, nl + 1))
-        pos = nl + 1
+    pieces = text[start:].split("\n")
+    last = pieces.pop()  # after the final "\n" ("" when the text ends with one)
+    for piece in pieces:
+        end = pos + len(piece)
+        lines.append((pos, end - 1 if piece.endswith("\r") else end, end + 1))
+        pos = end + 1
+    if last:
+        lines.append((pos, pos + len(last), pos + len(last)))
     return lines
 
 
@@ -472,8 +614,9 @@ def parse(text: str) -> Dockerfile:
     escape = "\\"
     in_directives = True
     seen_directive: set[str] = set()
-    crlf = sum(1 for s, ce, e in lines if e - ce == 2)
-    lf = sum(1 for s, ce, e in lines if e - ce == 1)
+    # Line endings: every "\r\n" ends a line (a "\r" just before "\n" belongs to its line).
+    crlf = text.count("\r\n")
+    lf = text.count("\n") - crlf
     newline = "\r\n" if crlf > lf else "\n"
     final_newline = bool(lines) and lines[-1][2] > lines[-1][1]
     line_starts = [s for s, _, _ in lines] or [base]
@@ -548,28 +691,34 @@ def _parse_instruction(
     segments: list[Segment] = []
     parts: list[str] = []
     llen = 0
-
-    def add(piece_start: int, piece: str) -> None:
-        nonlocal llen
+    nlines = len(lines)
+    # The first line, then continuation lines (comment and blank lines inside are skipped),
+    # each with its trailing escape removed (a doubled escape does not continue).
+    content = first[indent_len:]
+    piece_start = s + indent_len
+    last = i
+    i += 1
+    while True:
+        stripped = content.rstrip(_WS)
+        cont = stripped.endswith(escape) and not stripped.endswith(escape, 0, len(stripped) - 1)
+        piece = stripped[:-1] if cont else content
         if piece:
             segments.append(Segment(llen, piece_start, len(piece)))
             parts.append(piece)
             llen += len(piece)
-
-    piece, cont = _continues(first[indent_len:], escape)
-    add(s + indent_len, piece)
-    last = i
-    i += 1
-    while cont and i < len(lines):
-        ls, lce, le = lines[i]
-        content = text[ls:lce]
-        last = i
-        i += 1
-        lstripped = content.lstrip(GO_SPACE)
-        if lstripped.startswith("#") or not lstripped:
-            continue
-        piece, cont = _continues(content, escape)
-        add(ls, piece)
+        if not cont:
+            break
+        while i < nlines:
+            ls, lce, _ = lines[i]
+            content = text[ls:lce]
+            last = i
+            i += 1
+            lstripped = content.lstrip(GO_SPACE)
+            if lstripped and not lstripped.startswith("#"):
+                piece_start = ls
+                break
+        else:
+            break
     if cont:
         problems.append(ParseProblem(last + 1, "line continuation at end of file"))
     logical = "".join(parts)
@@ -613,7 +762,7 @@ def _make_instruction(
     # BuildKit trims the joined line (strings.TrimSpace) before splitting off the keyword;
     # a first line that is only a continuation leaves leading whitespace from the next one.
     lead = len(logical) - len(logical.lstrip(GO_SPACE))
-    m = re.match(r"[^ \t\v\f\r]*", logical[lead:].rstrip(GO_SPACE))
+    m = _KEYWORD_RE.match(logical[lead:].rstrip(GO_SPACE))
     keyword = m.group(0) if m else ""
     cmd = keyword.upper()
     ins = Instruction(0, 0, lineno, lineno, keyword=keyword, cmd=cmd, logical=logical, segments=segments)
@@ -628,11 +777,11 @@ def _make_instruction(
         if not logical.startswith("--", j) or cmd == "ONBUILD":
             pos = j
             break
-        words = _iter_words(logical[j:])
-        if not words:
+        wm = _WORD_RE.match(logical, j)
+        if wm is None:
             pos = j
             break
-        raw, _, wend = words[0]
+        raw, wend = wm.group(), wm.end() - j
         if raw == "--":  # explicit end of flags; BuildKit drops it
             pos = j + 2
             break
@@ -646,7 +795,7 @@ def _make_instruction(
     if cmd in JSON_INSTRUCTIONS:
         ins.json = _parse_json(args)
     elif cmd == "HEALTHCHECK":
-        hm = re.match(r"[ \t]*(?i:cmd)[ \t]+", args)
+        hm = _HEALTHCHECK_CMD_RE.match(args)
         if hm:
             ins.json = _parse_json(args[hm.end() :])
     if cmd == "ONBUILD":
@@ -681,8 +830,10 @@ def _parse_json(args: str) -> list[str] | None:
 
 def _heredoc_markers(args: str) -> list[tuple[str, bool, bool, int | None]]:
     """Heredoc delimiters in the line, as BuildKit finds them (raw-quoted shell words)."""
-    out = []
-    for word, _, _ in _iter_words(args):
+    out: list[tuple[str, bool, bool, int | None]] = []
+    if "<<" not in args:
+        return out
+    for word in split_words(args):
         m = _HEREDOC_RE.match(word)
         if not m or not m.group(3):
             continue

@@ -8,18 +8,27 @@ answer "does this RUN call `apt-get install` without `-y`?" and to insert a flag
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 OPERATORS = ("&&", "||", ";;", "|&", ";", "|", "&")
+# Shells that run POSIX shell scripts (the program of `sh -c`, `RUN bash <<EOF`, a SHELL).
+POSIX_SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "busybox"})
 # words that start a compound command; the program is the word after them
 _KEYWORDS = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!", "{", "(", "time"})
 _WRAPPERS = frozenset({"sudo", "env", "exec", "command", "nohup", "time", "xargs", "doas"})
 _SUDO_VALUE_OPTS = frozenset({"-u", "-g", "-C", "-h", "-p", "-U", "-r", "-t", "-D"})
 
 
-@dataclass(frozen=True)
-class Word:
+class Word(NamedTuple):
+    """One shell word: `raw` as written, `value` with quotes and escapes removed.
+
+    A NamedTuple rather than a frozen dataclass: the tokenizer makes one per word, and a
+    tuple is several times cheaper to build (same fields, equality, hash and repr).
+    """
+
     raw: str
     value: str
     start: int  # span in the tokenized string
@@ -33,6 +42,9 @@ class Command:
     words: list[Word] = field(default_factory=list)
     before: str = ""
     after: str = ""
+    # program_index() and program(), computed once: rules ask every command for its program.
+    _program: int | None = field(default=None, repr=False, compare=False)
+    _program_name: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def argv(self) -> list[str]:
@@ -48,11 +60,21 @@ class Command:
 
     def program(self) -> str:
         """The program name, skipping env assignments, `sudo`, `env`, `exec`, `command` and paths."""
-        i = self.program_index()
-        return self.words[i].value.rsplit("/", 1)[-1] if i < len(self.words) else ""
+        if self._program_name is None:
+            i = self.program_index()
+            self._program_name = self.words[i].value.rsplit("/", 1)[-1] if i < len(self.words) else ""
+        return self._program_name
 
-    def program_index(self) -> int:
-        i = 0
+    def program_index(self, start: int = 0) -> int:
+        """Index of the program word, looking from words[start] (the result is relative to it)."""
+        if start == 0:
+            if self._program is None:
+                self._program = self._program_index(0)
+            return self._program
+        return self._program_index(start)
+
+    def _program_index(self, start: int) -> int:
+        i = start
         words = self.words
         while i < len(words):
             v = words[i].value
@@ -70,7 +92,7 @@ class Command:
                     i += 2 if takes_value else 1
                 continue
             break
-        return i
+        return i - start
 
     def args(self) -> list[str]:
         """Arguments after the program name."""
@@ -105,24 +127,27 @@ class Command:
 
 _OP_START = frozenset("&|;")
 _SPACE = frozenset(" \t\r\n")
+_TWO_CHAR_OPS = frozenset({"&&", "||", ";;", "|&"})  # the rest of OPERATORS are one character
+# Runs of characters that need no decision inside a word: at the top level (blanks and
+# operators end the word) and inside `$(...)` (they do not); in double quotes.
+_PLAIN = re.compile(r"[^ \t\r\n&|;\\'\"$()`]+")
+_PLAIN_NESTED = re.compile(r"[^\\'\"$()`]+")
+_PLAIN_DQ = re.compile(r'[^"\\]+')
+_BLANKS = re.compile(r"[ \t\r]*")
 
 
 def tokenize(s: str) -> list[Command]:
     """Split a shell line into simple commands. Never raises; an open quote runs to the end.
 
     Memoised: several rules tokenize the same RUN line on every pass of the fix loop.
-    Callers must treat the result as read-only.
+    Callers must treat the result (the list is fresh, the commands are shared) as read-only.
     """
-    return _tokenize(s)
+    return list(_tokenize_cached(s))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=256)
 def _tokenize_cached(s: str) -> tuple[Command, ...]:
     return tuple(_tokenize_impl(s))
-
-
-def _tokenize(s: str) -> list[Command]:
-    return list(_tokenize_cached(s))
 
 
 def _tokenize_impl(s: str) -> list[Command]:
@@ -141,22 +166,38 @@ def _tokenize_impl(s: str) -> list[Command]:
             i += 2
             continue
         if c in _SPACE:
-            i += 1
+            i = _BLANKS.match(s, i).end()  # type: ignore[union-attr]
             continue
         if c == "#" and (i == 0 or s[i - 1] in " \t\r\n;&|("):
             nl = s.find("\n", i)
             i = n if nl == -1 else nl
             continue
-        op = next((o for o in OPERATORS if s.startswith(o, i)), None) if c in _OP_START else None
-        if op is not None:
+        if c in _OP_START:
+            op = s[i : i + 2]
+            if op not in _TWO_CHAR_OPS:
+                op = c
             commands[-1].after = op
             commands.append(Command(before=op))
             i += len(op)
             continue
         start = i
+        m = _PLAIN.match(s, i)
+        if m is not None:
+            j = m.end()
+            if j >= n or s[j] in _SPACE or s[j] in _OP_START:  # a plain word (most of them)
+                word = m.group()
+                commands[-1].words.append(Word(word, word, start, j))
+                i = j
+                continue
         value: list[str] = []
         depth = 0
         while i < n:
+            m = (_PLAIN_NESTED if depth else _PLAIN).match(s, i)
+            if m is not None:
+                value.append(m.group())
+                i = m.end()
+                if i >= n:
+                    break
             c = s[i]
             if depth == 0 and (c in _SPACE or c in _OP_START):
                 break
@@ -174,7 +215,12 @@ def _tokenize_impl(s: str) -> list[Command]:
             if c == '"':
                 j = i + 1
                 while j < n and s[j] != '"':
-                    if s[j] == "\\" and j + 1 < n:
+                    dm = _PLAIN_DQ.match(s, j)
+                    if dm is not None:
+                        value.append(dm.group())
+                        j = dm.end()
+                        continue
+                    if j + 1 < n:  # a backslash: keep the next character
                         value.append(s[j + 1])
                         j += 2
                         continue
@@ -202,6 +248,47 @@ def _tokenize_impl(s: str) -> list[Command]:
         end = min(i, n)
         commands[-1].words.append(Word(s[start:end], "".join(value), start, end))
     return [c for c in commands if c.words]
+
+
+def scan_quotes(s: str, end: int, *, backticks: bool = False) -> tuple[str, int, bool]:
+    """The shell state at `s[end]`: (open quote "", "'" or '"', `$(` depth, backticks closed).
+
+    A backslash escapes the next character outside single quotes. With `backticks`, a
+    `` `...` `` is skipped whole, and an unclosed one stops the scan (third item False).
+    """
+    quote = ""
+    depth = 0
+    i = 0
+    n = min(end, len(s))
+    while i < n:
+        c = s[i]
+        if quote == "'":
+            if c == "'":
+                quote = ""
+        elif c == "\\":
+            i += 1
+        elif quote == '"':
+            if c == '"':
+                quote = ""
+        elif c in "'\"":
+            quote = c
+        elif c == "`" and backticks:
+            j = s.find("`", i + 1)
+            if j == -1:
+                return quote, depth, False
+            i = j
+        elif c == "$" and s.startswith("(", i + 1):
+            depth += 1
+            i += 1
+        elif c == ")" and depth > 0:
+            depth -= 1
+        i += 1
+    return quote, depth, True
+
+
+def quote_state(s: str, index: int) -> str:
+    """The shell quoting in force at `s[index]`: "" (none), "'" or '"'."""
+    return scan_quotes(s, index)[0]
 
 
 def uses_shell_features(s: str) -> bool:
