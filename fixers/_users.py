@@ -120,9 +120,13 @@ class Script:
     offset: Callable[[int], int]
     # For scripts inside one word (`sh -c "..."`, exec form): the span every finding gets.
     fixed: tuple[int, int] | None = None
+    _commands: list[Command] | None = field(default=None, repr=False, compare=False)
 
     def commands(self) -> list[Command]:
-        return tokenize(_script_lines(self.text))
+        """The script's commands (shared by every caller: read-only)."""
+        if self._commands is None:
+            self._commands = tokenize(_script_lines(self.text))
+        return self._commands
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         if self.fixed is not None:
@@ -173,7 +177,11 @@ RESERVED = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!",
 
 def program_index(cmd: Command) -> int:
     """Index of the program word: skips shell reserved words, then `Command.program_index`'s
-    assignments and wrappers (`then chmod 777 x` runs chmod)."""
+    assignments and wrappers (`then chmod 777 x` runs chmod). Once per command."""
+    return cmd.cached("users.program_index", lambda: _program_index(cmd))
+
+
+def _program_index(cmd: Command) -> int:
     k = 0
     while k < len(cmd.words) and cmd.words[k].value in RESERVED and cmd.words[k].raw == cmd.words[k].value:
         k += 1
@@ -192,7 +200,14 @@ def _const(pos: int) -> Callable[[int], int]:
 
 
 def run_scripts(ins: Instruction, *, onbuild: bool = True) -> list[Script]:
-    """The shell scripts a RUN (or ONBUILD RUN) executes, nested `sh -c '...'` included."""
+    """The shell scripts a RUN (or ONBUILD RUN) executes, nested `sh -c '...'` included.
+
+    Computed once per instruction (the HF1xx rules all ask): treat the list as read-only."""
+    key = "users.run_scripts" if onbuild else "users.run_scripts.direct"
+    return ins.cached(key, lambda: _run_scripts(ins, onbuild=onbuild))
+
+
+def _run_scripts(ins: Instruction, *, onbuild: bool) -> list[Script]:
     if ins.cmd == "ONBUILD":
         if onbuild and ins.sub is not None and ins.sub.cmd == "RUN":
             return run_scripts(ins.sub, onbuild=False)
@@ -257,7 +272,11 @@ def all_commands(instructions: list[Instruction]) -> Iterator[tuple[Script, Comm
 
 
 def command_words(cmd: Command) -> list[str]:
-    """The program name (basename) and its arguments."""
+    """The program name (basename) and its arguments (once per command: read-only)."""
+    return cmd.cached("users.command_words", lambda: _command_words(cmd))
+
+
+def _command_words(cmd: Command) -> list[str]:
     i = program_index(cmd)
     if i >= len(cmd.words):
         return []
@@ -889,6 +908,8 @@ def drops_privileges(instructions: list[Instruction]) -> str | None:
                     return "an init system (" + w + ")"
         for _script, cmd in all_commands([ins]):
             for w in command_words(cmd):
+                if "gosu" not in w and "su-exec" not in w:
+                    continue  # most words: skip the split below
                 base = re.split(r"[=<>:~]", w.rsplit("/", 1)[-1], maxsplit=1)[0]
                 if base in ("gosu", "su-exec"):
                     return base
@@ -1119,7 +1140,11 @@ _DRIVE_PATH = re.compile(r"^[\"']?[A-Za-z]:[\\/]")
 
 def looks_windows(df: Dockerfile) -> bool:
     """`df.is_windows`, plus a Windows SHELL (cmd/powershell), a `# hadolint shell=powershell`
-    pragma, a WORKDIR on a drive (`C:/app`) or a known Windows-only base."""
+    pragma, a WORKDIR on a drive (`C:/app`) or a known Windows-only base. Once per file."""
+    return df.cached("users.looks_windows", lambda: _looks_windows(df))
+
+
+def _looks_windows(df: Dockerfile) -> bool:
     if df.is_windows:
         return True
     for ins in df.instructions:

@@ -9,8 +9,7 @@ from hardenify.diagnostics import Diagnostic, Severity
 from hardenify.dockerfile.shell import Command
 from hardenify.rules import References, Rule
 
-from ._usermemo import looks_windows, run_scripts
-from ._users import RESERVED
+from ._users import RESERVED, looks_windows, run_scripts
 
 RULE = Rule(
     code="HF102",
@@ -69,7 +68,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
         if ins.cmd not in ("RUN", "ONBUILD"):
             continue
         seen: set[int] = set()
-        for script in run_scripts(df, ins):
+        for script in run_scripts(ins):
             for cmd in script.commands():
                 i = _sudo_word(cmd)
                 if i is None:

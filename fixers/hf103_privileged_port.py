@@ -9,12 +9,12 @@ from hardenify.diagnostics import Diagnostic, Severity
 from hardenify.dockerfile.model import split_words, substitute
 from hardenify.rules import References, Rule
 
-from ._usermemo import looks_windows
 from ._users import (
     PORT_RE,
     base_info,
     chain_instructions,
     is_root_user,
+    looks_windows,
     root_image,
     stage_env,
     word_spans,

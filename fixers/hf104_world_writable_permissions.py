@@ -11,8 +11,7 @@ from hardenify.dockerfile.model import Instruction
 from hardenify.dockerfile.shell import Command
 from hardenify.rules import References, Rule
 
-from ._usermemo import looks_windows, run_scripts
-from ._users import Script, program_index
+from ._users import Script, looks_windows, program_index, run_scripts
 
 RULE = Rule(
     code="HF104",
@@ -147,7 +146,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
             yield from _check_copy(ctx, target)
         elif ins.cmd in ("RUN", "ONBUILD"):
             seen: set[int] = set()
-            for script in run_scripts(df, ins):
+            for script in run_scripts(ins):
                 for d in _check_script(ctx, script):
                     if d.start not in seen:
                         seen.add(d.start)

@@ -10,10 +10,10 @@ from hardenify.dockerfile import edits
 from hardenify.dockerfile.model import split_words, substitute
 from hardenify.rules import References, Rule
 
-from ._usermemo import looks_windows
 from ._users import (
     chain_instructions,
     is_root_user,
+    looks_windows,
     numeric_group,
     numeric_user,
     stage_env,

@@ -293,9 +293,13 @@ def _named_values(args: str) -> Iterator[tuple[int, int, str]]:
     for cmd in tokenize(args):
         words = cmd.words
         prog = cmd.program()
+        curl = prog == "curl"
         for k, w in enumerate(words):
+            value = w.value
+            if "=" not in value and not value.startswith("--") and not curl:
+                continue  # neither `NAME=value` nor an option: nothing to find (most words)
             raw = w.raw
-            name, sep, val = w.value.partition("=")
+            name, sep, val = value.partition("=")
             if sep and _IDENTIFIER.fullmatch(name) and is_secret_name(name):
                 if "$" not in raw and is_hardcoded_secret(name, val) and not _switch_or_path(val):
                     vs = w.start + raw.index("=") + 1
@@ -310,7 +314,7 @@ def _named_values(args: str) -> Iterator[tuple[int, int, str]]:
                     nxt = words[k + 1]
                     if "$" not in nxt.raw and not nxt.value.startswith("-") and not is_placeholder(nxt.value):
                         yield nxt.start, nxt.end, f"a hard-coded `{opt}`"
-            if prog == "curl" and w.value in ("-u", "--user") and k + 1 < len(words):
+            if curl and value in ("-u", "--user") and k + 1 < len(words):
                 nxt = words[k + 1]
                 _user, colon, pw = nxt.value.partition(":")
                 if colon and pw and "$" not in nxt.raw and not is_placeholder(pw):

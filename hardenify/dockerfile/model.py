@@ -160,6 +160,7 @@ class Instruction(Node):
     _commands: list[Cmd] | None = field(default=None, repr=False, compare=False)
     _pairs: list[tuple[str, str, int, int]] | None = field(default=None, repr=False, compare=False)
     _arg_pairs: list[tuple[str, str | None]] | None = field(default=None, repr=False, compare=False)
+    _memo: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def args(self) -> str:
@@ -192,6 +193,17 @@ class Instruction(Node):
     def words(self) -> list[str]:
         """Whitespace-separated arguments (BuildKit's parseStringsWhitespaceDelimited)."""
         return self.args.split()
+
+    def cached(self, key: str, build: Callable[[], _T]) -> _T:
+        """Analysis of this one instruction that helper modules share (`Dockerfile.cached`
+        for a node): `build()` once, then the stored result, which must be treated as read-only."""
+        memo = self._memo
+        if memo is None:
+            memo = self._memo = {}
+        elif key in memo:
+            return memo[key]  # type: ignore[no-any-return]
+        value = memo[key] = build()
+        return value
 
     @property
     def multiline(self) -> bool:

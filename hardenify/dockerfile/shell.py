@@ -9,9 +9,12 @@ answer "does this RUN call `apt-get install` without `-y`?" and to insert a flag
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar
+
+_T = TypeVar("_T")
 
 OPERATORS = ("&&", "||", ";;", "|&", ";", "|", "&")
 # Shells that run POSIX shell scripts (the program of `sh -c`, `RUN bash <<EOF`, a SHELL).
@@ -45,6 +48,18 @@ class Command:
     # program_index() and program(), computed once: rules ask every command for its program.
     _program: int | None = field(default=None, repr=False, compare=False)
     _program_name: str | None = field(default=None, repr=False, compare=False)
+    _memo: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+
+    def cached(self, key: str, build: Callable[[], _T]) -> _T:
+        """A helper module's view of this command (its program under other rules, say),
+        computed once: tokenize results are shared, so treat the value as read-only."""
+        memo = self._memo
+        if memo is None:
+            memo = self._memo = {}
+        elif key in memo:
+            return memo[key]  # type: ignore[no-any-return]
+        value = memo[key] = build()
+        return value
 
     @property
     def argv(self) -> list[str]:
