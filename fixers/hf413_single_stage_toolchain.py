@@ -8,7 +8,7 @@ from hardenify.context import CheckContext, unsafe_fix
 from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
 from hardenify.rules import References, Rule
 
-from ._split import DEFAULT_RUNTIME_BASES, OPTION, analyze, stack_label
+from ._runtime_bases import DEFAULT_RUNTIME_BASES, OPTION
 
 _MAPPING = "\n".join(f"- `{k}` → `{v}`" for k, v in DEFAULT_RUNTIME_BASES.items())
 
@@ -96,6 +96,10 @@ The runtime base per stack comes from this mapping, overridable in the config wi
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     df = ctx.df
+    if len(df.stages) != 1:
+        return  # `analyze` says the same; this keeps most runs from importing the split code
+    from ._split import analyze, stack_label
+
     found = analyze(df, ctx.options)
     if found is None:
         return
