@@ -165,7 +165,7 @@ def process(task: Task) -> FileOutcome:
             if res.refused is not None:
                 out.status = "skip"  # analysed, but deliberately left unchanged (the reason is `refused`)
         else:
-            lr = engine.lint(task.display, text, task.kind, task.settings, **kwargs)  # type: ignore[arg-type]
+            lr = engine.lint(task.display, text, task.kind, task.settings, **kwargs)
             out.diagnostics = lr.diagnostics
             out.redactor = lr.redactor
     except RecursionError:

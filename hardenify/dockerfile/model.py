@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from hardenify.diagnostics import ParseProblem
+from hardenify.dockerfile.memo import Memo
 
 if TYPE_CHECKING:
     from hardenify.dockerfile.runs import Cmd
@@ -140,7 +141,7 @@ class Segment(NamedTuple):
 
 
 @dataclass
-class Instruction(Node):
+class Instruction(Node, Memo):
     keyword: str = ""  # as written (keeps case)
     cmd: str = ""  # upper-case
     logical: str = ""  # BuildKit's `original`: continuations joined, comment lines dropped
@@ -193,17 +194,6 @@ class Instruction(Node):
     def words(self) -> list[str]:
         """Whitespace-separated arguments (BuildKit's parseStringsWhitespaceDelimited)."""
         return self.args.split()
-
-    def cached(self, key: str, build: Callable[[], _T]) -> _T:
-        """Analysis of this one instruction that helper modules share (`Dockerfile.cached`
-        for a node): `build()` once, then the stored result, which must be treated as read-only."""
-        memo = self._memo
-        if memo is None:
-            memo = self._memo = {}
-        elif key in memo:
-            return memo[key]  # type: ignore[no-any-return]
-        value = memo[key] = build()
-        return value
 
     @property
     def multiline(self) -> bool:
@@ -281,7 +271,7 @@ class Stage:
 
 
 @dataclass
-class Dockerfile:
+class Dockerfile(Memo):
     text: str
     bom: bool
     escape: str
@@ -297,25 +287,12 @@ class Dockerfile:
     _stages: list[Stage] | None = field(default=None, repr=False, compare=False)
     _global_args: dict[str, str | None] | None = field(default=None, repr=False, compare=False)
     _is_windows: bool | None = field(default=None, repr=False, compare=False)
-    _memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    _memo: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     def render(self) -> str:
         """Re-create the text from the nodes; identical to the input by construction."""
         head = BOM if self.bom else ""
         return head + "".join(self.text[n.start : n.end] for n in self.nodes)
-
-    def cached(self, key: str, build: Callable[[], _T]) -> _T:
-        """Per-file analysis shared by rules: `build()` once, then the stored result.
-
-        For derived data that several rules need but that is not a core concept (a helper
-        module's view of the RUNs, say). Keys are namespaced by the caller
-        (`"pkg.shell_runs"`); results must be treated as read-only.
-        """
-        memo = self._memo
-        if key in memo:
-            return memo[key]  # type: ignore[no-any-return]
-        value = memo[key] = build()
-        return value
 
     def cached_for(self, key: str, node: object, build: Callable[[], _T]) -> _T:
         """`cached` for data about one node of this file (an instruction's scripts, say)."""

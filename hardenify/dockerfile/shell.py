@@ -9,12 +9,11 @@ answer "does this RUN call `apt-get install` without `-y`?" and to insert a flag
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
-_T = TypeVar("_T")
+from hardenify.dockerfile.memo import Memo
 
 OPERATORS = ("&&", "||", ";;", "|&", ";", "|", "&")
 # Shells that run POSIX shell scripts (the program of `sh -c`, `RUN bash <<EOF`, a SHELL).
@@ -39,7 +38,7 @@ class Word(NamedTuple):
 
 
 @dataclass
-class Command:
+class Command(Memo):
     """A simple command: its words and the operator that came before it ('' for the first)."""
 
     words: list[Word] = field(default_factory=list)
@@ -49,17 +48,6 @@ class Command:
     _program: int | None = field(default=None, repr=False, compare=False)
     _program_name: str | None = field(default=None, repr=False, compare=False)
     _memo: dict[str, Any] | None = field(default=None, repr=False, compare=False)
-
-    def cached(self, key: str, build: Callable[[], _T]) -> _T:
-        """A helper module's view of this command (its program under other rules, say),
-        computed once: tokenize results are shared, so treat the value as read-only."""
-        memo = self._memo
-        if memo is None:
-            memo = self._memo = {}
-        elif key in memo:
-            return memo[key]  # type: ignore[no-any-return]
-        value = memo[key] = build()
-        return value
 
     @property
     def argv(self) -> list[str]:
