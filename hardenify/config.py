@@ -412,7 +412,10 @@ class ConfigResolver:
         if config is not None:
             return self.load(config)
         found = self.find(path)
-        return self.load(found) if found is not None else Settings()
+        return self.load(found) if found is not None else _DEFAULTS
+
+
+_DEFAULTS = Settings()  # frozen, so every file without a config can share it
 
 
 _default = ConfigResolver()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -12,6 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from hardenify.runner import FileOutcome, Task
+from hardenify.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -154,11 +156,17 @@ def plan(
     base_settings = config.merge_cli(config.settings_for(Path.cwd(), config_file), **overrides)
     found = discovery.discover(paths, base_settings, force_exclude=force_exclude)
     errors.extend((str(e.path), e.reason) for e in found.errors)
+    # One merged Settings object per config file, not per path: the merge is not free, and
+    # the pool pickles a shared object once per chunk of tasks instead of once per task.
+    merged: dict[int, tuple[Settings, Settings]] = {}
     for item in found:
         if item.kind not in kinds:
             continue
-        settings = config.merge_cli(config.settings_for(item.path.parent, config_file), **overrides)
-        tasks.append(Task(str(item.path), display_name(item.path), item.kind, settings, mode=mode))
+        file_settings = config.settings_for(item.path.parent, config_file)
+        hit = merged.get(id(file_settings))
+        if hit is None or hit[0] is not file_settings:
+            hit = merged[id(file_settings)] = (file_settings, config.merge_cli(file_settings, **overrides))
+        tasks.append(Task(str(item.path), display_name(item.path), item.kind, hit[1], mode=mode))
     return Plan(tasks, errors)
 
 
@@ -173,10 +181,16 @@ def plan_or_exit(paths: Sequence[str], **kwargs: Any) -> Plan:
         sys.exit(EXIT_ERROR)
 
 
+@functools.lru_cache(maxsize=4)
+def _resolved_cwd(cwd: str) -> Path:
+    """The working directory with symlinks resolved, once per directory, not per file."""
+    return Path(cwd).resolve()
+
+
 def display_name(path: Path) -> str:
     """Paths relative to the current directory when below it, like ruff prints them."""
     try:
-        rel = path.resolve().relative_to(Path.cwd().resolve())
+        rel = path.resolve().relative_to(_resolved_cwd(os.getcwd()))
         return rel.as_posix()
     except ValueError:
         return str(path)

@@ -208,6 +208,9 @@ class SourceView:
 
 def masked_lines(text: str, redactor: Redactor) -> list[str]:
     """Every line of `text` (endings stripped) redacted, one entry per "\\n"-separated row."""
+    if not redactor.secrets:  # nothing to mask (most files): the same rows, without the view
+        rows = text.split("\n")
+        return [r[:-1] if r.endswith("\r") else r for r in rows[:-1]] + [rows[-1]]
     view = SourceView(text, redactor)
     return [view.shown_line(r).text for r in range(1, view.index.line_count + 1)]
 

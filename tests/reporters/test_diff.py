@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import difflib
 
+import pytest
+
 from hardenify.diagnostics import Applicability, Edit, Fix, Redactor, Severity
 from hardenify.reporters.diff import fix_summary, split_lines, unified_diff
 from hardenify.runner import FileOutcome
@@ -165,3 +167,17 @@ def test_fix_summary_when_nothing_changes() -> None:
     assert fix_summary([fixed_outcome("a", "b", fixed={"HF101": 1})], False, False) == (
         "Fixed 1 finding (HF101 ×1) in 1 file.\n"
     )
+
+
+@pytest.mark.parametrize(
+    "text", ["", "a", "a\n", "a\r\n", "a\r", "a\r\nb\r", "\r\n\r\n", "x\ny\r\nz", "\n", "\r", "a\rb\n"]
+)
+def test_masked_lines_fast_path_matches_the_source_view(text: str) -> None:
+    """Without secrets, masked_lines skips the SourceView; the rows must be the view's rows."""
+    from hardenify.diagnostics import Redactor
+    from hardenify.reporters._common import SourceView, masked_lines
+
+    view = SourceView(text, Redactor())
+    assert masked_lines(text, Redactor()) == [
+        view.shown_line(r).text for r in range(1, view.index.line_count + 1)
+    ]
