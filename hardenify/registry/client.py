@@ -1,7 +1,7 @@
 """The HTTP side of a lookup: the distribution API, its auth dance, retries and error mapping.
 
-httpx and truststore are imported when the first request is made, never at import time,
-so importing this module costs `hardenify check` nothing. Every failure leaves here as a
+httpx (and on macOS/Windows truststore) is imported by the first request, never at import
+time, so importing this module costs `hardenify check` nothing. Every failure leaves here as a
 `LookupFailed` carrying a `ResolveError` whose message went through the redactor.
 """
 
@@ -85,6 +85,7 @@ class RegistryClient:
         self._redact_lock = threading.Lock()
         # (realm, service, scope) → token; (host, repository) → Authorization value
         self._tokens: dict[tuple[str, str, str], str] = {}
+        self._token_flights: dict[tuple[str, str, str], threading.Lock] = {}
         self._auth: dict[tuple[str, str], str] = {}
         # host → challenge last seen there, so later repositories fetch a token before asking
         self._challenges: dict[str, Challenge] = {}
@@ -107,20 +108,19 @@ class RegistryClient:
     def _client(self) -> httpx.Client:
         with self._lock:
             if self._http is None:
-                import ssl
-
                 import httpx
-                import truststore
 
-                # The OS trust store, not certifi: corporate and private CAs just work.
-                ctx = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+                from hardenify.registry.tls import ssl_context
+
+                # verify/limits also configure the proxy transports httpx builds from
+                # HTTPS_PROXY; a transport given here (tests, benchmarks) disables those.
                 self._http = httpx.Client(
-                    verify=ctx,
+                    verify=ssl_context(),
                     timeout=httpx.Timeout(self.config.timeout),
                     follow_redirects=True,
                     headers={"User-Agent": self.config.user_agent},
                     transport=self._transport,
-                    limits=httpx.Limits(max_connections=max(10, self.config.jobs * 2)),
+                    limits=pool_limits(self.config),
                 )
             return self._http
 
@@ -304,9 +304,19 @@ class RegistryClient:
         service = challenge.params.get("service", "")
         key = (realm, service, scope)
         with self._lock:
-            cached = None if fresh else self._tokens.get(key)
-        if cached is not None:
-            return cached
+            flight = self._token_flights.setdefault(key, threading.Lock())
+        # One fetch per token: workers on two tags of one repository wait for the first.
+        with flight:
+            with self._lock:
+                cached = None if fresh else self._tokens.get(key)
+            if cached is not None:
+                return cached
+            return self._fetch_token(key, realm_host, creds, ep)
+
+    def _fetch_token(
+        self, key: tuple[str, str, str], realm_host: str, creds: Credentials | None, ep: Endpoint
+    ) -> str:
+        realm, service, scope = key
         params = {k: v for k, v in (("service", service), ("scope", scope)) if v}
         headers = {"Authorization": creds.basic_header()} if creds is not None else {}
         reply = self._send("GET", realm, headers, realm_host, params=params)
@@ -439,6 +449,23 @@ class RegistryClient:
                 ErrorKind.NOT_FOUND, f"{what} not found on {ep.host} (unknown tag or repository)"
             )
         return self._fail(ErrorKind.PROTOCOL, f"unexpected HTTP {reply.status} from {ep.host} for {what}")
+
+
+def pool_limits(config: RegistryConfig) -> httpx.Limits:
+    """Every connection opened may be kept alive: a lookup that finds none idle pays a handshake."""
+    import httpx
+
+    n = max(10, config.jobs * 2)
+    return httpx.Limits(max_connections=n, max_keepalive_connections=n)
+
+
+def default_transport(config: RegistryConfig) -> httpx.HTTPTransport:
+    """The transport a client builds for itself, for tests and benchmarks to wrap."""
+    import httpx
+
+    from hardenify.registry.tls import ssl_context
+
+    return httpx.HTTPTransport(verify=ssl_context(), limits=pool_limits(config))
 
 
 def _error_code(body: bytes) -> str | None:

@@ -13,7 +13,6 @@ import fcntl
 import json
 import os
 import re
-import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,45 +21,17 @@ import pytest
 from click.testing import CliRunner
 
 from hardenify.registry import ErrorKind, RegistryConfig, Resolver
+from tests.registry import offline
 
-STATE = Path("/var/lib/offline-registry")
-DIGESTS = STATE / "digests.tsv"
-IMAGES = STATE / "images.json"
-SETUP_DIR = Path(__file__).resolve().parents[3] / "shared" / "offline-registry"
-if not SETUP_DIR.exists():
-    SETUP_DIR = Path("/work/shared/offline-registry")
+STATE = offline.STATE
+IMAGES = offline.IMAGES
+SETUP_DIR = offline.SETUP_DIR
 SETUP = SETUP_DIR / "setup.sh"
 LOCK = Path("/tmp/hardenify-offline-registry-auth.lock")
 
-
-def _unavailable() -> str | None:
-    if not DIGESTS.is_file():
-        return f"offline registry absent: {DIGESTS} does not exist (run {SETUP_DIR}/setup.sh)"
-    try:
-        addr = socket.gethostbyname("registry-1.docker.io")
-    except OSError:
-        return "registry-1.docker.io does not resolve (offline registry /etc/hosts block missing)"
-    if addr != "127.0.0.1":
-        return "registry-1.docker.io is not 127.0.0.1: refusing to test against the real Docker Hub"
-    for port in (443, 5000):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=2).close()
-        except OSError:
-            return f"offline registry is not listening on 127.0.0.1:{port}"
-    return None
-
-
-_REASON = _unavailable()
+_REASON = offline.unavailable()
 pytestmark = pytest.mark.skipif(_REASON is not None, reason=_REASON or "")
-
-
-def recorded() -> dict[str, str]:
-    out: dict[str, str] = {}
-    for line in DIGESTS.read_text().splitlines():
-        if line.strip():
-            ref, digest = line.split()[:2]
-            out[ref] = digest
-    return out
+recorded = offline.recorded
 
 
 def short(ref: str) -> str:
