@@ -7,12 +7,9 @@ then plan and write each file (pure edits + atomic writes). Output follows input
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import os
-import stat
 import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -354,25 +351,14 @@ def _read(path: Path) -> str:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    """Temp file in the same directory + os.replace: readers never see half a file.
+    """runner.atomic_write (temp file + rename, mode kept) on the symlink's target.
 
-    Follows a symlink to write its target (replacing the link would break it) and keeps
-    the file's permission bits.
+    Renaming over a symlink would replace the link with a regular file and leave its target
+    unpinned; a Dockerfile symlinked from a shared directory must stay a link.
     """
-    target = Path(os.path.realpath(path))
-    mode = stat.S_IMODE(target.stat().st_mode)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".hardenify.tmp")
-    try:
-        with open(fd, "w", encoding="utf-8", errors="surrogateescape", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    from hardenify.runner import atomic_write
+
+    atomic_write(os.path.realpath(path), text)
 
 
 def _os_reason(exc: BaseException) -> str:
