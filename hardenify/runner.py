@@ -6,6 +6,7 @@ run. Results come back in input order so output is deterministic whatever `--job
 
 from __future__ import annotations
 
+import gc
 import os
 import stat
 import sys
@@ -185,6 +186,8 @@ def run_all(
 ) -> list[FileOutcome]:
     """Map `process` over tasks, in a process pool when it pays off; results in input order."""
     n = len(tasks)
+    if n:
+        _start_up_done()
     jobs = jobs or os.cpu_count() or 1
     if jobs <= 1 or n < 16:
         results = []
@@ -208,6 +211,18 @@ def run_all(
             if progress:
                 progress(i + 1, n)
     return out
+
+
+def _start_up_done() -> None:
+    """Load the rules (before a pool forks, so workers inherit them), then, if the program
+    turned the cyclic GC off for start-up (`hardenify.__main__`), freeze what start-up
+    allocated, so collections skip it, and collect normally from here on."""
+    from hardenify.rules import all_rules
+
+    all_rules()
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 class Progress:

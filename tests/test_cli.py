@@ -195,3 +195,27 @@ def test_internal_errors_are_one_line_not_a_traceback(tmp_path: Path) -> None:
     )
     assert r.returncode == 2
     assert "internal error" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_the_program_turns_the_gc_off_for_start_up_and_on_again_for_the_files(tmp_path: Path) -> None:
+    """`python -m hardenify` (the console script's code) starts with the cyclic GC off; the
+    runner freezes the start-up heap and turns it back on before the per-file work."""
+    (tmp_path / "Dockerfile").write_text(BAD)
+    probe = (
+        "import gc, sys\n"
+        "from hardenify import runner\n"
+        "seen = []\n"
+        "real = runner.process\n"
+        "runner.process = lambda t: (seen.append(gc.isenabled()), real(t))[1]\n"
+        "from hardenify.__main__ import main\n"
+        "try:\n"
+        "    main(['check', '--jobs', '1', 'Dockerfile'])\n"
+        "except SystemExit as e:\n"
+        "    print(seen, gc.get_freeze_count() > 0, e.code, file=sys.stderr)\n"
+    )
+    r = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert r.stderr.strip().splitlines()[-1] == "[True] True 1", r.stderr
+    m = subprocess.run(
+        [sys.executable, "-m", "hardenify", "check", "Dockerfile"], cwd=tmp_path, capture_output=True, check=False
+    )
+    assert m.returncode == 1 and b"HF101" in m.stdout, m.stderr
