@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -24,6 +25,7 @@ from hardenify.dockerfile.model import (
     _iter_words,
     arg_pairs,
     env_pairs,
+    logical_to_source,
     split_words,
     substitute,
     unquote,
@@ -111,16 +113,35 @@ def stage_env(df: Dockerfile, stage: Stage, upto: Instruction | None = None) -> 
 # ------------------------------------------------------------------------------------ scripts
 
 
-@dataclass
 class Script:
-    """Shell text run by an instruction, and how to map an index in it to a file offset."""
+    """Shell text run by an instruction, and how to map an index in it to a file offset.
 
-    text: str
-    ins: Instruction
-    offset: Callable[[int], int]
-    # For scripts inside one word (`sh -c "..."`, exec form): the span every finding gets.
-    fixed: tuple[int, int] | None = None
-    _commands: list[Command] | None = field(default=None, repr=False, compare=False)
+    Scripts are cached on their instruction (`run_scripts`), so they refer back to it weakly:
+    a strong reference would make every parsed file a cycle that only the cyclic GC frees.
+    """
+
+    __slots__ = ("_commands", "_ins", "fixed", "offset", "text")
+
+    def __init__(
+        self,
+        text: str,
+        ins: Instruction,
+        offset: Callable[[int], int],
+        fixed: tuple[int, int] | None = None,
+    ) -> None:
+        self.text = text
+        self._ins = weakref.ref(ins)
+        self.offset = offset
+        # For scripts inside one word (`sh -c "..."`, exec form): the span every finding gets.
+        self.fixed = fixed
+        self._commands: list[Command] | None = None
+
+    @property
+    def ins(self) -> Instruction:
+        ins = self._ins()
+        if ins is None:
+            raise ReferenceError("the instruction of this script is gone (keep its Dockerfile alive)")
+        return ins
 
     def commands(self) -> list[Command]:
         """The script's commands (shared by every caller: read-only)."""
@@ -134,6 +155,9 @@ class Script:
         s = self.offset(start)
         e = self.offset(end)
         return (s, max(e, s))
+
+    def __repr__(self) -> str:
+        return f"Script(text={self.text!r}, fixed={self.fixed!r})"
 
 
 SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "busybox"})
@@ -191,6 +215,14 @@ def _program_index(cmd: Command) -> int:
     return k + rest.program_index()
 
 
+def _args_offset(ins: Instruction) -> Callable[[int], int]:
+    """`ins.arg_src` without holding `ins` (see `Script`)."""
+    segs = ins.segments
+    starts = [g.lstart for g in segs] if len(segs) > 1 else None
+    start, args_offset = ins.start, ins.args_offset
+    return lambda i: logical_to_source(segs, starts, start, args_offset + i)
+
+
 def _shifted(base: int) -> Callable[[int], int]:
     return lambda i: base + i
 
@@ -227,7 +259,7 @@ def _run_scripts(ins: Instruction, *, onbuild: bool) -> list[Script]:
             out.append(Script(text, ins, _const(ins.arg_src(0)), whole))
         return out
     args = ins.args
-    top = Script(args, ins, lambda i: ins.arg_src(i))
+    top = Script(args, ins, _args_offset(ins))
     out.append(top)
     cmds = top.commands()
     # Heredoc bodies are scripts when the heredoc is the command itself (`RUN <<EOF`) or

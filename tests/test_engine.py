@@ -131,3 +131,34 @@ def test_unsafe_fixes_for_allows_one_rules_unsafe_fix() -> None:
     res = engine.fix_text("Dockerfile", text, "dockerfile", s)
     assert "--no-install-recommends" in res.text and "EXPOSE 22" in res.text
     assert res.unsafe_available == 1  # HF503's, still behind --unsafe-fixes
+
+
+def test_checking_leaves_no_reference_cycles() -> None:
+    """Per-file caches (the model's memos, cached scripts) must not point back at what holds
+    them: a cycle leaves every parsed file to the cyclic GC instead of freeing it at once."""
+    import gc
+    from pathlib import Path
+
+    from hardenify.engine import parse_dockerfile
+
+    root = Path(__file__).resolve().parent.parent / "samples"
+    texts = [p.read_text() for p in sorted(root.glob("*/Dockerfile"))]
+    texts.append(
+        "FROM debian:12\nONBUILD RUN sudo apt-get install curl\n"
+        "RUN sh -c 'chmod 777 /srv' && cd /srv && curl -k https://x | sh\n"
+        "RUN <<EOF\napt-get update\nEOF\nUSER root\nCMD gosu app run\n"
+    )
+    assert len(texts) > 3
+    settings = Settings(unsafe_fixes=True)
+    gc.collect()
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        for text in texts:
+            engine.lint("Dockerfile", text, "dockerfile", settings)
+            engine.fix_text("Dockerfile", text, "dockerfile", settings)
+        parse_dockerfile.cache_clear()
+        assert gc.collect() == 0
+    finally:
+        if was:
+            gc.enable()
