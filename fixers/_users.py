@@ -25,7 +25,6 @@ from hardenify.dockerfile.model import (
     _iter_words,
     arg_pairs,
     env_pairs,
-    logical_to_source,
     split_words,
     substitute,
     unquote,
@@ -215,14 +214,6 @@ def _program_index(cmd: Command) -> int:
     return k + rest.program_index()
 
 
-def _args_offset(ins: Instruction) -> Callable[[int], int]:
-    """`ins.arg_src` without holding `ins` (see `Script`)."""
-    segs = ins.segments
-    starts = [g.lstart for g in segs] if len(segs) > 1 else None
-    start, args_offset = ins.start, ins.args_offset
-    return lambda i: logical_to_source(segs, starts, start, args_offset + i)
-
-
 def _shifted(base: int) -> Callable[[int], int]:
     return lambda i: base + i
 
@@ -259,7 +250,7 @@ def _run_scripts(ins: Instruction, *, onbuild: bool) -> list[Script]:
             out.append(Script(text, ins, _const(ins.arg_src(0)), whole))
         return out
     args = ins.args
-    top = Script(args, ins, _args_offset(ins))
+    top = Script(args, ins, ins.arg_mapper())
     out.append(top)
     cmds = top.commands()
     # Heredoc bodies are scripts when the heredoc is the command itself (`RUN <<EOF`) or

@@ -182,6 +182,14 @@ class Instruction(Node, Memo):
         """Map an index into `args` to an offset in the file text."""
         return self.src(self.args_offset + index, end=end)
 
+    def arg_mapper(self) -> ArgMapper:
+        """`arg_src` as a callable that does not hold the instruction, for analysis cached on
+        the instruction itself (a strong reference back would make the file a GC cycle)."""
+        segs = self.segments
+        if len(segs) > 1 and self._seg_starts is None:
+            self._seg_starts = [s.lstart for s in segs]
+        return ArgMapper(segs, self._seg_starts, self.start, self.args_offset)
+
     def flag(self, name: str) -> Flag | None:
         for f in self.flags:
             if f.name == name:
@@ -403,6 +411,18 @@ class Dockerfile(Memo):
                 if prog in ("cmd", "cmd.exe", "powershell", "powershell.exe"):  # pwsh also runs on Linux
                     return True
         return False
+
+
+class ArgMapper:
+    """`Instruction.arg_src` on the parts it needs (see `Instruction.arg_mapper`)."""
+
+    __slots__ = ("args_offset", "seg_starts", "segments", "start")
+
+    def __init__(self, segments: list[Segment], seg_starts: list[int] | None, start: int, args_offset: int):
+        self.segments, self.seg_starts, self.start, self.args_offset = segments, seg_starts, start, args_offset
+
+    def __call__(self, index: int, *, end: bool = False) -> int:
+        return logical_to_source(self.segments, self.seg_starts, self.start, self.args_offset + index, end=end)
 
 
 def logical_to_source(

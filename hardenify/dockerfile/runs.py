@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import weakref
 
-from hardenify.dockerfile.model import Heredoc, Instruction, logical_to_source, split_words
+from hardenify.dockerfile.model import Heredoc, Instruction, split_words
 from hardenify.dockerfile.shell import POSIX_SHELLS, Command, Word, tokenize
 
 # Shell words that may precede the program of a simple command.
@@ -28,17 +28,14 @@ class Script:
     make every parsed file a reference cycle that only the cyclic GC frees.
     """
 
-    __slots__ = ("_outer", "_run", "_seg_starts", "_segments", "_start", "heredoc", "text")
+    __slots__ = ("_arg_src", "_outer", "_run", "heredoc", "text")
 
     def __init__(self, outer: Instruction, run: Instruction, text: str, heredoc: Heredoc | None = None):
         self._outer = weakref.ref(outer)
         self._run = weakref.ref(run)
         self.text = text
         self.heredoc = heredoc
-        # `run.arg_src` without `run`: its segments and where its arguments start
-        self._segments = run.segments
-        self._seg_starts = [g.lstart for g in run.segments] if len(run.segments) > 1 else None
-        self._start = (run.start, run.args_offset)
+        self._arg_src = run.arg_mapper()
 
     @property
     def outer(self) -> Instruction:
@@ -54,8 +51,7 @@ class Script:
         """File offset of an index into `text`."""
         if self.heredoc is not None:
             return self.heredoc.start + index
-        start, args_offset = self._start
-        return logical_to_source(self._segments, self._seg_starts, start, args_offset + index, end=end)
+        return self._arg_src(index, end=end)
 
     def __repr__(self) -> str:
         return f"Script(text={self.text!r}, heredoc={self.heredoc!r})"
