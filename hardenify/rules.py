@@ -20,7 +20,15 @@ from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
 if TYPE_CHECKING:
     from hardenify.context import CheckContext
 
-DOCS_BASE_URL = "https://github.com/hardenify/hardenify/blob/main/docs/rules.md"
+# One page per rule, generated from the metadata by scripts/sync_readme.py (a test keeps them current).
+DOCS_BASE_URL = "https://github.com/hardenify/hardenify/blob/main/docs/rules"
+
+
+
+def rule_url(code: str) -> str:
+    """The rule's docs page; needs no rule module loaded (reporters call it per finding)."""
+    return f"{DOCS_BASE_URL}/{code}.md"
+
 
 CATEGORIES = {
     "HF0": "parse",
@@ -88,7 +96,7 @@ class Rule:
 
     @property
     def url(self) -> str:
-        return f"{DOCS_BASE_URL}#{self.code.lower()}-{self.name}"
+        return rule_url(self.code)
 
     def docs(self) -> str:
         """The rule's full documentation in Markdown (what `hardenify rule CODE` prints)."""

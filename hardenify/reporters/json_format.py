@@ -106,7 +106,7 @@ def _error(o: FileOutcome) -> dict[str, Any]:
 
 
 def _rule_url(code: str, name: str) -> str:
-    """The docs anchor a registered rule would have; hardenify.rules loads no rule modules."""
-    from hardenify.rules import DOCS_BASE_URL
+    """The docs page a registered rule has; hardenify.rules loads no rule modules."""
+    from hardenify.rules import rule_url
 
-    return f"{DOCS_BASE_URL}#{code.lower()}-{name}"
+    return rule_url(code)

@@ -70,7 +70,7 @@ def test_finding_fields() -> None:
     assert root["noqa_row"] == 3
     assert root["note"] is None
     # No url on the diagnostic: the rule's docs anchor is derived from code and name.
-    assert root["url"].endswith("docs/rules.md#hf101-root-user")
+    assert root["url"].endswith("docs/rules/HF101.md")
     assert root["fix"] == {
         "applicability": "safe",
         "message": "Switch to an unprivileged user",
