@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 DOCS_BASE_URL = "https://github.com/hardenify/hardenify/blob/main/docs/rules"
 
 
-
 def rule_url(code: str) -> str:
     """The rule's docs page; needs no rule module loaded (reporters call it per finding)."""
     return f"{DOCS_BASE_URL}/{code}.md"

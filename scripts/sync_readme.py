@@ -32,7 +32,9 @@ def rule_pages() -> dict[str, str]:
     from hardenify.rules import all_rules
 
     pages = {f"{r.code}.md": HEADER + "\n" + r.docs() for r in all_rules()}
-    table = re.sub(r"^\| (HF\d{3}) \|", lambda m: f"| [{m[1]}]({m[1]}.md) |", rules_table_markdown(), flags=re.M)
+    table = re.sub(
+        r"^\| (HF\d{3}) \|", lambda m: f"| [{m[1]}]({m[1]}.md) |", rules_table_markdown(), flags=re.M
+    )
     pages["README.md"] = (
         HEADER
         + "\n# hardenify rules\n\n"
