@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from hardenify.context import CheckContext, safe_fix
 from hardenify.diagnostics import Diagnostic, Edit, FixAvailability, Severity
-from hardenify.dockerfile.model import Dockerfile, Instruction
+from hardenify.dockerfile.model import Dockerfile, Instruction, unquote
 from hardenify.rules import References, Rule
 
 from ._stagegraph import keyword_like, resolve, stage_env, stage_of
@@ -21,8 +21,9 @@ RULE = Rule(
     "no URL, no git repository, no local tar archive (by extension: `.tar`, `.tar.gz`, `.tgz`, "
     "`.tar.bz2`, `.tbz2`, `.tar.xz`, `.txz`, `.tar.zst`, `.gz`, `.bz2`, `.xz`, `.zst`, `.lz`, "
     "`.lzma`, `.Z`, ...) and no ADD-only flag (`--checksum`, `--keep-git-dir`, `--unpack`). "
-    "`${VARS}` are resolved from ARG/ENV defaults; a source that stays unknown is reported "
-    "but not fixed.",
+    'Sources are read the way BuildKit reads them, with shell quotes removed: `ADD "vendor.tar.gz" /opt/` '
+    'is an archive and `ADD "https://…" dir` a URL. `${VARS}` are resolved from ARG/ENV defaults; a '
+    "source that stays unknown (or has an unclosed quote) is reported but not fixed.",
     why="ADD silently extracts anything that is a tar archive and downloads URLs, so what "
     "lands in the image depends on the content of the file, not just on the instruction. "
     "COPY does exactly one thing, which makes the build easier to review (CIS Docker "
@@ -70,13 +71,21 @@ _URL_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
 
 def classify(source: str) -> str:
-    """'url', 'git', 'archive', 'heredoc', 'unknown' ($VAR left) or 'local'."""
+    """'url', 'git', 'archive', 'heredoc', 'unknown' ($VAR or odd quoting left) or 'local'.
+
+    BuildKit removes shell quotes from ADD sources before it looks at them, so
+    `"https://…"` is a URL and `'vendor.tar.gz'` an archive: classify the unquoted word.
+    """
     s = source.strip()
-    low = s.lower()
     if s.startswith("<<"):
         return "heredoc"
     if "$" in s:
         return "unknown"
+    if "'" in s or '"' in s or "\\" in s:
+        if s.count("'") % 2 or s.count('"') % 2:
+            return "unknown"  # an unclosed quote: BuildKit's own reading is unclear
+        s = unquote(s)
+    low = s.lower()
     if low.startswith(("git@", "git://", "github.com/")) or (
         _URL_RE.match(s) and re.search(r"\.git(?:[#?/]|$)", low)
     ):

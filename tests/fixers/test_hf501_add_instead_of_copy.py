@@ -99,3 +99,34 @@ def test_odd_input_does_not_raise() -> None:
         "FROM x\nONBUILD ADD\n",
     ):
         codes(text, CODE)
+
+
+def test_quoted_url_git_and_archive_sources_stay_add() -> None:
+    """Issue 14 item 5: BuildKit unquotes ADD sources, so a quoted URL is still fetched and a
+    quoted archive still unpacked; COPY would fail or copy the tarball as is."""
+    text = """\
+        FROM debian:12
+        ADD "https://github.com/moby/buildkit.git#v0.12.0" /src
+        ADD 'https://example.com/a.txt' /a.txt
+        ADD "vendor.tar.gz" /opt/
+        ADD 'rootfs.tar.xz' /
+        ADD "a.TGZ" /opt/
+        ADD "x.tar.bz2" "y.tar.zst" "z.tbz2" /opt/
+        ADD "w.txz" /opt/
+        ADD "v".tar /opt/
+        ADD ["https://example.com/a.txt", "/a.txt"]
+        ADD ["vendor.tar.gz", "/opt/"]
+        ADD --keep-git-dir=true "https://github.com/x/y.git" /src
+        ADD --unpack=true "app.bin" /opt/
+        ADD --checksum=sha256:0000000000000000000000000000000000000000000000000000000000000000 "a" /a
+        ARG TARBALL=vendor.tar.gz
+        ADD "${TARBALL}" /opt/
+        """
+    assert rows(text) == []
+    assert fixed(text, CODE) == dedent(text)
+
+
+def test_quoted_local_source_is_copied_and_unclosed_quote_is_not_fixed() -> None:
+    assert fixed('FROM x\nADD "app.py" /app/\n', CODE) == 'FROM x\nCOPY "app.py" /app/\n'
+    ds = findings('FROM x\nADD "a b.txt /app/\n', CODE)
+    assert len(ds) == 1 and ds[0].fix is None
