@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from hardenify.scaffold import sandbox
 from hardenify.scaffold.detect import Detection
 from hardenify.scaffold.templateset import Question, TemplateSet
 from hardenify.scaffold.validators import validate
@@ -26,6 +27,7 @@ from hardenify.scaffold.validators import validate
 _TRUE = frozenset({"y", "yes", "true", "on", "1"})
 _FALSE = frozenset({"n", "no", "false", "off", "0"})
 _SINGLE_EXPR = re.compile(r"^\s*\{\{(.*)\}\}\s*$", re.S)
+_REF = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 #: Asks one question; returns the validated answer. The wizard provides it on a TTY.
 Asker = Callable[[Question, Any, "list[Any] | None", "Callable[[Any], Any]"], Any]
@@ -54,28 +56,48 @@ class Answers:
 
 def _env() -> Any:
     from jinja2 import StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
 
     # Sandboxed: an organisation's questions.yaml is data, and its expressions must not be able
     # to reach Python internals.
-    return SandboxedEnvironment(undefined=StrictUndefined)
+    return sandbox.environment(undefined=StrictUndefined)
 
 
-def evaluate(expr: Any, context: Mapping[str, Any], env: Any = None) -> Any:
+def evaluate(expr: Any, context: Mapping[str, Any], env: Any = None, where: str = "") -> Any:
     """A literal stays as it is; `"{{ expr }}"` yields the expression's value (a list, an int…);
-    any other string with Jinja markup is rendered to a string."""
+    any other string with Jinja markup is rendered to a string.
+
+    Only for the template set's own strings (questions.yaml, stack.yaml): a value that came
+    from the project (a detected fact, a saved answer) goes through `interpolate` instead.
+    """
     if not isinstance(expr, str) or ("{{" not in expr and "{%" not in expr):
         return expr
     env = env or _env()
-    from jinja2 import TemplateError as JinjaError
-
     try:
         m = _SINGLE_EXPR.match(expr)
         if m and "}}" not in m.group(1):
             return env.compile_expression(m.group(1).strip(), undefined_to_none=False)(**context)
         return env.from_string(expr).render(**context)
-    except JinjaError as exc:
-        raise AnswerError(f"cannot evaluate {expr!r}: {exc}") from None
+    except Exception as exc:  # any failure of template code is the template's, said in one line
+        raise AnswerError(sandbox.describe(exc, where or "questions.yaml")) from None
+
+
+def interpolate(value: Any, context: Mapping[str, Any]) -> Any:
+    """A detected value with `{{ name }}` references to answers ("--port {{ port }}"), filled in.
+
+    Detected values hold text from the project being scaffolded (a package.json start script,
+    a directory name), which is hostile input: it is never handed to Jinja. Only a bare
+    `{{ identifier }}` naming a known answer is replaced, in one pass; everything else stays
+    as it was, braces included.
+    """
+    if not isinstance(value, str) or "{{" not in value:
+        return value
+
+    def ref(m: re.Match[str]) -> str:
+        name = m.group(1)
+        known = name in context and isinstance(context[name], (str, int, float, bool))
+        return str(context[name]) if known else m.group(0)
+
+    return _REF.sub(ref, value)
 
 
 def truthy(value: Any) -> bool:
@@ -120,6 +142,17 @@ def base_info(stack_info: Mapping[str, Any], base: str | None) -> dict[str, Any]
     raw.setdefault("user", "none")
     raw.setdefault("about", "")
     return raw
+
+
+def _template_strings(ctx: Mapping[str, Any]) -> set[str]:
+    """The string values of the stack's and base's info: template text, not project data."""
+    return {
+        v
+        for info in (ctx.get("stack_info"), ctx.get("base_info"))
+        if info
+        for v in info.values()
+        if isinstance(v, str)
+    }
 
 
 @dataclass
@@ -173,7 +206,7 @@ class Resolver:
             q = questions[i]
             i += 1
             ctx = self.context(answers)
-            if q.when is not None and not truthy(evaluate(q.when, ctx, env)):
+            if q.when is not None and not truthy(evaluate(q.when, ctx, env, f"question {q.name!r} when")):
                 continue
             choices = self._choices(q, ctx, env)
             if q.secret:
@@ -198,7 +231,7 @@ class Resolver:
     def _choices(self, q: Question, ctx: Mapping[str, Any], env: Any) -> list[Any] | None:
         if q.type != "choice":
             return None
-        choices = evaluate(q.choices, ctx, env)
+        choices = evaluate(q.choices, ctx, env, f"question {q.name!r} choices")
         if isinstance(choices, str):
             choices = [c.strip() for c in choices.split(",") if c.strip()]
         return list(choices)
@@ -210,14 +243,16 @@ class Resolver:
         if q.detected is not None and facts.get(q.detected) is not None and not q.secret:
             try:
                 # Detected values may refer to earlier answers ("--port {{ port }}").
-                return coerce(q, evaluate(facts[q.detected], ctx, env), choices), "detected"
+                return coerce(q, interpolate(facts[q.detected], ctx), choices), "detected"
             except ValueError:
                 pass  # a detected value that does not validate is no default at all
         if q.default is None:
             return None, "default"
-        raw = evaluate(q.default, ctx, env)
-        if isinstance(raw, str) and "{{" in raw:  # a stack.yaml value that refers to answers
-            raw = evaluate(raw, ctx, env)
+        raw = evaluate(q.default, ctx, env, f"question {q.name!r} default")
+        if isinstance(raw, str) and "{{" in raw and raw in _template_strings(ctx):
+            # A stack.yaml value that refers to answers ("/usr/local/bin/{{ binary }}"). Only
+            # the template set's own strings are evaluated twice, never an answer's text.
+            raw = evaluate(raw, ctx, env, f"question {q.name!r} default")
         if raw is None or (isinstance(raw, str) and raw == "" and q.type in ("int", "choice")):
             return None, "default"
         try:

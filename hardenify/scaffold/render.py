@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from hardenify import __version__
+from hardenify.scaffold import sandbox
 from hardenify.scaffold.questions import Answers, base_info
 from hardenify.scaffold.templateset import COMMON_OUTPUTS, TemplateError, TemplateSet
 from hardenify.scaffold.validators import split_names
@@ -58,7 +59,7 @@ _ENVIRONMENTS: dict[tuple[Path, ...], Any] = {}
 
 
 def environment(tset: TemplateSet) -> Any:
-    """The Jinja2 environment of a template set: StrictUndefined, org directory first.
+    """The (sandboxed) Jinja2 environment of a template set: StrictUndefined, org directory first.
 
     One per template search path and process, so each template is compiled once even when
     a run renders twice (by tag, then pinned).
@@ -70,9 +71,9 @@ def environment(tset: TemplateSet) -> Any:
 
 
 def _new_environment(tset: TemplateSet) -> Any:
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+    from jinja2 import FileSystemLoader, StrictUndefined
 
-    env = Environment(
+    env = sandbox.environment(
         loader=FileSystemLoader([str(d) for d in tset.dirs]),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
@@ -124,12 +125,13 @@ def base_context(tset: TemplateSet, answers: Answers, facts: Mapping[str, Any]) 
         "build_secret_list": split_names(values.get("build_secrets", "")),
     }
     env = environment(tset)
+    where = f"{answers.stack}/stack.yaml"
     images: dict[str, str] = {}
     for role in ("build", "runtime"):
         if binfo.get(role):
-            images[role] = env.from_string(str(binfo[role])).render(**ctx)
+            images[role] = _render_string(env, str(binfo[role]), ctx, f"{where} ({role})")
     for role, ref in (binfo.get("tools") or info.get("tools") or {}).items():
-        images[str(role)] = env.from_string(str(ref)).render(**ctx)
+        images[str(role)] = _render_string(env, str(ref), ctx, f"{where} (tools.{role})")
     services = _services(tset)
     for svc in ("postgres", "redis"):
         if values.get(svc) and svc in services:
@@ -152,6 +154,15 @@ def base_context(tset: TemplateSet, answers: Answers, facts: Mapping[str, Any]) 
         }
     )
     return ctx
+
+
+def _render_string(env: Any, source: str, ctx: Mapping[str, Any], where: str) -> str:
+    try:
+        return str(env.from_string(source).render(**ctx))
+    except RenderError:
+        raise
+    except Exception as exc:  # any failure of template code is the template's, said in one line
+        raise RenderError(sandbox.describe(exc, where)) from None
 
 
 def image_refs(tset: TemplateSet, answers: Answers, facts: Mapping[str, Any]) -> dict[str, str]:
@@ -189,8 +200,6 @@ def render(
     unpinned: Mapping[str, str] | None = None,
 ) -> Rendered:
     """Render every output of the chosen stack. Images missing from `digests` stay tags."""
-    from jinja2 import TemplateError as JinjaError
-
     ctx = base_context(tset, answers, facts)
     images: dict[str, str] = ctx["images"]
     digests = dict(digests or {})
@@ -214,10 +223,10 @@ def render(
     for path, template in outputs:
         try:
             text = env.get_template(template).render(**ctx)
-        except JinjaError as exc:
-            where = getattr(exc, "filename", None) or template
-            line = getattr(exc, "lineno", None)
-            raise RenderError(f"{where}{':' + str(line) if line else ''}: {exc}") from None
+        except RenderError:
+            raise
+        except Exception as exc:  # any failure of template code is the template's, said in one line
+            raise RenderError(sandbox.describe(exc, template)) from None
         files[path] = _tidy(
             text, dockerfile=path.rsplit("/", 1)[-1] == "Dockerfile", markdown=path.endswith(".md")
         )
