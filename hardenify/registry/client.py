@@ -28,8 +28,26 @@ from hardenify.registry.types import ErrorKind, ResolveError
 if TYPE_CHECKING:
     import httpx
 
+    from hardenify.registry.deadline import Deadline
+
 log = logging.getLogger("hardenify.registry")
 
+INDEX_TYPES = frozenset(
+    {"application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json"}
+)
+IMAGE_MANIFEST_TYPES = frozenset(
+    {"application/vnd.oci.image.manifest.v1+json", "application/vnd.docker.distribution.manifest.v2+json"}
+)
+# The only answers a digest is taken from. Docker schema 1 is refused on purpose: its digest is
+# taken over the payload without the JWS signature, so it cannot be checked against the body
+# we receive; it is deprecated, and Docker Engine 28+ and containerd 2 no longer pull it.
+MANIFEST_TYPES = INDEX_TYPES | IMAGE_MANIFEST_TYPES
+SCHEMA1_TYPES = frozenset(
+    {
+        "application/vnd.docker.distribution.manifest.v1+json",
+        "application/vnd.docker.distribution.manifest.v1+prettyjws",
+    }
+)
 # Index types first: registries that follow Docker Hub answer 404 to an Accept without them.
 MANIFEST_ACCEPT = ", ".join(
     (
@@ -41,6 +59,8 @@ MANIFEST_ACCEPT = ", ".join(
 )
 # distribution refuses manifests over 4 MiB; a larger answer is not a manifest.
 MAX_BODY = 4 * 1024 * 1024
+# Registries redirect manifests to a CDN or a mirror's upstream at most once or twice.
+MAX_REDIRECTS = 5
 
 
 class LookupFailed(Exception):
@@ -110,18 +130,24 @@ class RegistryClient:
             if self._http is None:
                 import httpx
 
+                from hardenify.registry import deadline
                 from hardenify.registry.tls import ssl_context
 
                 # verify/limits also configure the proxy transports httpx builds from
                 # HTTPS_PROXY; a transport given here (tests, benchmarks) disables those.
-                self._http = httpx.Client(
+                http = httpx.Client(
                     verify=ssl_context(),
                     timeout=httpx.Timeout(self.config.timeout),
                     follow_redirects=True,
+                    max_redirects=MAX_REDIRECTS,
+                    event_hooks={"response": [self._refuse_downgrade]},
                     headers={"User-Agent": self.config.user_agent},
                     transport=self._transport,
                     limits=pool_limits(self.config),
                 )
+                # Every socket read, including those of proxy transports, ends by the deadline.
+                deadline.install([getattr(http, "_transport", None), *getattr(http, "_mounts", {}).values()])
+                self._http = http
             return self._http
 
     def redact(self, text: str) -> str:
@@ -144,21 +170,39 @@ class RegistryClient:
         host: str,
         params: Mapping[str, str] | None = None,
     ) -> Reply:
-        """One request with bounded retries on 429/5xx and dropped connections."""
+        """One request with bounded retries on 429/5xx and dropped connections.
+
+        Everything, retries and waits included, ends by the lookup's deadline: httpx gets
+        the time left as its timeout, the network backend clamps each socket operation to
+        it, and the body is read chunk by chunk with the deadline checked in between.
+        """
         import httpx
+
+        from hardenify.registry.deadline import Deadline, current
 
         with self._lock:
             dead = self._dead.get(host)
         if dead is not None:
             raise LookupFailed(dead)
+        dl = current()
+        if dl is None:  # a request outside digest() (tests): it gets a deadline of its own
+            with Deadline(self.config.timeout, f"{host}").active():
+                return self._send(method, url, headers, host, params)
         client = self._client()
         cfg = self.config
         attempt = 0
         while True:
+            left = dl.remaining()
+            if left <= 0:
+                raise self._timeout(dl, host)
+            first = dl.requests == 0
+            dl.requests += 1
             with self._lock:
                 self._requests += 1
             try:
-                with client.stream(method, url, headers=dict(headers), params=params) as resp:
+                with client.stream(
+                    method, url, headers=dict(headers), params=params, timeout=httpx.Timeout(left)
+                ) as resp:
                     # Read to the end even for HEAD (no body): a response that is not read to
                     # its end closes the connection, and every lookup would pay a TLS handshake.
                     chunks: list[bytes] = []
@@ -167,14 +211,17 @@ class RegistryClient:
                         size += len(chunk)
                         if size > MAX_BODY:
                             raise self._fail(
-                                ErrorKind.PROTOCOL, f"{host} sent more than {MAX_BODY} bytes for a manifest"
+                                ErrorKind.PROTOCOL,
+                                f"{host} sent more than {MAX_BODY} bytes for {dl.what}: not a manifest",
                             )
+                        if dl.expired:
+                            raise self._timeout(dl, host)
                         chunks.append(chunk)
                     body = b"".join(chunks)
                     reply = Reply(resp.status_code, resp.headers, body)
             except httpx.TimeoutException as exc:
-                err = ResolveError(ErrorKind.TIMEOUT, f"timed out after {cfg.timeout:g}s waiting for {host}")
-                if isinstance(exc, httpx.ConnectTimeout):
+                err = self._timeout(dl, host).error
+                if isinstance(exc, httpx.ConnectTimeout) and first:
                     self._mark_dead(host, err)
                 raise LookupFailed(err) from None
             except httpx.ConnectError as exc:
@@ -183,28 +230,69 @@ class RegistryClient:
                 raise LookupFailed(err) from None
             except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
                 if attempt < cfg.max_retries:
-                    self._backoff(attempt, None)
+                    self._backoff(attempt, None, dl, host, "the connection dropped")
                     attempt += 1
                     continue
-                raise self._fail(ErrorKind.NETWORK, f"connection to {host} failed: {_reason(exc)}") from None
+                raise self._fail(
+                    ErrorKind.NETWORK,
+                    f"connection to {host} failed while looking up {dl.what}: {_reason(exc)} "
+                    f"({attempt + 1} attempts)",
+                ) from None
+            except httpx.TooManyRedirects:
+                raise self._fail(
+                    ErrorKind.PROTOCOL, f"{host} redirected more than {MAX_REDIRECTS} times for {dl.what}"
+                ) from None
             except httpx.HTTPError as exc:
                 raise self._fail(ErrorKind.NETWORK, f"request to {host} failed: {_reason(exc)}") from None
             log.debug("%s %s -> %s", method, url, reply.status)
             if reply.status == 429 or reply.status >= 500:
-                if attempt < cfg.max_retries:
-                    self._backoff(attempt, reply.header("retry-after"))
-                    attempt += 1
-                    continue
                 tries = attempt + 1
                 if reply.status == 429:
-                    raise self._fail(
-                        ErrorKind.RATE_LIMITED, f"rate limited by {host} (HTTP 429) after {tries} attempts"
-                    )
-                raise self._fail(
-                    ErrorKind.SERVER_ERROR,
-                    f"server error from {host} (HTTP {reply.status}) after {tries} attempts",
-                )
+                    what = f"rate limited by {host} (HTTP 429)"
+                    kind = ErrorKind.RATE_LIMITED
+                else:
+                    what = f"server error from {host} (HTTP {reply.status})"
+                    kind = ErrorKind.SERVER_ERROR
+                if attempt < cfg.max_retries:
+                    self._backoff(attempt, reply.header("retry-after"), dl, host, what, kind)
+                    attempt += 1
+                    continue
+                raise self._fail(kind, f"{what} after {tries} attempts")
             return reply
+
+    def _timeout(self, dl: Deadline, host: str) -> LookupFailed:
+        return self._fail(
+            ErrorKind.TIMEOUT,
+            f"timed out after {dl.seconds:g}s looking up {dl.what} on {host} (the limit covers the "
+            "whole lookup: connecting, every read, retries and tokens)",
+        )
+
+    def _refuse_downgrade(self, response: httpx.Response) -> None:
+        """httpx response hook: never follow a redirect from https to plain http.
+
+        A plain-http target is allowed only from plain http, and only to a host plain HTTP
+        is allowed for (loopback, --insecure-registry): a downgrade would expose the token
+        and let anyone on the path choose the digest.
+        """
+        if not response.has_redirect_location:
+            return
+        target = response.url.join(response.headers["location"])
+        if target.scheme != "http":
+            return
+        hostport = f"{target.host}:{target.port}" if target.port else target.host
+        if response.url.scheme == "http" and self.config.is_plain_http(hostport):
+            return
+        dl_what = ""
+        from hardenify.registry.deadline import current
+
+        dl = current()
+        if dl is not None:
+            dl_what = f" for {dl.what}"
+        raise self._fail(
+            ErrorKind.PROTOCOL,
+            f"{response.url.host} redirected{dl_what} to plain-HTTP {hostport}; refusing to follow "
+            f"a redirect from {response.url.scheme} to http",
+        )
 
     def _mark_dead(self, host: str, err: ResolveError) -> None:
         with self._lock:
@@ -221,13 +309,34 @@ class RegistryClient:
             )
         return ResolveError(ErrorKind.NETWORK, self.redact(f"cannot connect to {host}: {reason}"))
 
-    def _backoff(self, attempt: int, retry_after: str | None) -> None:
-        """Honour Retry-After (seconds or HTTP date), else exponential backoff with jitter; capped."""
+    def _backoff(
+        self,
+        attempt: int,
+        retry_after: str | None,
+        dl: Deadline,
+        host: str,
+        what: str,
+        kind: ErrorKind = ErrorKind.NETWORK,
+    ) -> None:
+        """Honour Retry-After (seconds or HTTP date), else exponential backoff with jitter.
+
+        The wait is capped (`retry_after_cap`), and a wait that would end past the deadline
+        is not started: the lookup fails now instead of sleeping into a certain timeout.
+        """
         cfg = self.config
         delay = _parse_retry_after(retry_after)
         if delay is None:
             delay = cfg.backoff_base * (2**attempt) * random.uniform(0.5, 1.0)
-        self._sleep(max(0.0, min(delay, cfg.retry_after_cap)))
+        delay = max(0.0, min(delay, cfg.retry_after_cap))
+        left = dl.remaining()
+        if delay >= left:
+            asked = f" asked to retry after {retry_after.strip()[:40]!r}," if retry_after else ""
+            raise self._fail(
+                kind,
+                f"{what} looking up {dl.what};{asked} giving up: the {dl.seconds:g}s timeout "
+                f"leaves {max(left, 0):.1f}s",
+            )
+        self._sleep(delay)
 
     # ------------------------------------------------------------------ auth
 
@@ -305,13 +414,25 @@ class RegistryClient:
         key = (realm, service, scope)
         with self._lock:
             flight = self._token_flights.setdefault(key, threading.Lock())
-        # One fetch per token: workers on two tags of one repository wait for the first.
-        with flight:
+        # One fetch per token: workers on two tags of one repository wait for the first,
+        # but never past their own deadline.
+        from hardenify.registry.deadline import current
+
+        dl = current()
+        wait = max(dl.remaining(), 0.0) if dl is not None else self.config.timeout
+        if not flight.acquire(timeout=wait):
+            raise self._fail(
+                ErrorKind.TIMEOUT,
+                f"timed out after {self.config.timeout:g}s waiting for a token from {realm_host}",
+            )
+        try:
             with self._lock:
                 cached = None if fresh else self._tokens.get(key)
             if cached is not None:
                 return cached
             return self._fetch_token(key, realm_host, creds, ep)
+        finally:
+            flight.release()
 
     def _fetch_token(
         self, key: tuple[str, str, str], realm_host: str, creds: Credentials | None, ep: Endpoint
@@ -353,22 +474,76 @@ class RegistryClient:
 
     # ------------------------------------------------------------------ manifests
 
-    def digest(self, ep: Endpoint, tag: str, platform: Platform | None = None) -> str:
-        """The digest `tag` points at: the index itself, or one platform's manifest in it."""
-        url = ep.manifest_url(tag)
+    def digest(
+        self, ep: Endpoint, tag: str, platform: Platform | None = None, *, known: str | None = None
+    ) -> str:
+        """The verified digest `tag` points at: the index itself, or one platform's manifest in it.
+
+        A digest is only ever taken from a manifest body we hashed ourselves: the manifest is
+        fetched with GET, its media type, JSON and sha256 checked (and the registry's
+        Docker-Content-Digest, when sent, must equal that sha256). `known` is a digest
+        verified that way earlier (the cache's); for it a HEAD is enough: if the tag still
+        points there, nothing new is trusted, and if it moved, GET verifies the new target.
+        The whole lookup ends within `config.timeout`.
+        """
+        from hardenify.registry.deadline import Deadline
+
         what = f"{ep.repository}:{tag}"
-        if platform is None:
-            reply = self._authed("HEAD", ep, url, what)
-            if reply.status == 200:
-                header = reply.header("docker-content-digest")
-                if header:
-                    return self._checked(header, ep)
-                # No digest on HEAD (some proxies strip it): GET and hash the body below.
-            elif reply.status != 405:  # 405: HEAD not allowed here; GET will tell
+        with Deadline(self.config.timeout, what).active():
+            url = ep.manifest_url(tag)
+            claimed: str | None = None
+            if known is not None and platform is None:
+                claimed = self._head(ep, url, what, tag)
+                if claimed == known:
+                    return known
+            reply = self._authed("GET", ep, url, what)
+            if reply.status != 200:
                 raise self._status_error(reply, ep, tag)
-        reply = self._authed("GET", ep, url, what)
+            own, doc = self._verified(reply, ep, what)
+            if claimed is not None and claimed != own:
+                raise self._fail(
+                    ErrorKind.BAD_DIGEST,
+                    f"{ep.host} says {what} is {claimed} (HEAD Docker-Content-Digest) but the "
+                    f"manifest it serves hashes to {own}; refusing both (a misconfigured mirror "
+                    "or proxy, or the tag moved during the lookup: run again)",
+                )
+            if platform is None:
+                return own
+            return self._select(doc, own, ep, what, platform)
+
+    def _head(self, ep: Endpoint, url: str, what: str, tag: str) -> str | None:
+        """The digest a HEAD claims, unverified; None when the HEAD does not say (GET will)."""
+        reply = self._authed("HEAD", ep, url, what)
+        if reply.status == 405:  # HEAD not allowed here; GET will tell
+            return None
         if reply.status != 200:
             raise self._status_error(reply, ep, tag)
+        header = reply.header("docker-content-digest")
+        if not header or _media_type(reply.header("content-type")) not in MANIFEST_TYPES:
+            return None  # a proxy that strips headers, or an answer that is not a manifest
+        return self._checked(header, ep)
+
+    def _verified(self, reply: Reply, ep: Endpoint, what: str) -> tuple[str, dict[str, Any]]:
+        """The sha256 of a manifest body and the parsed body, or a refusal saying why."""
+        ctype = _media_type(reply.header("content-type"))
+        if ctype in SCHEMA1_TYPES:
+            raise self._fail(
+                ErrorKind.PROTOCOL,
+                f"{ep.host} serves {what} only as a Docker schema 1 manifest, which is deprecated "
+                "and cannot be verified (its digest is not the sha256 of its body); refusing to pin it",
+            )
+        if ctype not in MANIFEST_TYPES:
+            looks = reply.body.lstrip()[:15].lower()
+            hint = (
+                " (an HTML page: a proxy login or error page?)"
+                if "html" in ctype or looks.startswith((b"<!doctype", b"<html"))
+                else ""
+            )
+            raise self._fail(
+                ErrorKind.PROTOCOL,
+                f"{ep.host} answered {what} with Content-Type {ctype or 'none'!r}, not an image "
+                f"manifest or index{hint}; refusing to pin it",
+            )
         computed = "sha256:" + hashlib.sha256(reply.body).hexdigest()
         header = reply.header("docker-content-digest")
         if header:
@@ -377,11 +552,24 @@ class RegistryClient:
                 raise self._fail(
                     ErrorKind.BAD_DIGEST,
                     f"{ep.host} sent a manifest for {what} whose sha256 ({computed}) does not match "
-                    f"its Docker-Content-Digest ({header})",
+                    f"its Docker-Content-Digest ({header}); refusing both",
                 )
-        if platform is None:
-            return computed
-        return self._select(reply.body, computed, ep, what, platform)
+        try:
+            doc = json.loads(reply.body)
+        except ValueError:
+            raise self._fail(
+                ErrorKind.PROTOCOL,
+                f"{ep.host} sent a manifest for {what} that is not valid JSON "
+                f"({len(reply.body)} bytes; truncated?); refusing to pin it",
+            ) from None
+        problem = _manifest_problem(doc, ctype)
+        if problem is not None:
+            raise self._fail(
+                ErrorKind.PROTOCOL,
+                f"{ep.host} sent a malformed manifest for {what}: {problem}; refusing to pin it",
+            )
+        assert isinstance(doc, dict)
+        return computed, doc
 
     def _checked(self, digest: str, ep: Endpoint) -> str:
         digest = digest.strip()
@@ -394,17 +582,8 @@ class RegistryClient:
             )
         return digest
 
-    def _select(self, body: bytes, own: str, ep: Endpoint, what: str, platform: Platform) -> str:
-        try:
-            doc = json.loads(body)
-        except ValueError:
-            raise self._fail(
-                ErrorKind.PROTOCOL, f"{ep.host} sent a manifest for {what} that is not JSON"
-            ) from None
-        if not isinstance(doc, dict):
-            raise self._fail(
-                ErrorKind.PROTOCOL, f"{ep.host} sent a manifest for {what} that is not an object"
-            )
+    def _select(self, doc: dict[str, Any], own: str, ep: Endpoint, what: str, platform: Platform) -> str:
+        """The entry of a verified index for `platform`: content-addressed, so verified with it."""
         entries = doc.get("manifests")
         if not isinstance(entries, list):
             # A single-platform manifest: it is the only choice (its platform lives in the
@@ -463,9 +642,12 @@ def default_transport(config: RegistryConfig) -> httpx.HTTPTransport:
     """The transport a client builds for itself, for tests and benchmarks to wrap."""
     import httpx
 
+    from hardenify.registry import deadline
     from hardenify.registry.tls import ssl_context
 
-    return httpx.HTTPTransport(verify=ssl_context(), limits=pool_limits(config))
+    transport = httpx.HTTPTransport(verify=ssl_context(), limits=pool_limits(config))
+    deadline.install([transport])
+    return transport
 
 
 def _error_code(body: bytes) -> str | None:
@@ -478,6 +660,29 @@ def _error_code(body: bytes) -> str | None:
         first = doc["errors"][0]
         if isinstance(first, dict) and isinstance(first.get("code"), str):
             return str(first["code"])
+    return None
+
+
+def _media_type(value: str | None) -> str:
+    """`application/JSON; charset=utf-8` → `application/json`."""
+    return (value or "").split(";", 1)[0].strip().lower()
+
+
+def _manifest_problem(doc: object, ctype: str) -> str | None:
+    """What makes `doc` not a schema 2 manifest or index of type `ctype`; None if nothing."""
+    if not isinstance(doc, dict):
+        return "it is not a JSON object"
+    if doc.get("schemaVersion") != 2:
+        return f"schemaVersion is {doc.get('schemaVersion')!r}, not 2"
+    declared = doc.get("mediaType")
+    if declared is not None and declared != ctype:
+        return f"its mediaType {str(declared)[:80]!r} contradicts its Content-Type {ctype!r}"
+    if ctype in INDEX_TYPES and not isinstance(doc.get("manifests"), list):
+        return "an index without a manifests list"
+    if ctype in IMAGE_MANIFEST_TYPES and not (
+        isinstance(doc.get("config"), dict) and isinstance(doc.get("layers"), list)
+    ):
+        return "an image manifest without config and layers"
     return None
 
 

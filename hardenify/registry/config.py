@@ -92,10 +92,15 @@ class RegistryConfig:
     cache_ttl: float = 3600.0
     use_cache: bool = True
     offline: bool = False
+    # Ask the registry about every tag even when the cache has a fresh answer (`pin --check`):
+    # a HEAD per tag, and a GET only for a tag that moved. `offline` wins over it.
+    revalidate: bool = False
+    # The whole lookup (connect, reads, retries, token) ends within this many seconds.
     timeout: float = 10.0
     max_retries: int = 3
     backoff_base: float = 0.5
-    retry_after_cap: float = 30.0
+    # A longer Retry-After is cut to this; one ending past the lookup's deadline is not waited.
+    retry_after_cap: float = 5.0
     jobs: int = 8
     # Path of a docker config.json; None: $DOCKER_CONFIG/config.json or ~/.docker/config.json.
     docker_config: Path | str | None = None

@@ -147,7 +147,7 @@ class Resolver:
         with self._lock:
             if key in self._memo:
                 return self._memo[key]
-        if self.cache is not None:
+        if self.cache is not None and (self.config.offline or not self.config.revalidate):
             digest = self.cache.get(key, allow_stale=self.config.offline)
             if digest is not None:
                 res = Resolution(key, digest=digest, source="cache")
@@ -204,8 +204,11 @@ class Resolver:
         from hardenify.registry.client import LookupFailed
 
         ep = self.config.endpoint(ref)
+        # A digest cached earlier (of any age) was verified when it was cached: a HEAD that
+        # still names it revalidates it; the client verifies anything else with a GET.
+        known = self.cache.get(key, allow_stale=True) if self.cache is not None else None
         try:
-            digest = client.digest(ep, ref.effective_tag, plat)
+            digest = client.digest(ep, ref.effective_tag, plat, known=known)
         except LookupFailed as exc:
             log.debug("lookup of %s failed: %s", key, exc.error.kind.value)
             return Resolution(key, error=exc.error)
@@ -215,6 +218,8 @@ class Resolver:
             return Resolution(key, error=ResolveError(ErrorKind.PROTOCOL, message))
         if not is_valid_digest(digest):  # belt and braces: the client validates already
             return Resolution(key, error=ResolveError(ErrorKind.BAD_DIGEST, f"malformed digest {digest!r}"))
+        # Only verified digests get here: the client hashed the manifest (or a HEAD confirmed
+        # a digest it had hashed before). Failures are never cached.
         if self.cache is not None:
             self.cache.put(key, digest)
         return Resolution(key, digest=digest, source="registry")

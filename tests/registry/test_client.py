@@ -32,14 +32,15 @@ from tests.registry.fake_registry import (
 TOKEN = "tok-3f9a8b7c6d5e-secret"
 
 
-def test_head_sends_the_oci_accept_header_and_pins_the_index(
+def test_one_get_with_the_oci_accept_header_pins_the_verified_index(
     registry: FakeRegistry, make_resolver: Callable[..., Resolver]
 ) -> None:
+    """An uncached tag costs one GET: the digest is the sha256 of the body we received."""
     digest = registry.manifest("library/app", "1", headers={"Accept": MANIFEST_ACCEPT})
     r = make_resolver()
     res = r.resolve(f"{registry.host}/library/app:1")
     assert res.digest == digest and res.source == "registry"
-    assert registry.requests() == [("HEAD", "/v2/library/app/manifests/1")]
+    assert registry.requests() == [("GET", "/v2/library/app/manifests/1")]
     assert r.requests == 1
 
 
@@ -57,10 +58,13 @@ def test_bearer_challenge_token_then_retry(
     ).respond_with_json({"access_token": TOKEN + "-2"})
     app = registry.manifest("library/app", "1", headers={"Authorization": f"Bearer {TOKEN}"})
     other = registry.manifest(
-        "team/other", "2", body=b'{"schemaVersion":2}', headers={"Authorization": f"Bearer {TOKEN}-2"}
+        "team/other",
+        "2",
+        body=index_body(("linux", "arm64", "v8")),
+        headers={"Authorization": f"Bearer {TOKEN}-2"},
     )
     challenge = f'Bearer realm="{realm}",service="fake-registry",scope="repository:library/app:pull"'
-    httpserver.expect_request("/v2/library/app/manifests/1", method="HEAD").respond_with_response(
+    httpserver.expect_request("/v2/library/app/manifests/1", method="GET").respond_with_response(
         Response(status=401, headers={"WWW-Authenticate": challenge})
     )
 
@@ -68,14 +72,14 @@ def test_bearer_challenge_token_then_retry(
     res = r.resolve(f"{registry.host}/library/app:1")
     assert res.digest == app
     assert registry.requests() == [
-        ("HEAD", "/v2/library/app/manifests/1"),
+        ("GET", "/v2/library/app/manifests/1"),
         ("GET", "/token"),
-        ("HEAD", "/v2/library/app/manifests/1"),
+        ("GET", "/v2/library/app/manifests/1"),
     ]
     # Same host, another repository: the token is fetched up front, no second 401.
     res2 = r.resolve(f"{registry.host}/team/other:2")
     assert res2.digest == other
-    assert registry.requests()[3:] == [("GET", "/token"), ("HEAD", "/v2/team/other/manifests/2")]
+    assert registry.requests()[3:] == [("GET", "/token"), ("GET", "/v2/team/other/manifests/2")]
     assert r.requests == 5
 
 
@@ -160,7 +164,7 @@ def test_token_realm_over_plain_http_to_a_remote_host_is_refused(
 def test_404_unknown_tag_and_unknown_repository(
     httpserver: HTTPServer, registry: FakeRegistry, make_resolver: Callable[..., Resolver]
 ) -> None:
-    httpserver.expect_request("/v2/library/app/manifests/nope", method="HEAD").respond_with_response(
+    httpserver.expect_request("/v2/library/app/manifests/bare", method="GET").respond_with_response(
         Response(status=404)
     )
     httpserver.expect_request("/v2/library/app/manifests/nope", method="GET").respond_with_json(
@@ -170,10 +174,10 @@ def test_404_unknown_tag_and_unknown_repository(
         {"errors": [{"code": "NAME_UNKNOWN", "message": "repository name not known"}]}, status=404
     )
     r = make_resolver()
-    head = r.resolve(f"{registry.host}/library/app:nope")
-    assert head.error is not None and head.error.kind is ErrorKind.NOT_FOUND
-    assert "library/app:nope" in head.error.message
-    # With a platform the manifest is fetched with GET, whose error body names the cause.
+    bare = r.resolve(f"{registry.host}/library/app:bare")
+    assert bare.error is not None and bare.error.kind is ErrorKind.NOT_FOUND
+    assert "library/app:bare" in bare.error.message
+    # A distribution error body names the cause.
     tag = r.resolve(f"{registry.host}/library/app:nope", platform="linux/amd64")
     assert tag.error is not None and tag.error.kind is ErrorKind.NOT_FOUND
     assert "tag 'nope' not found" in tag.error.message
@@ -192,7 +196,7 @@ def test_429_honours_retry_after_and_caps_it(
         Response(status=429, headers={"Retry-After": "3600"})
     )
     digest = registry.manifest("library/app", "1")
-    r = make_resolver(retry_after_cap=7.5)
+    r = make_resolver(retry_after_cap=7.5, timeout=30.0)  # the sleeps are fake; the deadline is not
     res = r.resolve(f"{registry.host}/library/app:1")
     assert res.digest == digest
     assert sleeps.calls == [3.0, 7.5]
@@ -228,13 +232,15 @@ def test_429_and_5xx_give_up_after_bounded_retries(
 def test_malformed_digest_header_is_an_error(
     registry: FakeRegistry, make_resolver: Callable[..., Resolver], header: str
 ) -> None:
-    registry.manifest("library/app", "1", head_digest=header)
-    res = make_resolver().resolve(f"{registry.host}/library/app:1")
+    registry.manifest("library/app", "1", get_digest=header)
+    r = make_resolver()
+    res = r.resolve(f"{registry.host}/library/app:1")
     assert res.digest is None
     assert res.error is not None and res.error.kind is ErrorKind.BAD_DIGEST
+    assert r.cache is not None and r.cache.get(f"{registry.host}/library/app:1", allow_stale=True) is None
 
 
-def test_head_without_digest_falls_back_to_get_and_hashes_the_body(
+def test_get_without_a_digest_header_pins_the_sha256_of_the_body(
     registry: FakeRegistry, make_resolver: Callable[..., Resolver]
 ) -> None:
     body = index_body(("linux", "amd64", None), ("linux", "arm64", "v8"))
@@ -242,7 +248,7 @@ def test_head_without_digest_falls_back_to_get_and_hashes_the_body(
     r = make_resolver()
     res = r.resolve(f"{registry.host}/library/app:1")
     assert res.digest == sha(body)
-    assert [m for m, _ in registry.requests()] == ["HEAD", "GET"]
+    assert [m for m, _ in registry.requests()] == ["GET"]
 
 
 def test_get_digest_header_that_does_not_match_the_body_is_refused(
@@ -274,15 +280,15 @@ def test_platform_selection_from_an_index(
     missing = r.resolve(ref, platform="linux/s390x")
     assert missing.error is not None and missing.error.kind is ErrorKind.PLATFORM
     assert "available: linux/amd64, linux/arm64/v8, linux/arm/v7" in missing.error.message
-    # Platform lookups GET the index once per platform; the plain lookup used HEAD.
-    methods = [m for m, _ in registry.requests()]
-    assert methods.count("HEAD") == 1 and methods.count("GET") == 5
+    # One GET of the index per lookup (the platform is part of what is looked up).
+    assert [m for m, _ in registry.requests()] == ["GET"] * 6
 
 
 def test_platform_on_a_single_manifest_pins_that_manifest(
     registry: FakeRegistry, make_resolver: Callable[..., Resolver]
 ) -> None:
-    body = json.dumps({"schemaVersion": 2, "mediaType": MANIFEST, "layers": []}).encode()
+    config = {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": sha(b"{}"), "size": 2}
+    body = json.dumps({"schemaVersion": 2, "mediaType": MANIFEST, "config": config, "layers": []}).encode()
     digest = registry.manifest("library/single", "1", body=body, media_type=MANIFEST)
     res = make_resolver().resolve(f"{registry.host}/library/single:1", platform="linux/amd64")
     assert res.digest == digest
@@ -360,7 +366,7 @@ def test_mirror_replaces_the_host_and_adds_its_prefix(
         ["python:3.12", "docker.io/library/python:3.12", "index.docker.io/library/python:3.12"]
     )
     assert {v.digest for v in res.values()} == {digest}
-    assert registry.requests() == [("HEAD", "/v2/hub/library/python/manifests/3.12")]
+    assert registry.requests() == [("GET", "/v2/hub/library/python/manifests/3.12")]
 
 
 def test_oversized_manifest_is_refused(

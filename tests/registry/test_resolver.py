@@ -25,7 +25,7 @@ from hardenify.registry import (
     parse_mirror,
 )
 from hardenify.registry.cache import CACHE_FILE
-from tests.registry.fake_registry import FakeRegistry, index_body, sha
+from tests.registry.fake_registry import INDEX, FakeRegistry, index_body, sha
 
 
 def test_warm_cache_makes_zero_requests(
@@ -108,8 +108,8 @@ def test_lookups_run_concurrently_within_the_job_limit(make_resolver: Callable[.
         time.sleep(0.15)
         with lock:
             active[0] -= 1
-        body = request.path.encode()
-        return Response(status=200, headers={"Docker-Content-Digest": sha(body)})
+        body = index_body(("linux", request.path, None))
+        return Response(body, status=200, headers={"Content-Type": INDEX, "Docker-Content-Digest": sha(body)})
 
     # pytest-httpserver is single-threaded by default; run a threaded one for this test.
     threaded = HTTPServer(threaded=True)
@@ -126,7 +126,8 @@ def test_lookups_run_concurrently_within_the_job_limit(make_resolver: Callable[.
         threaded.clear()
         threaded.stop()
     assert all(
-        v.digest == sha(f"/v2/library/img{i}/manifests/1".encode()) for i, v in enumerate(res.values())
+        v.digest == sha(index_body(("linux", f"/v2/library/img{i}/manifests/1", None)))
+        for i, v in enumerate(res.values())
     )
     assert 2 <= peak[0] <= 4
     assert elapsed < 12 * 0.15  # faster than one after the other

@@ -92,7 +92,7 @@ def test_missing_tags_are_asked_again_so_a_later_push_is_found(
     host = f"localhost:{httpserver.port}"
     found = serve(httpserver, "team/app", "1")
     unknown = {"errors": [{"code": "MANIFEST_UNKNOWN", "message": "manifest unknown"}]}
-    httpserver.expect_oneshot_request("/v2/team/app/manifests/2", method="HEAD").respond_with_json(
+    httpserver.expect_oneshot_request("/v2/team/app/manifests/2", method="GET").respond_with_json(
         unknown, status=404
     )
     proj = project(tmp_path / "p", [f"{host}/team/app:1", f"{host}/team/app:2"])
