@@ -526,3 +526,83 @@ def earlier_run_text(df: Dockerfile, ins: Instruction) -> str:
         if x.cmd == "RUN":
             parts.append(df.cached_for("pkg.run_text", x, partial(run_text, x)))
     return "\n".join(parts)
+
+
+# ------------------------------------------------------------------------ TLS and CA certs
+
+# Clients that verify TLS with the system CA store (`ca-certificates`); pip, npm and the JVM
+# carry their own bundles. An unresolved `$URL` passed to one of them may be https.
+TLS_CLIENTS = frozenset({"curl", "wget", "git", "aria2c", "svn", "hg", "gh", "http", "httpie"})
+_TLS_URL = re.compile(r"(?i)\b(?:https|ftps|hkps|wss)://")
+_VAR_REF = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _word_is_tls(value: str, env: dict[str, str | None], client: bool) -> bool:
+    if _TLS_URL.search(value):
+        return True
+    for m in _VAR_REF.finditer(value):
+        v = env.get(m.group(1))
+        if v is None:
+            if client:
+                return True  # unknown URL given to a TLS client: assume https
+        elif _TLS_URL.search(v):
+            return True
+    return False
+
+
+def cmd_downloads_over_tls(cmd: Cmd, env: dict[str, str | None]) -> bool:
+    """Does the command fetch an `https://` (or hkps/ftps) URL, directly or through a variable?
+
+    Any word counts (`echo "deb https://…" > sources.list` makes the next `apt-get update`
+    fetch over TLS); an unresolved variable counts only as an argument of a TLS client.
+    """
+    client = cmd.prog in TLS_CLIENTS
+    return any(_word_is_tls(w.value, env, client) for w in (*cmd.prefix, *cmd.words))
+
+
+def installs_package(cmd: Cmd, name: str) -> bool:
+    """Does an apt/apk/dnf/yum/zypper install name the package `name` (`name=1.2` too)?"""
+    if cmd.prog in APT:
+        sub = apt_sub(cmd)
+        if sub is None or sub[1] != "install":
+            return False
+    elif cmd.prog == "apk":
+        if "add" not in cmd.values:
+            return False
+    elif cmd.prog in ("dnf", "yum", "microdnf", "zypper", "tdnf"):
+        if not ({"install", "in"} & set(cmd.values)):
+            return False
+    elif cmd.prog != "install_packages":
+        return False
+    return any(re.split(r"[=<>~]", v, maxsplit=1)[0] == name for v in cmd.values)
+
+
+def tls_after(df: Dockerfile, outer: Instruction, cmds: list[Cmd], index: int) -> bool:
+    """Is something downloaded over TLS after `cmds[index]`: later in this RUN, in later RUNs of
+    the stage and of the stages built FROM it, or by their CMD/ENTRYPOINT/HEALTHCHECK?"""
+    env = env_before(df, outer)
+    if any(cmd_downloads_over_tls(c, env) for c in cmds[index + 1 :]):
+        return True
+    for o, r in runs_after(df, outer):
+        e = env_before(df, o)
+        if any(cmd_downloads_over_tls(c, e) for c in commands(o, r)):
+            return True
+    stage = df.stage_of(outer)
+    if stage is None:
+        return False
+    ids = {stage.index} | {s.index for s in df.descendants(stage)}
+    return any(
+        x.cmd in ("CMD", "ENTRYPOINT", "HEALTHCHECK") and x.stage in ids and _TLS_URL.search(x.logical)
+        for x in df.instructions
+    )
+
+
+def installs_in_lineage(df: Dockerfile, outer: Instruction, name: str) -> bool:
+    """Is package `name` installed explicitly by a RUN of this stage or a stage it is built FROM?"""
+    stage = df.stage_of(outer)
+    if stage is None:
+        return False
+    ids = {s.index for s in stage.chain}
+    return any(
+        o.stage in ids and any(installs_package(c, name) for c in cmds) for o, _r, cmds in shell_runs(df)
+    )

@@ -7,7 +7,9 @@ from collections.abc import Iterator
 
 from hardenify.context import CheckContext, unsafe_fix
 from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
+from hardenify.dockerfile.model import Dockerfile, Instruction
 from hardenify.fixers import _pkg
+from hardenify.fixers._pkg import Cmd
 from hardenify.rules import References, Rule
 
 RULE = Rule(
@@ -18,18 +20,22 @@ RULE = Rule(
     what="Checks `apt-get install` and `apt install` in shell-form RUNs and `RUN <<EOF` scripts for "
     "`--no-install-recommends`. An explicit choice passes: `--install-recommends`, "
     "`-o APT::Install-Recommends=...`, or an earlier RUN in the stage (or a stage it is built FROM) "
-    "that writes `APT::Install-Recommends \"false\"` into apt's config. Windows images are skipped.",
+    'that writes `APT::Install-Recommends "false"` into apt\'s config. Windows images are skipped.',
     why="Recommended packages are not dependencies: apt pulls them in by default, so a one-package "
     "install can add hundreds of megabytes and dozens of packages nobody asked for — each one more "
     "attack surface and more CVEs for the scanner to report (CIS Docker Benchmark 4.3: do not install "
     "unnecessary packages).",
     example="FROM debian:12-slim\nRUN apt-get update && apt-get install -y curl",
     fix="Insert ` --no-install-recommends` after the subcommand (after `-y` when it directly follows): "
-    "`apt-get install -y --no-install-recommends curl`.",
+    "`apt-get install -y --no-install-recommends curl`. `ca-certificates` is only recommended (by curl, "
+    "wget, git...), so when the stage, or a stage built FROM it, later downloads over TLS (`curl https://…`, "
+    "`git clone https://…`, an `https` apt source, a `$URL` given to curl/wget/git) and no RUN of the stage "
+    "installs `ca-certificates` explicitly, the fix names it: "
+    "`apt-get install -y --no-install-recommends ca-certificates curl`.",
     fix_availability=FixAvailability.UNSAFE,
-    fix_safety="Unsafe: software sometimes relies on a package that is only recommended (for example "
-    "`ca-certificates` for `curl https://...`, `gnupg` helpers, locales). Rebuild and test the image, "
-    "and name such packages explicitly.",
+    fix_safety="Unsafe: software sometimes relies on a package that is only recommended (`gnupg` helpers, "
+    "locales, `ca-certificates` for a download the fix cannot see, such as one inside a script). Rebuild and "
+    "test the image, and name such packages explicitly.",
     references=References(hadolint=("DL3015",), trivy=("DS029",), cis=("4.3",)),
 )
 
@@ -40,7 +46,9 @@ def decided(values: list[str]) -> bool:
     """Does the command choose about recommends explicitly?"""
     if _pkg.has_long(values, "--no-install-recommends", "--install-recommends"):
         return True
-    return any(re.match(r"(?i)apt::install-recommends=", v) for v in _pkg.option_values(values, "-o", "--option"))
+    return any(
+        re.match(r"(?i)apt::install-recommends=", v) for v in _pkg.option_values(values, "-o", "--option")
+    )
 
 
 def _is_yes_flag(value: str) -> bool:
@@ -51,9 +59,10 @@ def _is_yes_flag(value: str) -> bool:
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     df = ctx.df
+    ca_added: set[int] = set()  # stages where this pass already names ca-certificates
     for outer, _run, cmds in _pkg.shell_runs(df):
         config: bool | None = None
-        for cmd in cmds:
+        for k, cmd in enumerate(cmds):
             sub = _pkg.apt_sub(cmd)
             if sub is None or sub[1] != "install" or decided(cmd.values):
                 continue
@@ -66,8 +75,15 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
             if i + 1 < len(cmd.words) and _is_yes_flag(cmd.words[i + 1].value):
                 after = i + 1
             start, end = cmd.span(i)
-            edit = _pkg.insert_after_word(cmd, after, " --no-install-recommends")
-            fix = unsafe_fix("Add `--no-install-recommends`", edit) if edit is not None else None
+            text, message = " --no-install-recommends", "Add `--no-install-recommends`"
+            if _needs_ca_certificates(df, outer, cmds, k, ca_added):
+                text += " ca-certificates"
+                message += (
+                    " and install `ca-certificates` explicitly (it was only recommended, and the image "
+                    "downloads over TLS later)"
+                )
+            edit = _pkg.insert_after_word(cmd, after, text)
+            fix = unsafe_fix(message, edit) if edit is not None else None
             yield ctx.diagnostic(
                 RULE,
                 start,
@@ -75,3 +91,17 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
                 f"`{cmd.prog} {name}` without `--no-install-recommends` also installs recommended packages",
                 fix=fix,
             )
+
+
+def _needs_ca_certificates(
+    df: Dockerfile, outer: Instruction, cmds: list[Cmd], k: int, added: set[int]
+) -> bool:
+    """Without recommends, is `ca-certificates` missing for a later TLS download? Records the
+    stage in `added` so one fix per stage lineage names it."""
+    stage = df.stage_of(outer)
+    if stage is None or any(s.index in added for s in stage.chain):
+        return False
+    if _pkg.installs_in_lineage(df, outer, "ca-certificates") or not _pkg.tls_after(df, outer, cmds, k):
+        return False
+    added.add(stage.index)
+    return True
