@@ -32,35 +32,126 @@ from hardenify.dockerfile.shell import POSIX_SHELLS, Word, scan_quotes, tokenize
 
 # Options that take a separate value word, per tool (so `-o X install` finds `install`).
 APT_VALUE_OPTS = frozenset(
-    {"-o", "-c", "-t", "-a", "--option", "--config-file", "--target-release", "--default-release",
-     "--host-architecture"}
+    {
+        "-o",
+        "-c",
+        "-t",
+        "-a",
+        "--option",
+        "--config-file",
+        "--target-release",
+        "--default-release",
+        "--host-architecture",
+    }
 )
 APK_VALUE_OPTS = frozenset(
-    {"-X", "-p", "-t", "--repository", "--root", "--virtual", "--arch", "--keys-dir", "--repositories-file",
-     "--cache-dir", "--cache-max-age", "--timeout"}
+    {
+        "-X",
+        "-p",
+        "-t",
+        "--repository",
+        "--root",
+        "--virtual",
+        "--arch",
+        "--keys-dir",
+        "--repositories-file",
+        "--cache-dir",
+        "--cache-max-age",
+        "--timeout",
+    }
 )
 PIP_VALUE_OPTS = frozenset(
-    {"--proxy", "--log", "--cache-dir", "--timeout", "--retries", "--exists-action", "--trusted-host", "--cert",
-     "--client-cert", "--python", "--src", "--global-option", "--keyring-provider"}
+    {
+        "--proxy",
+        "--log",
+        "--cache-dir",
+        "--timeout",
+        "--retries",
+        "--exists-action",
+        "--trusted-host",
+        "--cert",
+        "--client-cert",
+        "--python",
+        "--src",
+        "--global-option",
+        "--keyring-provider",
+    }
 )
 RPM_VALUE_OPTS = frozenset(
-    {"-c", "-d", "-e", "-x", "-R", "--config", "--installroot", "--releasever", "--enablerepo", "--disablerepo",
-     "--repo", "--repoid", "--exclude", "--setopt", "--forcearch", "--downloaddir",
-     "--destdir", "--rpmverbosity", "--debuglevel", "--errorlevel"}
+    {
+        "-c",
+        "-d",
+        "-e",
+        "-x",
+        "-R",
+        "--config",
+        "--installroot",
+        "--releasever",
+        "--enablerepo",
+        "--disablerepo",
+        "--repo",
+        "--repoid",
+        "--exclude",
+        "--setopt",
+        "--forcearch",
+        "--downloaddir",
+        "--destdir",
+        "--rpmverbosity",
+        "--debuglevel",
+        "--errorlevel",
+    }
 )
 ZYPPER_VALUE_OPTS = frozenset(
-    {"-c", "-R", "-r", "-D", "--config", "--root", "--reposd-dir", "--cache-dir", "--raw-cache-dir",
-     "--solv-cache-dir", "--pkg-cache-dir", "--repo", "--type", "-t"}
+    {
+        "-c",
+        "-R",
+        "-r",
+        "-D",
+        "--config",
+        "--root",
+        "--reposd-dir",
+        "--cache-dir",
+        "--raw-cache-dir",
+        "--solv-cache-dir",
+        "--pkg-cache-dir",
+        "--repo",
+        "--type",
+        "-t",
+    }
 )
 NPM_VALUE_OPTS = frozenset(
-    {"--prefix", "-C", "--cache", "--registry", "--loglevel", "--omit", "--include", "--only", "--also",
-     "--userconfig", "--globalconfig", "--workspace", "-w", "--tag", "--install-strategy", "--fetch-retries",
-     "--fetch-timeout", "--network-timeout", "--scripts-prepend-node-path", "--before", "--cpu", "--os",
-     "--libc", "--script-shell", "--node-options"}
+    {
+        "--prefix",
+        "-C",
+        "--cache",
+        "--registry",
+        "--loglevel",
+        "--omit",
+        "--include",
+        "--only",
+        "--also",
+        "--userconfig",
+        "--globalconfig",
+        "--workspace",
+        "-w",
+        "--tag",
+        "--install-strategy",
+        "--fetch-retries",
+        "--fetch-timeout",
+        "--network-timeout",
+        "--scripts-prepend-node-path",
+        "--before",
+        "--cpu",
+        "--os",
+        "--libc",
+        "--script-shell",
+        "--node-options",
+    }
 )
 
 
 # ---------------------------------------------------------------------------------- scripts
+
 
 def shell_runs(df: Dockerfile) -> list[tuple[Instruction, Instruction, list[Cmd]]]:
     """(outer, run, commands) for every RUN that runs POSIX shell; nothing for Windows images.
@@ -263,9 +354,9 @@ def posix_shell(df: Dockerfile, ins: Instruction) -> bool:
     return program_name(shell[0]) in POSIX_SHELLS
 
 
-def runs_after(df: Dockerfile, ins: Instruction, *, include_descendants: bool = True) -> list[
-    tuple[Instruction, Instruction]
-]:
+def runs_after(
+    df: Dockerfile, ins: Instruction, *, include_descendants: bool = True
+) -> list[tuple[Instruction, Instruction]]:
     """(outer, run) RUNs after `ins` in its stage and (optionally) in stages built FROM it."""
     stage = df.stage_of(ins)
     if stage is None:
@@ -447,13 +538,37 @@ def _append_heredoc(df: Dockerfile, doc: Heredoc, command: str) -> Edit | None:
 APT = frozenset({"apt-get", "apt", "xx-apt-get"})
 # apt subcommands that need no package lists.
 _LISTS_FREE = frozenset(
-    {"update", "clean", "autoclean", "distclean", "dist-clean", "remove", "purge", "autoremove", "autopurge",
-     "check", "help", "moo", "changelog", "list", "edit-sources"}
+    {
+        "update",
+        "clean",
+        "autoclean",
+        "distclean",
+        "dist-clean",
+        "remove",
+        "purge",
+        "autoremove",
+        "autopurge",
+        "check",
+        "help",
+        "moo",
+        "changelog",
+        "list",
+        "edit-sources",
+    }
 )
 # apt subcommands that install from the lists (what `apt-get update` is for).
 APT_CONSUMERS = frozenset(
-    {"install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "source", "download", "satisfy",
-     "reinstall"}
+    {
+        "install",
+        "upgrade",
+        "dist-upgrade",
+        "full-upgrade",
+        "build-dep",
+        "source",
+        "download",
+        "satisfy",
+        "reinstall",
+    }
 )
 _LISTS_TOOLS = frozenset({"apt-cache", "aptitude", "apt-file", "rosdep"})
 
@@ -496,8 +611,10 @@ def consumes_lists(cmd: Cmd) -> bool:
 def removes_lists(cmd: Cmd) -> bool:
     """`rm -rf /var/lib/apt/lists/*`, `apt-get distclean`, `find /var/lib/apt/lists ... -delete`."""
     if cmd.prog == "rm":
-        return any(v.rstrip("/") in ("/var/lib/apt", "/var/lib/apt/lists") or v.startswith("/var/lib/apt/lists/")
-                   for v in cmd.values)
+        return any(
+            v.rstrip("/") in ("/var/lib/apt", "/var/lib/apt/lists") or v.startswith("/var/lib/apt/lists/")
+            for v in cmd.values
+        )
     s = apt_sub(cmd)
     if s is not None:
         return s[1] in ("distclean", "dist-clean")
