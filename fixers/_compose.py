@@ -10,7 +10,7 @@
   fix. New keys always go into the service's own mapping (own keys override merged ones), so
   adding one never changes another service, unless the whole service is an alias of another.
 - `image`: the image a service runs, with `${VAR:-default}` interpolated and a normalised key for
-  the knowledge tables in `hardenify.compose.images`.
+  the knowledge tables in `hardenify.knowledge.images`.
 - `service_dockerfile`: the text of a service's Dockerfile (`dockerfile_inline`, or read through
   the model's sandboxed reader) for the rules that need it; None when unknown.
 """
@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hardenify.compose.edits import append_items, insert_keys
-from hardenify.compose.images import image_key
 from hardenify.compose.model import (
     ComposeFile,
     Entry,
@@ -38,8 +37,9 @@ from hardenify.compose.model import (
 from hardenify.compose.verify import Change, get, verify
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Applicability, Diagnostic, Edit, Fix
-from hardenify.dockerfile.model import Dockerfile, Stage
+from hardenify.dockerfile.model import Dockerfile, Stage, split_words, substitute
 from hardenify.imageref import ImageRef, try_parse_ref
+from hardenify.knowledge.images import image_key
 from hardenify.rules import Rule
 
 NOT_VERIFIED = "no automatic fix: the edited file did not re-load to the expected result"
@@ -248,6 +248,68 @@ def built_stage(cf: ComposeFile, svc: Service) -> tuple[Dockerfile, Stage] | Non
         return None
     final = df.final_stage
     return (df, final) if final is not None else None
+
+
+def explicit_user(svc: Service) -> str | None:
+    """The service's `user:` after interpolation ("" when it needs a runtime variable), or None."""
+    entry, _ = svc.find("user")
+    if entry is None:
+        return None
+    return (interpolate(text_of(entry.value) or "") or "").strip()
+
+
+def built_user(cf: ComposeFile, svc: Service) -> tuple[str | None, str]:
+    """The non-root user a built service's stage (`build.target`, else the last) ends with, and
+    no privilege dropper; else None and why not. The Dockerfile analysis layer decides."""
+    from hardenify.fixers._users import chain_instructions, drops_privileges, is_root_user, stage_env
+    from hardenify.knowledge.programs import root_starter
+
+    built = built_stage(cf, svc)
+    if built is None:
+        return None, "its Dockerfile (or the `build.target` stage) cannot be read"
+    df, stage = built
+    instructions = chain_instructions(df, stage)
+    users = [i for i in instructions if i.cmd == "USER"]
+    if not users:
+        return None, "its Dockerfile sets no USER, so it starts as root"
+    words = split_words(users[-1].args)
+    name = substitute(words[0], stage_env(df, stage, users[-1])) if words else ""
+    if not name or "$" in name or is_root_user(name):
+        return None, f"its Dockerfile's last USER is `{words[0] if words else ''}`"
+    dropper = drops_privileges(instructions)
+    for ins in instructions:
+        if dropper is None and ins.cmd in ("ENTRYPOINT", "CMD"):
+            for w in ins.json if ins.json is not None else split_words(ins.args):
+                dropper = dropper or root_starter(w)
+    if dropper:
+        return None, f"its Dockerfile starts {dropper}, which needs root"
+    return name, ""
+
+
+def service_cap_add(cf: ComposeFile, svc: Service) -> tuple[tuple[str, ...] | None, str]:
+    """Capabilities the service needs back after `cap_drop: [ALL]` (() for none), or None and
+    why hardenify cannot tell. Facts come from `hardenify.knowledge.images`, or for a built
+    image from its Dockerfile."""
+    from hardenify.fixers._users import is_root_user
+    from hardenify.knowledge.images import cap_add
+
+    user = explicit_user(svc)
+    img = image(svc)
+    if user and not is_root_user(user):
+        return (), f"it runs as `user: {user}`"
+    if img.builds:
+        if user is not None and not user:
+            return None, "its `user:` needs a runtime variable"
+        name, why = built_user(cf, svc)
+        if name is None or user:
+            return None, f"hardenify cannot tell which capabilities it needs: {why or 'it runs as root'}"
+        return (), f"its Dockerfile runs it as `{name}`"
+    caps = cap_add(img.key, img.tag)
+    if caps is None:
+        return None, f"hardenify does not know which capabilities `{img.label}` needs"
+    if caps == () and user:
+        return None, f"`{img.label}` needs no capability as its own user, but `user: {user}` runs it as root"
+    return caps, ""
 
 
 # --------------------------------------------------------------------------- edit placement

@@ -64,7 +64,7 @@ def _has_nnp(value: object) -> bool:
 
 
 def _findings(cf: ComposeFile) -> Iterator[Finding]:
-    from hardenify.compose.images import nnp_safe
+    from hardenify.knowledge.images import nnp_safe
     from hardenify.compose.model import is_seq, is_true, text_of
     from hardenify.fixers._compose import (
         Finding,

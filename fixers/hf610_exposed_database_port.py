@@ -84,7 +84,7 @@ def container_ports(spec: str) -> list[int]:
 
 
 def _what(db: str | None, ports: list[int]) -> str | None:
-    from hardenify.compose.images import DATABASE_PORTS
+    from hardenify.knowledge.images import DATABASE_PORTS
     if db is not None:
         return db
     for p in ports:
@@ -111,7 +111,7 @@ def loopback(written: str) -> str | None:
 
 
 def _findings(cf: ComposeFile) -> Iterator[Finding]:
-    from hardenify.compose.images import database
+    from hardenify.knowledge.images import database
     from hardenify.compose.model import is_flow, is_seq
     from hardenify.fixers._compose import (
         Finding,

@@ -60,6 +60,7 @@ file's history). All of a file's entries move in one fix, since they share the t
     "an anchor are moved only when no other service uses the anchor.",
     references=References(cis=("4.10",)),
     kinds=("compose",),
+    registers_secrets=True,
 )
 
 BOOL_WORDS = frozenset({"true", "false", "yes", "no", "on", "off", "y", "n", "1", "0"})
@@ -89,9 +90,11 @@ class Var(NamedTuple):
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     from hardenify.fixers._compose import model, report
+    from hardenify.fixers._compose_secrets import findings, register_all
     cf = model(ctx)
+    register_all(ctx, cf)  # every credential in the file, wherever it is, before any message
     if cf is not None:
-        yield from report(ctx, RULE, _findings(ctx, cf))
+        yield from report(ctx, RULE, [*_findings(ctx, cf), *findings(cf)])
 
 
 def literal_secret(name: str, value: str) -> bool:
@@ -235,7 +238,7 @@ def _plan(cf: ComposeFile, found: list[tuple[Var, str]]) -> dict[int, tuple[Any,
 
 def _file_var(cf: ComposeFile, var: Var) -> str | None:
     """The `_FILE` variable the service's image reads, when the entry can be moved."""
-    from hardenify.compose.images import file_variant
+    from hardenify.knowledge.images import file_variant
     from hardenify.compose.model import is_map, is_seq, text_of
     from hardenify.fixers._compose import image, reach
     img = image(var.svc)

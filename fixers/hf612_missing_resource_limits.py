@@ -88,7 +88,7 @@ def limits(cf: ComposeFile, svc: Service) -> tuple[dict[str, bool], bool]:
 
 
 def _findings(cf: ComposeFile) -> Iterator[Finding]:
-    from hardenify.compose.images import memory_limit
+    from hardenify.knowledge.images import memory_limit
     from hardenify.compose.verify import get
     from hardenify.fixers._compose import (
         Finding,

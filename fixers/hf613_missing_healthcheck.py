@@ -60,7 +60,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 def _declares(cf: ComposeFile, svc: Service) -> bool | None:
     """Does the service's image declare a HEALTHCHECK? None when unknown."""
-    from hardenify.compose.images import DECLARES_HEALTHCHECK, image_key
+    from hardenify.knowledge.images import DECLARES_HEALTHCHECK, image_key
     from hardenify.fixers._compose import built_stage, image
     img = image(svc)
     if img.builds:
@@ -80,7 +80,7 @@ def _declares(cf: ComposeFile, svc: Service) -> bool | None:
 
 def _findings(cf: ComposeFile) -> Iterator[Finding]:
     from hardenify.compose.edits import Flow
-    from hardenify.compose.images import healthcheck_probe
+    from hardenify.knowledge.images import healthcheck_probe
     from hardenify.fixers._compose import (
         Finding,
         change,

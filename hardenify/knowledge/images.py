@@ -1,6 +1,8 @@
-"""What hardenify knows about well-known images, for the compose rules (HF6xx).
+"""What well-known images need to start, and what they read: facts for the compose rules (HF6xx).
 
-Every list errs on the side of "unknown": an image missing here only means a fix is marked
+`FAMILIES` records, per image family, the capabilities to add back after `cap_drop: [ALL]`, the
+paths it writes outside its VOLUMEs, whether it starts as root and drops privileges itself, and
+the uid it runs as, each with the upstream Dockerfile/entrypoint lines that say so. Every list errs on the side of "unknown": an image missing here only means a fix is marked
 unsafe (or not offered) instead of safe. Keys are the image name without tag or digest as
 `image_key` normalises it: `postgres` for Docker Hub official images (and their well-known
 mirrors), `bitnami/postgresql` for other Docker Hub images, `registry/path` elsewhere.
@@ -9,6 +11,7 @@ mirrors), `bitnami/postgresql` for other Docker Hub images, `registry/path` else
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from hardenify.imageref import ImageRef
 
@@ -28,10 +31,22 @@ def image_key(ref: ImageRef) -> str:
 
 # ----------------------------------------------------------------------- databases and caches
 
-_POSTGRES = ("postgres", "postgis/postgis", "timescale/timescaledb", "timescale/timescaledb-ha",
-             "pgvector/pgvector", "supabase/postgres")
-_REDIS = ("redis", "redis/redis-stack", "redis/redis-stack-server", "valkey/valkey", "eqalpha/keydb",
-          "docker.dragonflydb.io/dragonflydb/dragonfly")
+_POSTGRES = (
+    "postgres",
+    "postgis/postgis",
+    "timescale/timescaledb",
+    "timescale/timescaledb-ha",
+    "pgvector/pgvector",
+    "supabase/postgres",
+)
+_REDIS = (
+    "redis",
+    "redis/redis-stack",
+    "redis/redis-stack-server",
+    "valkey/valkey",
+    "eqalpha/keydb",
+    "docker.dragonflydb.io/dragonflydb/dragonfly",
+)
 
 # image key → what it is (for messages)
 DATABASES: dict[str, str] = {
@@ -260,33 +275,295 @@ def nnp_safe(key: str, tag: str) -> bool:
     return capability_free(key, tag) or key in NNP_FRIENDLY
 
 
+# ------------------------------------------------------------------- what an image needs to start
+
+_DL = "https://github.com/docker-library"
+# Root that chowns a volume to the service user and then switches to it (gosu, su, s6): chown
+# (CHOWN), into and over files it does not own (DAC_OVERRIDE, FOWNER), then setuid/setgid.
+ROOT_DROPPER_CAPS = ("CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID")
+# An Apache/nginx master: binds :80 as root, chowns its temp files, runs workers as another user.
+WEB_MASTER_CAPS = ("CHOWN", "NET_BIND_SERVICE", "SETGID", "SETUID")
+
+
+@dataclass(frozen=True)
+class Family:
+    """What one image family needs to start, read from its own Dockerfile and entrypoint.
+
+    `cap_add` and `writable` are None where the sources do not settle it: a fix that needs the
+    fact then declines instead of guessing."""
+
+    name: str
+    keys: tuple[str, ...]  # image keys (`image_key`); a key ending in "/" is a prefix
+    cap_add: tuple[str, ...] | None  # to add back after `cap_drop: [ALL]`; () = none needed
+    writable: tuple[str, ...] | None  # paths outside declared VOLUMEs it writes (tmpfs under read_only)
+    root_start: bool  # starts as root and drops privileges itself
+    uid: int | None  # the uid the server runs as
+    source: str  # where upstream says so
+    state: tuple[str, ...] = ()  # data it keeps outside declared VOLUMEs: needs a volume, not a tmpfs
+    read_only_block: str | None = None  # why a read-only root filesystem cannot work
+    variant: str = ""  # a tag word that selects this family among several for one key
+
+
+FAMILIES: tuple[Family, ...] = (
+    Family(
+        "postgres",
+        ("postgres", "postgis/postgis", "timescale/timescaledb", "pgvector/pgvector"),
+        ROOT_DROPPER_CAPS,
+        ("/tmp", "/var/run/postgresql"),
+        True,
+        999,
+        f"{_DL}/postgres/blob/6edb0a8c4def40c371514b34aef9037ec82d9110/17/trixie/docker-entrypoint.sh "
+        'L58-59 `find "$PGDATA" \\! -user postgres -exec chown postgres`, L41 `chmod 00700 "$PGDATA"`, '
+        "L338 `exec gosu postgres`; Dockerfile L13 `useradd ... --uid=999` (alpine: 70), L182 "
+        "/var/run/postgresql, L187 `VOLUME /var/lib/postgresql/data`",
+    ),
+    Family(
+        "redis",
+        ("redis",),
+        ROOT_DROPPER_CAPS,
+        ("/tmp",),
+        True,
+        999,
+        f"{_DL}/redis/blob/e92049967d6baa9b4b3d6fd950553e6458e61f13/7.4-rc/debian/docker-entrypoint.sh "
+        "L12 `find . \\! -user redis -exec chown redis`, L13 `exec gosu redis`; Dockerfile L12 "
+        "`useradd -r -g redis -u 999 redis`, L143 `VOLUME /data`",
+    ),
+    Family(
+        "mysql",
+        ("mysql",),
+        ROOT_DROPPER_CAPS,
+        ("/tmp", "/var/run/mysqld"),
+        True,
+        999,
+        f"{_DL}/mysql/blob/7f30fdb0738041fc5125e8218e393e0a891243e9/8.4/docker-entrypoint.sh L210 "
+        "`find ... \\! -user mysql -exec chown`, L380 `exec gosu mysql`; Dockerfile.oracle L11 "
+        "`useradd --uid 999`, L89-92 /var/run/mysqld (socket and lock files), L117 `VOLUME /var/lib/mysql`",
+    ),
+    Family(
+        "mariadb",
+        ("mariadb",),
+        ROOT_DROPPER_CAPS,
+        ("/tmp", "/run/mysqld"),
+        True,
+        None,
+        "https://github.com/MariaDB/mariadb-docker/blob/1b6429ba3544e134715c15f8c56cc6f665f827c9/11.4/"
+        'docker-entrypoint.sh L210 `find "$DATADIR" \\! -user mysql ... -exec chown mysql:`, L699 '
+        "`exec gosu mysql`; Dockerfile L5 `useradd -r -g mysql mysql` (no fixed uid), L120-123 "
+        "/run/mysqld (socket and lock files), L137 `VOLUME /var/lib/mysql`",
+    ),
+    Family(
+        "mongo",
+        ("mongo",),
+        ROOT_DROPPER_CAPS,
+        ("/tmp",),
+        True,
+        999,
+        f"{_DL}/mongo/blob/2c69a57b939afb99266e8f97258adb178e9559e0/8.0/docker-entrypoint.sh L14 "
+        "`find -L /data/configdb /data/db \\! -user mongodb -exec chown mongodb`, L22 `exec gosu mongodb`; "
+        "Dockerfile L12 `useradd --uid 999`, L111 `VOLUME /data/db /data/configdb` (mongod's socket is in /tmp)",
+    ),
+    Family(
+        "rabbitmq",
+        ("rabbitmq",),
+        ROOT_DROPPER_CAPS,
+        None,
+        True,
+        999,
+        f"{_DL}/rabbitmq/blob/9193c1de6d32046e0c1132841a7a4995b0dc32e0/4.1/ubuntu/docker-entrypoint.sh L7 "
+        "`find /var/lib/rabbitmq \\! -user rabbitmq -exec chown rabbitmq`, L10 `exec gosu rabbitmq`; "
+        "Dockerfile L229 `useradd --uid 999`, L231 /etc/rabbitmq and /var/log/rabbitmq owned by rabbitmq "
+        "(written at run time: not settled), L310 `VOLUME $RABBITMQ_DATA_DIR`",
+    ),
+    Family(
+        "nginx",
+        ("nginx",),
+        WEB_MASTER_CAPS,
+        ("/tmp", "/var/cache/nginx", "/var/run"),
+        True,
+        101,
+        "https://github.com/nginxinc/docker-nginx/blob/b430becb8f0f6b8d69e68cc73a82ea2873c38639/mainline/"
+        "debian/Dockerfile L19 `useradd --system ... --uid 101 nginx`, L141 `EXPOSE 80`; the nginx.org "
+        "package's nginx.conf `user nginx;`, `pid /var/run/nginx.pid;` and its compiled-in "
+        "`--http-client-body-temp-path=/var/cache/nginx/client_temp` (the master creates and chowns it)",
+    ),
+    Family(
+        "nginx-unprivileged",
+        ("nginxinc/nginx-unprivileged",),
+        (),
+        ("/tmp",),
+        False,
+        101,
+        "https://github.com/nginxinc/docker-nginx-unprivileged Dockerfile `USER $UID` (101), pid and "
+        "temp paths moved to /tmp, `EXPOSE 8080`",
+    ),
+    Family(
+        "httpd",
+        ("httpd",),
+        WEB_MASTER_CAPS,
+        ("/tmp", "/usr/local/apache2/logs"),
+        True,
+        33,
+        f"{_DL}/httpd/blob/9b63b37c9be3b42d16b924ebb40af3cc40793119/2.4/Dockerfile L203-204 "
+        "`User www-data`/`Group www-data` (workers), L200-201 logs to /proc/self/fd (httpd.pid stays in "
+        "logs/), L233 `EXPOSE 80`",
+    ),
+    Family(
+        "php-apache",
+        ("php",),
+        WEB_MASTER_CAPS,
+        None,
+        True,
+        33,
+        f"{_DL}/php/blob/445bf414f1d5866f7aef715f1203eae043710070/8.3/bookworm/apache/Dockerfile L60-78 "
+        '`APACHE_RUN_USER=www-data`, run/lock dirs chowned to it, L294 `CMD ["apache2-foreground"]` '
+        "(binds :80 as root)",
+        variant="apache",
+    ),
+    Family(
+        "php-fpm",
+        ("php",),
+        ("CHOWN", "SETGID", "SETUID"),
+        None,
+        True,
+        33,
+        f"{_DL}/php/blob/445bf414f1d5866f7aef715f1203eae043710070/8.3/bookworm/fpm/Dockerfile L258 "
+        "`listen = 9000`; the pool's `user = www-data` (the master runs as root and switches workers)",
+        variant="fpm",
+    ),
+    Family(
+        "wordpress-fpm",
+        ("wordpress",),
+        ("CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"),
+        None,
+        True,
+        33,
+        f"{_DL}/wordpress/blob/bf223d1c2087b0b2c3b86eefa830fe4bbc2bce07/latest/php8.3/fpm/"
+        'docker-entrypoint.sh `chown "$user:$group" .` and the copy into /var/www/html as www-data',
+        variant="fpm",
+    ),
+    Family(
+        "wordpress",
+        ("wordpress",),
+        tuple(sorted({*ROOT_DROPPER_CAPS, "NET_BIND_SERVICE"})),
+        None,
+        True,
+        33,
+        f"{_DL}/wordpress/blob/bf223d1c2087b0b2c3b86eefa830fe4bbc2bce07/latest/php8.3/apache/"
+        'docker-entrypoint.sh L10-11 `user="${APACHE_RUN_USER:-www-data}"`, L31 `chown "$user:$group" .`; '
+        'Dockerfile L168 `VOLUME /var/www/html`, L176 `CMD ["apache2-foreground"]` (binds :80)',
+    ),
+    Family(
+        "nextcloud",
+        ("nextcloud",),
+        tuple(sorted({*ROOT_DROPPER_CAPS, "NET_BIND_SERVICE"})),
+        None,
+        True,
+        33,
+        "https://github.com/nextcloud/docker/blob/4de1eed65a44c61ecce601ef1d27abd2059b52e6/33/apache/"
+        'entrypoint.sh L14-16 `run_as() { ... su -p "$user" ...`, L201 `rsync ... --chown $user:$group`; '
+        'Dockerfile L135 `VOLUME /var/www/html`, L184 `CMD ["apache2-foreground"]`',
+    ),
+    Family(
+        "linuxserver",
+        ("lscr.io/linuxserver/", "linuxserver/", "ghcr.io/linuxserver/"),
+        tuple(sorted({*ROOT_DROPPER_CAPS, "KILL"})),
+        None,
+        True,
+        911,
+        "https://github.com/linuxserver/docker-baseimage-alpine/blob/3d5a8b06a66bdf923dd537912cde796ccf915532/"
+        'Dockerfile L88 `useradd -u 911 -U -d /config -s /bin/false abc`, L102 `ENTRYPOINT ["/init"]` '
+        "(s6-overlay as root signals services running as abc: KILL); "
+        'root/etc/s6-overlay/s6-rc.d/init-adduser/run L12 `usermod -o -u "${PUID}" abc`, L54-56 `lsiown abc:abc`',
+        read_only_block='linuxserver images rewrite /etc/passwd at start (`usermod -o -u "${PUID}" abc`) '
+        "and s6-overlay needs a writable /run",
+    ),
+    Family(
+        "bitnami",
+        ("bitnami/",),
+        (),
+        None,
+        False,
+        1001,
+        "https://github.com/bitnami/containers/blob/078f764c97ede163b858650d6644d8840b9ffb1f/bitnami/"
+        "postgresql/13/debian-12/Dockerfile `USER 1001`, `RUN find / -perm /6000 -type f -exec chmod a-s` "
+        "(no setuid binaries); the apps write conf/tmp/logs under /opt/bitnami (per image: not settled)",
+    ),
+    Family(
+        "grafana",
+        ("grafana/grafana", "grafana/grafana-oss", "grafana/grafana-enterprise"),
+        (),
+        ("/tmp", "/var/log/grafana"),
+        False,
+        472,
+        'https://github.com/grafana/grafana packaging/docker/Dockerfile `ARG GF_UID="472"` ... '
+        '`USER "$GF_UID"`; `GF_PATHS_DATA=/var/lib/grafana` (sqlite, plugins) is no VOLUME',
+        state=("/var/lib/grafana",),
+    ),
+    Family(
+        "prometheus",
+        ("prom/prometheus", "quay.io/prometheus/prometheus"),
+        (),
+        ("/tmp",),
+        False,
+        65534,
+        "https://github.com/prometheus/prometheus/blob/d15adb9ad7e5d9fbde3a9a8f30200593a5a14d86/Dockerfile "
+        'L24 `chown -R nobody:nobody /etc/prometheus /prometheus`, L26 `USER nobody`, L28 `VOLUME [ "/prometheus" ]`',
+    ),
+    Family(
+        "memcached",
+        ("memcached",),
+        (),
+        ("/tmp",),
+        False,
+        11211,
+        f"{_DL}/memcached/blob/53ac0ecb0bf88b471a0110f8996ce791baf1a667/1/debian/Dockerfile L12 "
+        "`useradd --system --gid memcache --uid 11211 memcache`, L98 `USER memcache` (keeps no files)",
+    ),
+)
+
+
+def family(key: str | None, tag: str = "") -> Family | None:
+    """The family an image belongs to; a family with a `variant` needs that word in the tag
+    (`php:8.3-apache`), and a key with variants but none matching is unknown (`php:8.3-cli`)."""
+    if not key:
+        return None
+    words = set(re.split(r"[-_.]", tag.lower()))
+    plain = None
+    for fam in FAMILIES:
+        hit = any(key == k or (k.endswith("/") and key.startswith(k)) for k in fam.keys)
+        if not hit or key == "bitnami/minideb":
+            continue
+        if fam.variant:
+            if fam.variant in words:
+                return fam
+            continue
+        plain = plain or fam
+    return plain
+
+
+def cap_add(key: str | None, tag: str) -> tuple[str, ...] | None:
+    """Capabilities to add back after `cap_drop: [ALL]`: () none, None unknown."""
+    fam = family(key, tag)
+    if fam is not None:
+        return fam.cap_add
+    if key is not None and capability_free(key, tag):
+        return ()
+    return None
+
+
 # ------------------------------------------------------------------------- read-only root fs
 
-# Paths the image writes outside its declared VOLUMEs (those stay writable with read_only:
-# Docker mounts an anonymous volume there), to mount as tmpfs. Unknown images get /tmp only.
-WRITABLE_PATHS: dict[str, tuple[str, ...]] = {
-    "nginx": ("/tmp", "/var/cache/nginx", "/var/run"),
-    "nginxinc/nginx-unprivileged": ("/tmp",),
-    **dict.fromkeys(_POSTGRES, ("/tmp", "/var/run/postgresql")),
-    "redis": ("/tmp",),
-    "valkey/valkey": ("/tmp",),
-    "mysql": ("/tmp", "/var/run/mysqld"),
-    "mariadb": ("/tmp", "/run/mysqld"),
-    "mongo": ("/tmp",),
-    "memcached": ("/tmp",),
-    "httpd": ("/tmp", "/usr/local/apache2/logs"),
-    "caddy": ("/tmp",),
-    "grafana/grafana": ("/tmp",),
-    "grafana/grafana-oss": ("/tmp",),
-    "prom/prometheus": ("/tmp",),
-}
 
-
-def writable_paths(key: str | None) -> tuple[tuple[str, ...], bool]:
-    """tmpfs paths for a read-only root filesystem, and whether the image is known."""
-    if key is not None and key in WRITABLE_PATHS:
-        return WRITABLE_PATHS[key], True
-    return ("/tmp",), False
+def writable_paths(key: str | None, tag: str = "") -> tuple[Family | None, str | None]:
+    """The family whose writable paths are known, or None and why they are not."""
+    fam = family(key, tag)
+    if fam is None:
+        return None, f"hardenify does not know which paths `{key}` writes" if key else "the image is unknown"
+    if fam.read_only_block:
+        return None, fam.read_only_block
+    if fam.writable is None:
+        return None, f"the paths {fam.name} images write outside their VOLUMEs are not settled upstream"
+    return fam, None
 
 
 # --------------------------------------------------------------------------------- secrets
@@ -305,8 +582,17 @@ _MARIADB = (
 _WORDPRESS = tuple(
     f"WORDPRESS_{n}"
     for n in (
-        "DB_PASSWORD", "DB_USER", "DB_NAME", "AUTH_KEY", "SECURE_AUTH_KEY", "LOGGED_IN_KEY", "NONCE_KEY",
-        "AUTH_SALT", "SECURE_AUTH_SALT", "LOGGED_IN_SALT", "NONCE_SALT",
+        "DB_PASSWORD",
+        "DB_USER",
+        "DB_NAME",
+        "AUTH_KEY",
+        "SECURE_AUTH_KEY",
+        "LOGGED_IN_KEY",
+        "NONCE_KEY",
+        "AUTH_SALT",
+        "SECURE_AUTH_SALT",
+        "LOGGED_IN_SALT",
+        "NONCE_SALT",
     )
 )
 # Variables whose entrypoint also reads `<NAME>_FILE` (the docker-library `file_env` helper
@@ -332,7 +618,9 @@ FILE_ENV: dict[str, frozenset[str]] = {
         {"POSTGRESQL_PASSWORD", "POSTGRESQL_POSTGRES_PASSWORD", "POSTGRESQL_REPLICATION_PASSWORD"}
     ),
     "bitnami/mysql": frozenset({"MYSQL_ROOT_PASSWORD", "MYSQL_PASSWORD", "MYSQL_REPLICATION_PASSWORD"}),
-    "bitnami/mariadb": frozenset({"MARIADB_ROOT_PASSWORD", "MARIADB_PASSWORD", "MARIADB_REPLICATION_PASSWORD"}),
+    "bitnami/mariadb": frozenset(
+        {"MARIADB_ROOT_PASSWORD", "MARIADB_PASSWORD", "MARIADB_REPLICATION_PASSWORD"}
+    ),
     "bitnami/redis": frozenset({"REDIS_PASSWORD"}),
     "bitnami/mongodb": frozenset({"MONGODB_ROOT_PASSWORD", "MONGODB_PASSWORD"}),
 }

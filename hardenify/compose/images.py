@@ -1,0 +1,3 @@
+"""Compatibility name: the image facts live in `hardenify.knowledge.images` (their one home)."""
+
+from hardenify.knowledge.images import *  # noqa: F403
