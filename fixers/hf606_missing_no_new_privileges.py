@@ -64,7 +64,6 @@ def _has_nnp(value: object) -> bool:
 
 
 def _findings(cf: ComposeFile) -> Iterator[Finding]:
-    from hardenify.knowledge.images import nnp_safe
     from hardenify.compose.model import is_seq, is_true, text_of
     from hardenify.fixers._compose import (
         Finding,
@@ -76,6 +75,7 @@ def _findings(cf: ComposeFile) -> Iterator[Finding]:
         place_items,
         service_span,
     )
+    from hardenify.knowledge.images import nnp_safe
     for svc in cf.services:
         priv = svc.get("privileged")
         if priv is not None and is_true(priv.value):

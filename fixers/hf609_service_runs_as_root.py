@@ -73,8 +73,8 @@ def _findings(cf: ComposeFile) -> Iterator[Finding]:
 
 def _runs_as_root(cf: ComposeFile, svc: Service) -> str | None:
     """Why a service without `user:` runs as root, or None when it does not (or is unknown)."""
-    from hardenify.knowledge.images import drops_privileges, nonroot_default
     from hardenify.fixers._compose import built_stage, image
+    from hardenify.knowledge.images import drops_privileges, nonroot_default
     img = image(svc)
     if img.builds:
         built = built_stage(cf, svc)

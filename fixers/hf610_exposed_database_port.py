@@ -111,7 +111,6 @@ def loopback(written: str) -> str | None:
 
 
 def _findings(cf: ComposeFile) -> Iterator[Finding]:
-    from hardenify.knowledge.images import database
     from hardenify.compose.model import is_flow, is_seq
     from hardenify.fixers._compose import (
         Finding,
@@ -123,6 +122,7 @@ def _findings(cf: ComposeFile) -> Iterator[Finding]:
         others_note,
         reach,
     )
+    from hardenify.knowledge.images import database
     for svc in cf.services:
         entry = svc.get("ports")
         if entry is None or not is_seq(entry.value):

@@ -238,9 +238,9 @@ def _plan(cf: ComposeFile, found: list[tuple[Var, str]]) -> dict[int, tuple[Any,
 
 def _file_var(cf: ComposeFile, var: Var) -> str | None:
     """The `_FILE` variable the service's image reads, when the entry can be moved."""
-    from hardenify.knowledge.images import file_variant
     from hardenify.compose.model import is_map, is_seq, text_of
     from hardenify.fixers._compose import image, reach
+    from hardenify.knowledge.images import file_variant
     img = image(var.svc)
     if img.builds or img.key is None:
         return None

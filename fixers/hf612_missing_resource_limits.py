@@ -88,7 +88,6 @@ def limits(cf: ComposeFile, svc: Service) -> tuple[dict[str, bool], bool]:
 
 
 def _findings(cf: ComposeFile) -> Iterator[Finding]:
-    from hardenify.knowledge.images import memory_limit
     from hardenify.compose.verify import get
     from hardenify.fixers._compose import (
         Finding,
@@ -99,6 +98,7 @@ def _findings(cf: ComposeFile) -> Iterator[Finding]:
         place_nested,
         service_span,
     )
+    from hardenify.knowledge.images import memory_limit
     for svc in cf.services:
         have, unknown = limits(cf, svc)
         if unknown or all(have.values()):

@@ -60,8 +60,8 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 def _declares(cf: ComposeFile, svc: Service) -> bool | None:
     """Does the service's image declare a HEALTHCHECK? None when unknown."""
-    from hardenify.knowledge.images import DECLARES_HEALTHCHECK, image_key
     from hardenify.fixers._compose import built_stage, image
+    from hardenify.knowledge.images import DECLARES_HEALTHCHECK, image_key
     img = image(svc)
     if img.builds:
         built = built_stage(cf, svc)
@@ -80,7 +80,6 @@ def _declares(cf: ComposeFile, svc: Service) -> bool | None:
 
 def _findings(cf: ComposeFile) -> Iterator[Finding]:
     from hardenify.compose.edits import Flow
-    from hardenify.knowledge.images import healthcheck_probe
     from hardenify.fixers._compose import (
         Finding,
         change,
@@ -90,6 +89,7 @@ def _findings(cf: ComposeFile) -> Iterator[Finding]:
         place_keys,
         service_span,
     )
+    from hardenify.knowledge.images import healthcheck_probe
     for svc in cf.services:
         entry, unknown = svc.find("healthcheck")
         if entry is not None or unknown:
