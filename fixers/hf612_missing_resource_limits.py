@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -28,13 +29,21 @@ RULE = Rule(
     "or a denial-of-service into a restart of one service. CIS Docker Benchmark 5.10, 5.11 and 5.28.",
     example="services:\n  worker:\n    image: example/worker:4",
     fix="""\
-Adds the missing limits, in the form the service already uses: under `deploy.resources.limits`
-(`memory: 512M`, `cpus: "1.0"`, `pids: 256`), created at the deepest level that exists, or as
-service-level `mem_limit: 512m`, `cpus: "1.0"`, `pids_limit: 256` when the service already uses
-those keys and has no `deploy.resources.limits`. Memory starts at 2G for SQL Server,
-Elasticsearch, OpenSearch, Cassandra, ScyllaDB, ClickHouse and SonarQube and 1G for Neo4j,
-Logstash, Kibana, Keycloak and Jenkins. All of them are valid compose-spec keys that `docker
-compose` applies without swarm.""",
+Adds the missing limits. Memory and CPU go in the form the service already uses: under
+`deploy.resources.limits` (`memory: 512M`, `cpus: "1.0"`), created at the deepest level that
+exists, or as service-level `mem_limit: 512m`, `cpus: "1.0"` when the service already uses
+service-level keys and has no `deploy.resources.limits`. The PIDs limit is always the
+service-level `pids_limit: 256`, which compose v1 and v2 both accept (docker-compose 1.29
+rejects `deploy.resources.limits.pids`).
+
+Memory starts at 512M (2G for SQL Server, Elasticsearch, OpenSearch, Cassandra, ScyllaDB,
+ClickHouse and SonarQube; 1G for Neo4j, Logstash, Kibana, Keycloak and Jenkins) and is never
+below a heap or memory size the service configures: `-Xmx` (in `command`, `entrypoint` or any
+environment value such as `JAVA_OPTS`, `ES_JAVA_OPTS`, `JAVA_TOOL_OPTIONS`), `--max-old-space-size`
+(`NODE_OPTIONS`), redis `--maxmemory`, `--innodb-buffer-pool-size` and postgres `shared_buffers`.
+The limit is then the configured size plus half again (at least 256 MiB more), rounded up to
+whole MiB. When such a size comes from a variable (`-Xmx${HEAP}`), the memory limit is not
+added and the finding says why; CPU and PIDs limits still are.""",
     fix_availability=FixAvailability.UNSAFE,
     fix_safety="Unsafe: the numbers are starting points, not measurements. A service that needs more "
     "memory is OOM-killed, more CPU is throttled, more processes or threads fails to fork: measure "
@@ -87,10 +96,71 @@ def limits(cf: ComposeFile, svc: Service) -> tuple[dict[str, bool], bool]:
     return have, False
 
 
+_UNITS = {"": 1, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+_SIZE = r"(\d+(?:\.\d+)?|\$\{?\w+[^}\s]*\}?)\s*([kKmMgGtT]?)[bB]?"
+# (pattern, unit when the number has none): the heap or memory sizes a service configures
+_HEAPS = (
+    (re.compile(r"-Xmx" + _SIZE), ""),
+    (re.compile(r"--max[-_]old[-_]space[-_]size[= ]" + _SIZE), "m"),
+    (re.compile(r"--maxmemory[= ]+" + _SIZE), ""),
+    (re.compile(r"--innodb[-_]buffer[-_]pool[-_]size[= ]" + _SIZE), ""),
+    (re.compile(r"shared_buffers\s*=\s*" + _SIZE), "k"),
+)
+
+
+def configured_memory(cf: ComposeFile, svc: Service) -> tuple[int, str] | None:
+    """The largest heap/memory size the service configures, in bytes, with the text that set it;
+    (-1, text) when it comes from a variable."""
+    best: tuple[int, str] | None = None
+    for text in _config_texts(cf, svc):
+        for pattern, default_unit in _HEAPS:
+            for m in pattern.finditer(text):
+                number, unit = m.group(1), m.group(2).lower()
+                if not number[0].isdigit():
+                    return -1, m.group(0)
+                size = int(float(number) * _UNITS[unit or default_unit])
+                if best is None or size > best[0]:
+                    best = (size, m.group(0))
+    return best
+
+
+def _config_texts(cf: ComposeFile, svc: Service) -> list[str]:
+    from hardenify.compose.model import is_map, is_scalar, is_seq, text_of
+
+    out: list[str] = []
+    for key in ("command", "entrypoint", "environment"):
+        entry, _ = svc.find(key)
+        if entry is None:
+            continue
+        node = entry.value
+        if is_scalar(node):
+            out.append(text_of(node) or "")
+        elif is_seq(node):
+            out.append(" ".join(text_of(i) or "" for i in node.value if is_scalar(i)))
+        elif is_map(node):
+            for name in cf.keys(node):
+                e = cf.lookup(node, name)
+                if e is not None and is_scalar(e.value):
+                    out.append(text_of(e.value) or "")
+    return out
+
+
+def memory_floor(default: str, configured: int) -> str:
+    """The default limit, or the configured size plus half (at least 256 MiB), in MiB."""
+    m = re.fullmatch(r"(\d+)([MG])", default)
+    base = int(m.group(1)) << (20 if m.group(2) == "M" else 30) if m else 512 << 20
+    need = configured + max(configured // 2, 256 << 20)
+    if need <= base:
+        return default
+    mib = -(-need // (1 << 20))
+    return f"{mib // 1024}G" if mib % 1024 == 0 else f"{mib}M"
+
+
 def _findings(cf: ComposeFile) -> Iterator[Finding]:
     from hardenify.compose.verify import get
     from hardenify.fixers._compose import (
         Finding,
+        Placed,
         change,
         image,
         others_note,
@@ -99,38 +169,58 @@ def _findings(cf: ComposeFile) -> Iterator[Finding]:
         service_span,
     )
     from hardenify.knowledge.images import memory_limit
+
     for svc in cf.services:
         have, unknown = limits(cf, svc)
         if unknown or all(have.values()):
             continue
         missing = [k for k, v in have.items() if not v]
         img = image(svc)
-        memory = memory_limit(None if img.builds else img.key)
         start, end = service_span(svc)
         msg = f"service `{svc.name}` has no {', '.join(missing)} limit" + ("s" if len(missing) > 1 else "")
-        finding = Finding(start, end, msg)
+        heap = configured_memory(cf, svc) if "memory" in missing else None
+        note = None
+        memory = memory_limit(None if img.builds else img.key)
+        if heap is not None and heap[0] < 0:
+            missing = [k for k in missing if k != "memory"]
+            note = f"no memory limit added: the service sizes its memory with `{heap[1]}`, set at run time"
+        elif heap is not None:
+            memory = memory_floor(memory, heap[0])
+            if memory != memory_limit(None if img.builds else img.key):
+                note = f"the memory limit leaves room for the configured `{heap[1]}`"
+        finding = Finding(start, end, msg, note=note)
         service_level = any(svc.find(k)[0] is not None for k in SERVICE_LEVEL) and all(
             _deploy_limit(cf, svc, k)[0] is None for k in ("memory", "cpus", "pids")
         )
         limits_node = _has_limits_mapping(cf, svc)
+        nested = [m for m in missing if m != "pids"]
         if service_level and not limits_node:
             values = {"memory": ("mem_limit", memory.lower()), "cpus": ("cpus", CPUS), "pids": ("pids_limit", PIDS)}
-            placed = place_keys(cf, svc, [values[m] for m in missing])
+            placed_keys = place_keys(cf, svc, [values[m] for m in missing]) if missing else None
+            placed: list[Placed | None] = [placed_keys] if missing else []
         else:
-            values = {"memory": ("memory", memory), "cpus": ("cpus", CPUS), "pids": ("pids", PIDS)}
-            placed = place_nested(cf, svc, ("deploy", "resources", "limits"), [values[m] for m in missing])
-        if placed is not None:
+            values = {"memory": ("memory", memory), "cpus": ("cpus", CPUS), "pids": ("pids_limit", PIDS)}
+            placed = []
+            if "pids" in missing:
+                placed.append(place_keys(cf, svc, [values["pids"]]))
+            if nested:
+                placed.append(place_nested(cf, svc, ("deploy", "resources", "limits"), [values[m] for m in nested]))
+        if placed and all(p is not None for p in placed):
+            ok = [p for p in placed if p is not None]
+            want = list(missing)
 
-            def landed(new: ComposeFile, svc: Service = svc) -> bool:
+            def landed(new: ComposeFile, svc: Service = svc, want: list[str] = want) -> bool:
                 again = new.service(svc.name, svc.doc)
                 if again is None or get(new.data(), svc.path) is None:
                     return False
                 got, _ = limits(new, again)
-                return all(got.values())
+                return all(got.get(k) for k in want)
 
-            finding.change = change([placed], landed)
+            # a nested deploy: mapping inserted at the same point as pids_limit goes after it
+            finding.change = change(ok[::-1] if len(ok) == 2 else ok, landed)
+            others = sorted({o for p in ok for o in p.others})
             finding.fix_message = "Add " + ", ".join(f"{k}: {v}" for k, v in (values[m] for m in missing)) + (
-                others_note(placed.others)
+                others_note(others)
             )
         yield finding
 
