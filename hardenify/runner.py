@@ -89,14 +89,88 @@ def encode(text: str) -> bytes:
     return text.encode("utf-8", errors="surrogateescape")
 
 
-def atomic_write(path: str | os.PathLike[str], text: str) -> None:
-    """Write via a temp file in the same directory + rename, keeping the file's mode."""
+class WriteRefused(OSError):
+    """A write hardenify declines so the file is never left worse; str() is the one-line reason."""
+
+
+def conflict_line(text: str) -> int | None:
+    """The line of the first unresolved merge conflict (`<<<<<<<`, `=======`, `>>>>>>>` at line
+    starts, in that order), or None. Fixing such a file would edit one side of the conflict.
+    One linear pass: hostile files may hold any number of unmatched markers."""
+    if "<<<<<<<" not in text:  # the common case costs one substring search
+        return None
+    opened: int | None = None
+    middle = False
+    for lineno, line in enumerate(text.split("\n"), 1):
+        if _marker(line, "<"):
+            opened, middle = lineno, False
+        elif opened is not None and line.rstrip("\r") == "=======":
+            middle = True
+        elif middle and _marker(line, ">"):
+            return opened
+    return None
+
+
+def _marker(line: str, ch: str) -> bool:
+    """`<<<<<<<` / `>>>>>>>` alone or followed by a space and a label, as git writes them."""
+    return line.startswith(ch * 7) and (len(line) == 7 or line[7] in " \t\r")
+
+
+def conflict_error(text: str) -> SourceError | None:
+    """The input check shared by check, fix, pin and bulk for conflict markers."""
+    line = conflict_line(text)
+    if line is None:
+        return None
+    return SourceError(f"line {line}: unresolved merge conflict (<<<<<<< marker); resolve it first")
+
+
+def roots_of(paths: Sequence[str]) -> list[Path]:
+    """The directories a run may write below: each directory argument, a file argument's parent."""
+    out = []
+    for a in paths or (".",):
+        if a == "-":
+            continue
+        p = Path(a)
+        out.append((p if p.is_dir() else p.parent).resolve())
+    return out
+
+
+def write_target(
+    path: str | os.PathLike[str], roots: Sequence[Path], tree: str = "the tree being fixed"
+) -> Path:
+    """The file a fix of `path` replaces: its resolved path, which for a symlink is the target.
+
+    A path that resolves outside `roots` (a symlink, or a symlinked directory, leaving the tree
+    being fixed) is never written through: WriteRefused. Renaming over the link instead would
+    turn it into a regular file and leave its target as it was.
+    """
     p = Path(path)
-    mode = None
+    target = p.resolve()
+    if any(target.is_relative_to(r) for r in roots):
+        return target
+    what = "a symlink" if p.is_symlink() else "a path through a symlinked directory"
+    raise WriteRefused(f"not written: it is {what} to {target}, outside {tree}")
+
+
+def atomic_write(path: str | os.PathLike[str], text: str, *, expect: str | None = None) -> None:
+    """Replace `path` with `text`: temp file in the same directory, fsync, rename.
+
+    The new file keeps the old one's mode, owner and group. An existing file with no write
+    permission bit is refused: its owner made it read-only, and root could write it anyway, so
+    the bits are checked, not access(). With `expect` (the text a fix was computed from), a
+    file that changed on disk since it was read is refused, so a concurrent edit is never lost.
+    Refusals raise WriteRefused; I/O failures raise OSError.
+    """
+    p = Path(path)
     try:
-        mode = stat.S_IMODE(p.stat().st_mode)
+        st: os.stat_result | None = p.stat()
     except FileNotFoundError:
-        pass
+        st = None
+    if st is not None:
+        if not stat.S_ISREG(st.st_mode):
+            raise WriteRefused("not a regular file; not replaced")
+        if not st.st_mode & 0o222:
+            raise WriteRefused("the file is read-only (no write permission bits); left unchanged")
     import tempfile  # here, not at the top: `check` never writes, and tempfile costs start-up
 
     fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".hardenify.tmp", dir=p.parent)
@@ -104,11 +178,14 @@ def atomic_write(path: str | os.PathLike[str], text: str) -> None:
         with os.fdopen(fd, "wb") as f:
             f.write(encode(text))
             f.flush()
+            if st is not None:
+                _keep_owner(f.fileno(), st)
+                os.fchmod(f.fileno(), stat.S_IMODE(st.st_mode))  # after chown, which clears set-id bits
+            else:
+                os.fchmod(f.fileno(), 0o666 & ~_umask())
             os.fsync(f.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        else:
-            os.chmod(tmp, 0o666 & ~_umask())
+        if expect is not None:
+            _check_unchanged(p, st, encode(expect))
         os.replace(tmp, p)
     except BaseException:
         try:
@@ -116,12 +193,60 @@ def atomic_write(path: str | os.PathLike[str], text: str) -> None:
         except OSError:
             pass
         raise
+    _fsync_dir(p.parent)
+
+
+def _keep_owner(fd: int, st: os.stat_result) -> None:
+    mine = os.fstat(fd)
+    if (mine.st_uid, mine.st_gid) == (st.st_uid, st.st_gid):
+        return
+    try:
+        os.fchown(fd, st.st_uid, st.st_gid)
+    except PermissionError:
+        raise WriteRefused(
+            f"replacing it would change its owner {st.st_uid}:{st.st_gid}, which this user cannot "
+            "keep; left unchanged"
+        ) from None
+
+
+def _check_unchanged(p: Path, st: os.stat_result | None, expected: bytes) -> None:
+    """Refuse when the file on disk is no longer the bytes the fix was computed from."""
+    changed = WriteRefused(
+        "the file changed on disk while hardenify was fixing it; not overwritten (run again)"
+    )
+    try:
+        now = os.lstat(p)
+    except FileNotFoundError:
+        raise changed from None
+    if not stat.S_ISREG(now.st_mode) or now.st_size != len(expected):
+        raise changed
+    if st is not None and (now.st_ino, now.st_dev) != (st.st_ino, st.st_dev):
+        raise changed
+    # O_NONBLOCK: should the path turn into a FIFO after the lstat, opening it must not block.
+    fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as f:
+        if f.read(len(expected) + 1) != expected:
+            raise changed
 
 
 def _umask() -> int:
     m = os.umask(0)
     os.umask(m)
     return m
+
+
+def _fsync_dir(d: Path) -> None:
+    """Make the rename itself durable (best effort: not every platform can open a directory)."""
+    try:
+        fd = os.open(d, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def dockerignore_for(dockerfile: str) -> tuple[str | None, bool]:
@@ -145,6 +270,10 @@ def process(task: Task) -> FileOutcome:
         text = task.stdin_text if task.stdin_text is not None else read_source(task.path)
     except SourceError as e:
         out.status, out.error = "failure", str(e)
+        return out
+    conflict = conflict_error(text)
+    if conflict is not None:
+        out.status, out.error = "failure", str(conflict)
         return out
     out.original = text
     kwargs: dict[str, object] = {}
@@ -179,6 +308,18 @@ def process(task: Task) -> FileOutcome:
     return out
 
 
+MAX_JOBS = 64
+
+
+def jobs_for(requested: int | None) -> int:
+    """Worker processes for `--jobs`: the request (default: the CPU count), capped at four per
+    CPU and MAX_JOBS, since more only costs memory and start-up."""
+    cpus = os.cpu_count() or 1
+    if requested is not None and requested < 1:
+        raise ValueError(f"--jobs must be at least 1, not {requested}")
+    return max(1, min(requested or cpus, 4 * cpus, MAX_JOBS))
+
+
 def run_all(
     tasks: Sequence[Task],
     jobs: int | None = None,
@@ -188,7 +329,7 @@ def run_all(
     n = len(tasks)
     if n:
         _start_up_done()
-    jobs = jobs or os.cpu_count() or 1
+    jobs = jobs_for(jobs)
     if jobs <= 1 or n < 16:
         results = []
         for i, t in enumerate(tasks):
@@ -205,12 +346,79 @@ def run_all(
     ctx = mp.get_context("fork" if fork_safe else "forkserver") if sys.platform.startswith("linux") else None
     chunk = max(1, min(32, n // (jobs * 4) or 1))
     out: list[FileOutcome] = []
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+    pool = ProcessPoolExecutor(
+        max_workers=jobs, mp_context=ctx, initializer=_worker_init, initargs=(os.getpid(),)
+    )
+    try:
         for i, r in enumerate(pool.map(process, tasks, chunksize=chunk)):
             out.append(r)
             if progress:
                 progress(i + 1, n)
+    except BaseException:
+        # Ctrl-C, SIGTERM turned into SystemExit, or a broken pool: end the workers now
+        # instead of waiting for every queued file.
+        _terminate(pool)
+        raise
+    pool.shutdown()
     return out
+
+
+def _terminate(pool: object) -> None:
+    """Cancel what is queued and kill the pool's workers (the executor has no public way)."""
+    pool.shutdown(wait=False, cancel_futures=True)  # type: ignore[attr-defined]
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            proc.kill()
+        except (OSError, ValueError):
+            pass
+
+
+def _worker_init(parent: int) -> None:
+    """Make a worker die with the process that started the run.
+
+    A worker orphaned by a killed parent would otherwise block on its task queue forever. On
+    Linux the kernel sends SIGKILL when the worker's parent (the run, or the forkserver that
+    exits with it) dies; elsewhere a daemon thread watches the parent's pid.
+    """
+    import signal
+
+    # Ctrl-C reaches the whole process group: the parent handles it and ends the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            pr_set_pdeathsig = 1
+            if libc.prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0) == 0:
+                if os.getppid() == 1 or not _alive(parent):
+                    os._exit(1)  # the parent died before the request took effect
+                return
+        except (OSError, AttributeError):
+            pass
+    import threading
+
+    threading.Thread(target=_watch_parent, args=(parent, os.getppid()), daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _watch_parent(parent: int, ppid: int) -> None:
+    """Exit once the run's process is gone (polls twice a second; never returns otherwise)."""
+    import threading
+
+    tick = threading.Event()
+    while os.getppid() == ppid and _alive(parent):
+        tick.wait(0.5)
+    os._exit(1)
 
 
 def _start_up_done() -> None:

@@ -63,6 +63,8 @@ class TreeFix:
     created: list[NewFile] = field(default_factory=list)
     # (display path, reason) for paths discovery could not use
     plan_errors: list[tuple[str, str]] = field(default_factory=list)
+    # root-relative paths the repository tracks (None: every file may be written)
+    only: Collection[str] | None = None
 
     def failures(self) -> list[tuple[str, str]]:
         """Files that could not be read, analysed, parsed or safely written, with why."""
@@ -77,10 +79,45 @@ class TreeFix:
                 msg = o.redactor(first.message)
                 out.append((o.filename, f"does not parse (line {first.location.row}: {msg})"))
                 continue
-            problem = _outside(Path(t.path), self.root) if o.changed else None
-            if problem:
-                out.append((o.filename, problem))
+            if o.changed:
+                problem = self._unwritable(t)
+                if problem:
+                    out.append((o.filename, problem))
+        seen: dict[Path, str] = {}
+        for t, o in self.changed():
+            target = self._target(t)
+            if target is not None and seen.setdefault(target, o.fixed_text or "") != o.fixed_text:
+                out.append((o.filename, f"{self.relpath(target)} is fixed differently through another link"))
         return out
+
+    def _target(self, t: Task) -> Path | None:
+        """The file a fix of `t` writes (a symlink's target), under `root`; None if outside."""
+        from hardenify.runner import WriteRefused, write_target
+
+        try:
+            real = write_target(t.path, [self.root.resolve()])
+        except WriteRefused:
+            return None
+        return self.root / real.relative_to(self.root.resolve())
+
+    def _unwritable(self, t: Task) -> str | None:
+        """Why writing `t` would change a file this run does not commit, if it would.
+
+        A symlinked Dockerfile is fixed by writing its target, which must be inside the
+        repository and tracked, so the commit (or a dry run's restore) covers what changed.
+        """
+        from hardenify.runner import WriteRefused, write_target
+
+        try:
+            write_target(t.path, [self.root.resolve()], "the repository")
+        except WriteRefused as e:
+            return str(e)
+        target = self._target(t)
+        assert target is not None
+        rel = self.relpath(target)
+        if self.only is not None and rel not in self.only:
+            return f"not written: it is a symlink to {rel}, which the repository does not track"
+        return None
 
     def changed(self) -> list[tuple[Task, FileOutcome]]:
         return [(t, o) for t, o in zip(self.tasks, self.outcomes, strict=True) if o.changed]
@@ -96,8 +133,8 @@ class TreeFix:
         return out
 
     def touched_paths(self) -> list[Path]:
-        """Every file `write` changes or creates, in a stable order."""
-        paths = [Path(t.path) for t, _ in self.changed()]
+        """Every file `write` changes or creates (a symlink's target, not the link), in a stable order."""
+        paths = [self._target(t) or Path(t.path) for t, _ in self.changed()]
         paths += [nf.path for nf in self.created]
         return sorted(set(paths), key=lambda p: p.as_posix())
 
@@ -105,22 +142,35 @@ class TreeFix:
         return Path(os.path.relpath(os.path.abspath(path), os.path.abspath(self.root))).as_posix()
 
     def write(self) -> None:
-        """Write fixed files and create companions atomically; raises OSError on the first failure."""
-        from hardenify.runner import atomic_write
+        """Write fixed files and create companions atomically; raises OSError on the first failure.
+
+        Call it only when `failures()` is empty: that is what keeps every write inside the tree.
+        Each file is written once, and only if it still holds the text its fix was computed from.
+        """
+        from hardenify.runner import atomic_write, write_target
 
         for nf in self.created:
             atomic_write(nf.path, nf.content)
+        done: set[Path] = set()
         for t, o in self.changed():
             assert o.fixed_text is not None
-            atomic_write(Path(t.path).resolve(), o.fixed_text)
+            target = write_target(t.path, [self.root.resolve()])
+            if target not in done:
+                done.add(target)
+                atomic_write(target, o.fixed_text, expect=o.original)
 
     def diffstat(self) -> list[tuple[str, int, int]]:
         """(path, lines added, lines removed) per touched file, like `git diff --stat`."""
         rows: list[tuple[str, int, int]] = []
+        seen: set[str] = set()
         for t, o in self.changed():
             assert o.original is not None and o.fixed_text is not None
+            rel = self.relpath(self._target(t) or Path(t.path))
+            if rel in seen:
+                continue  # two links to one file
+            seen.add(rel)
             added, removed = _line_delta(o.original, o.fixed_text)
-            rows.append((self.relpath(Path(t.path)), added, removed))
+            rows.append((rel, added, removed))
         for nf in self.created:
             rows.append((self.relpath(nf.path), len(nf.content.splitlines()), 0))
         return sorted(rows)
@@ -135,16 +185,6 @@ def _line_delta(before: str, after: str) -> tuple[int, int]:
             removed += i2 - i1
             added += j2 - j1
     return added, removed
-
-
-def _outside(path: Path, root: Path) -> str | None:
-    """A symlink whose target leaves the tree is never written through (as `hardenify fix`)."""
-    if not path.is_symlink():
-        return None
-    target = path.resolve()
-    if target.is_relative_to(root.resolve()):
-        return None
-    return f"not written: it is a symlink to {target}, outside the repository"
 
 
 def plan_tree(
@@ -168,7 +208,7 @@ def plan_tree(
         )
 
     root = Path(os.path.abspath(root))
-    tf = TreeFix(root=root)
+    tf = TreeFix(root=root, only=only)
     base = settings_for(root)
     found = discovery.discover([root], base, root=root)
     tf.plan_errors.extend((_rel(Path(e.path), root), e.reason) for e in found.errors)

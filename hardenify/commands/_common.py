@@ -74,7 +74,7 @@ def run_options(f: F) -> F:
         "--jobs",
         type=click.IntRange(min=1),
         default=None,
-        help="Worker processes (default: CPU cores).",
+        help="Worker processes (default: CPU cores; at most 4 per core and 64).",
     )(f)
     f = click.option(
         "--stdin-filename",

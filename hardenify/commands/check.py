@@ -21,7 +21,7 @@ FORMATS = ["text", "concise", "json", "sarif", "github", "gitlab"]
 
 
 @click.command("check", context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str, readable=False))
 @rule_options
 @run_options
 @click.option(

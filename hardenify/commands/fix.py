@@ -24,7 +24,7 @@ from hardenify.runner import FileOutcome, Task
 
 
 @click.command("fix", context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str, readable=False))
 @rule_options
 @run_options
 @click.option(
@@ -87,7 +87,7 @@ def command(
     file or config could not be used.
     """
     from hardenify.reporters.diff import fix_summary, unified_diff
-    from hardenify.runner import Progress, atomic_write, run_all
+    from hardenify.runner import Progress, WriteRefused, atomic_write, roots_of, run_all, write_target
 
     if repos:
         from hardenify.commands.bulk import collect_repos, run_bulk
@@ -160,21 +160,14 @@ def command(
             except OSError as e:
                 click.echo(f"hardenify: error: cannot create {nf.path}: {e.strerror or e}", err=True)
                 errors = True
-        roots = _roots(paths)
+        roots = roots_of(paths)
         for o, t in zip(outcomes, p.tasks, strict=True):
             if not o.changed or o.fixed_text is None:
                 continue
-            problem = _unsafe_target(t, roots)
-            if problem:
-                o.refused = problem
-                o.status = "failure"
-                o.fixed.clear()
-                errors = True
-                continue
             try:
-                atomic_write(Path(t.path).resolve(), o.fixed_text)
+                atomic_write(write_target(t.path, roots), o.fixed_text, expect=o.original)
             except OSError as e:
-                o.refused = f"cannot write: {e.strerror or e}"
+                o.refused = str(e) if isinstance(e, WriteRefused) else f"cannot write: {e.strerror or e}"
                 o.status = "failure"
                 o.fixed.clear()
                 errors = True
@@ -216,28 +209,6 @@ def _new_file_diff(path: Path, content: str) -> str:
     lines = content.splitlines()
     head = f"--- /dev/null\n+++ b/{display_name(path)}\n@@ -0,0 +1,{len(lines)} @@\n"
     return head + "".join(f"+{line}\n" for line in lines)
-
-
-def _roots(paths: Sequence[str]) -> list[Path]:
-    out = []
-    for a in paths or (".",):
-        if a == "-":
-            continue
-        p = Path(a)
-        base = p if p.is_dir() else p.parent
-        out.append(base.resolve())
-    return out
-
-
-def _unsafe_target(task: Task, roots: Sequence[Path]) -> str | None:
-    """Refuse to write through a symlink that points outside the paths given."""
-    p = Path(task.path)
-    if not p.is_symlink():
-        return None
-    target = p.resolve()
-    if any(target.is_relative_to(r) for r in roots):
-        return None
-    return f"not written: it is a symlink to {target}, outside the tree being fixed"
 
 
 def _print_secret_wiring(outcomes: Sequence[FileOutcome], tasks: Sequence[Task]) -> None:

@@ -8,7 +8,6 @@ then plan and write each file (pure edits + atomic writes). Output follows input
 from __future__ import annotations
 
 import difflib
-import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -60,7 +59,7 @@ def _platform(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 
 
 @click.command("pin", context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str, readable=False))
 @click.option(
     "--diff", "show_diff", is_flag=True, help="Print a unified diff instead of writing; exit 1 if any."
 )
@@ -174,13 +173,14 @@ def command(
     """
     from hardenify.pinning import PinningError, plan, scan
     from hardenify.registry import RegistryConfig, Resolver
+    from hardenify.runner import SourceError, WriteRefused, roots_of
 
     update = update or check
     files, io_errors = _discover(list(paths) or ["."])
     for f in files:
         try:
             f.text = _read(f.path)
-        except (OSError, UnicodeError) as exc:
+        except (OSError, UnicodeError, SourceError) as exc:
             f.error = _os_reason(exc)
             io_errors += 1
             continue
@@ -226,7 +226,10 @@ def command(
             click.echo(_unified_diff(f.display, f.text, new_text), nl=False)
         elif mode == "write":
             try:
-                _atomic_write(f.path, new_text)
+                _atomic_write(f.path, new_text, roots_of(paths), f.text)
+            except WriteRefused as exc:
+                click.echo(f"hardenify: error: {f.display}: {exc}", err=True)
+                io_errors += 1
             except OSError as exc:
                 click.echo(f"hardenify: error: cannot write {f.display}: {_os_reason(exc)}", err=True)
                 io_errors += 1
@@ -345,20 +348,29 @@ def _display(path: Path) -> str:
 
 
 def _read(path: Path) -> str:
-    # newline="" keeps CRLF; surrogateescape round-trips bytes that are not UTF-8.
-    with open(path, encoding="utf-8", errors="surrogateescape", newline="") as fh:
-        return fh.read()
+    """`check`'s input checks (size, UTF-16, binary, special files), then conflict markers.
+
+    Lossless: no newline translation; bytes that are not UTF-8 round-trip as surrogates.
+    """
+    from hardenify.runner import conflict_error, read_source
+
+    text = read_source(path)
+    conflict = conflict_error(text)
+    if conflict is not None:
+        raise conflict
+    return text
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    """runner.atomic_write (temp file + rename, mode kept) on the symlink's target.
+def _atomic_write(path: Path, text: str, roots: Sequence[Path], original: str) -> None:
+    """`hardenify fix`'s write: through a symlink only to a target inside `roots`, keeping
+    mode and owner, refusing read-only files and files changed since `original` was read.
 
     Renaming over a symlink would replace the link with a regular file and leave its target
     unpinned; a Dockerfile symlinked from a shared directory must stay a link.
     """
-    from hardenify.runner import atomic_write
+    from hardenify.runner import atomic_write, write_target
 
-    atomic_write(os.path.realpath(path), text)
+    atomic_write(write_target(path, roots), text, expect=original)
 
 
 def _os_reason(exc: BaseException) -> str:
