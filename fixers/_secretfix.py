@@ -331,7 +331,18 @@ def _segment_of(ins: Instruction, index: int) -> int:
 
 
 def delete_word(df: Dockerfile, ins: Instruction, s: int, e: int) -> list[Edit] | None:
-    """Delete the word at `ins.logical[s:e]` with one run of whitespace next to it."""
+    """Delete the word at `ins.logical[s:e]` with one run of whitespace next to it.
+
+    The edits include an empty insertion at the instruction's start: two such insertions
+    conflict in `engine.apply_edits`, so one pass removes at most one word of an instruction.
+    Fixes removing its other words run on the next pass, which sees the last word left and
+    removes the whole instruction instead of leaving a bare `ENV`/`ARG`/`LABEL`.
+    """
+    out = _delete_word(df, ins, s, e)
+    return None if out is None else [Edit(ins.start, ins.start, ""), *out]
+
+
+def _delete_word(df: Dockerfile, ins: Instruction, s: int, e: int) -> list[Edit] | None:
     si = _segment_of(ins, s)
     if si < 0 or _segment_of(ins, e - 1) != si:
         return None

@@ -233,7 +233,9 @@ def _redact(d: Diagnostic, r: Redactor) -> Diagnostic:
 
 
 def is_applicable(fix: Fix, settings: Settings, code: str = "") -> bool:
-    return fix.applicability is Applicability.SAFE or settings.unsafe_fixes or code in settings.unsafe_fixes_for
+    return (
+        fix.applicability is Applicability.SAFE or settings.unsafe_fixes or code in settings.unsafe_fixes_for
+    )
 
 
 def fails(d: Diagnostic, settings: Settings) -> bool:
@@ -338,9 +340,13 @@ def fix_text(
 
 
 def _verify(before: str, after: str, kind: str) -> str | None:
-    """Refuse results BuildKit cannot parse or that reorder/rename existing stages."""
+    """Refuse results that hardenify's own parse rules (HF001) or BuildKit's parser reject
+    when the original did not, or that reorder/rename existing stages."""
     if kind != "dockerfile":
         return None
+    new_problem = _new_parse_problem(parse_dockerfile(before), parse_dockerfile(after))
+    if new_problem is not None:
+        return f"the fixed file would not parse ({new_problem}); left unchanged"
     bk = buildkit_error(after)
     if bk is not None and buildkit_error(before) is None:
         return f"the fixed file would not parse with BuildKit ({bk}); left unchanged"
@@ -351,6 +357,18 @@ def _verify(before: str, after: str, kind: str) -> str | None:
     return None
 
 
+def _new_parse_problem(before: Dockerfile, after: Dockerfile) -> str | None:
+    """The first parse problem of `after` that `before` did not have (compared by message,
+    as many times as it occurs: fixes move lines), as "line N: message"."""
+    seen = Counter(p.message for p in before.problems)
+    for p in after.problems:
+        if seen[p.message] > 0:
+            seen[p.message] -= 1
+            continue
+        return f"line {p.line}: {p.message}"
+    return None
+
+
 def buildkit_error(text: str) -> str | None:
     """BuildKit's own parser (the `dockerfile` package) on the text; None when it parses."""
     try:
@@ -358,10 +376,28 @@ def buildkit_error(text: str) -> str | None:
     except ImportError:  # pragma: no cover - dependency declared, but stay usable without it
         return None
     try:
-        dockerfile.parse_string(text)
+        dockerfile.parse_string(_for_binding(text))
     except dockerfile.GoParseError as e:
         return str(e).strip().splitlines()[0] if str(e).strip() else "parse error"
+    except UnicodeDecodeError:
+        # The Go parser accepted the text; the binding then failed to turn one of its values
+        # into a Python str. BuildKit's line parser splits some words byte by byte and cuts a
+        # character such as U+00A0 in two (`HEALTHCHECK CMD<U+00A0>x`), and the binding decodes
+        # the halves strictly. Parse errors come back as GoParseError, so this one parsed.
+        return None
     return None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _for_binding(text: str) -> str:
+    """The text as the binding can take it. It encodes strictly and crashes the whole process
+    on a lone surrogate (an undecodable byte, kept by `runner.decode`), and stops at a NUL (a C
+    string). Both become U+FFFD, a character with no meaning to the parser, as the bytes have none."""
+    if text.isascii() and "\x00" not in text:
+        return text
+    return _SURROGATE.sub("\ufffd", text.replace("\x00", "\ufffd"))
 
 
 def worst(diags: Iterable[Diagnostic]) -> Severity | None:

@@ -15,8 +15,9 @@ import pytest
 from click.testing import CliRunner, Result
 from pytest_httpserver import HTTPServer
 
-from hardenify import runner
+from hardenify import engine, runner
 from hardenify.cli import app
+from hardenify.settings import Settings
 from tests.test_pin_cli import serve
 
 BAD = "FROM python:3.12\nRUN pip install flask\n"
@@ -254,3 +255,48 @@ def test_bulk_does_not_commit_a_file_with_conflict_markers(tmp_path: Path) -> No
     assert tf.failures() == [
         ("Dockerfile", "line 2: unresolved merge conflict (<<<<<<< marker); resolve it first")
     ]
+
+
+# --------------------------------------------------------------------------- unbuildable results
+
+
+SECRETS = (
+    "FROM python:3.12\n"
+    "ARG GITHUB_TOKEN NPM_TOKEN\n"
+    "RUN echo $GITHUB_TOKEN\n"
+    "RUN echo $NPM_TOKEN\n"
+    "ENV API_KEY=abc123secretvalue DB_PASSWORD=hunter2hunter2\n"
+    "RUN echo $API_KEY\n"
+    "RUN echo $DB_PASSWORD\n"
+    "USER app\n"
+)
+
+
+def test_removing_every_pair_removes_the_instruction() -> None:
+    settings = Settings(select=("HF301",), unsafe_fixes=True)
+    res = engine.fix_text("Dockerfile", SECRETS, "dockerfile", settings)
+    assert res.refused is None, res.refused
+    assert res.fixed["HF301"] == 4
+    lines = res.text.splitlines()
+    assert not [ln for ln in lines if ln.split() and ln.split()[0] in ("ARG", "ENV")], res.text
+    assert lines[0] == "FROM python:3.12" and lines[-1] == "USER app"
+    assert engine.buildkit_error(res.text) is None
+    assert not engine.parse_dockerfile(res.text).problems
+    assert engine.fix_text("Dockerfile", res.text, "dockerfile", settings).text == res.text
+
+
+def test_removing_one_pair_of_several_keeps_the_others() -> None:
+    text = "FROM python:3.12\nENV API_KEY=abc123secretvalue LANG=C.UTF-8\nRUN echo $API_KEY\nUSER app\n"
+    res = engine.fix_text("Dockerfile", text, "dockerfile", Settings(select=("HF301",), unsafe_fixes=True))
+    assert "ENV LANG=C.UTF-8\n" in res.text
+    assert "API_KEY=abc" not in res.text
+
+
+def test_a_result_hardenify_cannot_parse_is_refused_even_when_buildkit_accepts_it() -> None:
+    before = "FROM a\nENV A=1\n"
+    after = "FROM a\nENV\n"
+    assert engine.buildkit_error(after) is None  # BuildKit's line parser lets a bare ENV through
+    why = engine._verify(before, after, "dockerfile")
+    assert why is not None and "ENV requires at least one argument" in why
+    # a problem the original already had is not the fix's fault
+    assert engine._verify("FROM a\nENV\nRUN x\n", "FROM a\nENV\nRUN y\n", "dockerfile") is None
