@@ -109,6 +109,23 @@ ALLOW_LAST = frozenset(
         "checksum",
         "sock",
         "socket",
+        # durations and limits of a token, not the token (ACCESS_TOKEN_EXPIRE_MINUTES)
+        "expire",
+        "expires",
+        "lifetime",
+        "duration",
+        "interval",
+        "age",
+        "seconds",
+        "secs",
+        "minutes",
+        "mins",
+        "hours",
+        "days",
+        "ms",
+        "limit",
+        "retries",
+        "refresh",
     }
 )
 # A switch about auth, not a secret: ENABLE_AUTH, DISABLE_AUTH, SKIP_AUTH, USE_TOKEN.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from hardenify.context import CheckContext, unsafe_fix
@@ -10,7 +11,15 @@ from hardenify.dockerfile.model import Instruction
 from hardenify.rules import References, Rule
 
 from ._secretfix import Decl, Plan, declarations, var_to_secret
-from ._secrets import is_ambiguous_name, is_placeholder, is_secret_name, looks_like_key_material, register
+from ._secrets import (
+    is_ambiguous_name,
+    is_key_fingerprint,
+    is_password_name,
+    is_placeholder,
+    is_secret_name,
+    looks_like_key_material,
+    register,
+)
 
 RULE = Rule(
     code="HF301",
@@ -25,8 +34,11 @@ RULE = Rule(
     "anywhere (`GPG_KEY`, `SECRET_KEY_FILE`), or end in a word describing the secret rather than "
     "holding it: `_PATH`, `_DIR`, `_URL`, `_HOST`, `_PORT`, `_TYPE`, `_MODE`, `_ENABLED`, `_LENGTH`, "
     "`_SIZE`, `_NAME`, `_ID`, `_USER`, `_TTL`... (`AUTH_URL`, `PASSWORD_MIN_LENGTH`); `AWS_ACCESS_KEY_ID` "
-    "and a few other well-known credential variables always count. An ENV whose value is empty, a "
-    "boolean or an absolute path is not reported: it holds no secret.",
+    "and a few other well-known credential variables always count; durations and limits "
+    "(`ACCESS_TOKEN_EXPIRE_MINUTES`, `TOKEN_TTL`) do not. A value that cannot be a credential is not "
+    "reported: an empty ENV, a boolean, a number (except for a password), a path or file name "
+    "(`NGROK_CA_KEY=assets/ngrok/root.key`), a URL without `user:pass@` or a `?token=`-like parameter, "
+    "and a key id or fingerprint under a `key`/`auth` name. An ARG without a value is still reported.",
     why="Build arguments are recorded in the image history and provenance attestations "
     "(`docker history --no-trunc`), and ENV values are stored in the image configuration, visible to "
     "anyone who can pull the image (`docker inspect`) and to every process in the container. BuildKit "
@@ -57,16 +69,52 @@ RULE = Rule(
 )
 
 _SWITCH_VALUES = frozenset({"true", "false", "yes", "no", "on", "off", "0", "1", "enabled", "disabled"})
+# Extensions of files a variable may name (a path to a key is not the key).
+_FILE_EXT = re.compile(
+    r"(?i)\.(?:key|pem|crt|cer|der|csr|p12|pfx|jks|keystore|truststore|json|ya?ml|toml|ini|conf|cfg|"
+    r"properties|xml|txt|env|asc|gpg|pub|sig|secret|token|gz|zip)$"
+)
+_URL = re.compile(r"(?i)^[a-z][a-z0-9+.-]*://([^/?#]*)([^#]*)")
+_CREDENTIAL_QUERY = re.compile(
+    r"(?i)[?&](?:[\w.-]*(?:token|key|secret|password|passwd|pwd|auth|sig|signature))="
+)
+
+
+def _is_path(v: str) -> bool:
+    """A file path or file name: `/etc/app/key.pem`, `./certs/ca.key`, `$HOME/.ssh/id`, `a/b.key`,
+    `server.key`. A relative path with no extension may be base64 (`wJalr/K7MDENG/bPx`): not a path."""
+    if any(c.isspace() for c in v) or "://" in v:
+        return False
+    if v.startswith(("/", "./", "../", "~/", "$")) and "/" in v:
+        return True
+    return bool(_FILE_EXT.search(v)) and not looks_like_key_material(v.rsplit(".", 1)[0].rsplit("/", 1)[-1])
+
+
+def _is_plain_url(v: str) -> bool:
+    """A URL with no credential in it: no `user:pass@`, no `?token=`-like parameter."""
+    m = _URL.match(v)
+    return m is not None and "@" not in m.group(1) and not _CREDENTIAL_QUERY.search(m.group(2))
 
 
 def holds_no_secret(d: Decl) -> bool:
-    """Values that cannot be a credential: a switch, an absolute path, or an empty ENV."""
+    """Values that cannot be a credential: empty (ENV), a switch, a number, a path or file name,
+    a URL without credentials, or a key id/fingerprint under a `key`/`auth` name.
+
+    `ENV NGROK_CA_KEY=assets/ngrok/ngrokroot.key` names a file the build writes; turning it into a
+    secret mount of a secret nobody provides broke the build.
+    """
     if d.value is None:
         return False
     v = d.value.strip()
     if not v:
         return d.kind == "ENV"
-    if v.lower() in _SWITCH_VALUES or (v.startswith("/") and " " not in v):
+    if v.lower() in _SWITCH_VALUES or _is_path(v) or _is_plain_url(v):
+        return True
+    if v.isdigit() and not is_password_name(d.name):
+        return True  # a count or a duration; a numeric password is still a password
+    if is_ambiguous_name(d.name) and is_key_fingerprint(v) and (len(v) >= 40 or v.lower().startswith("0x")):
+        # `HASHICORP_KEY=C874011F...`: a full fingerprint (or 0x key id) of a public signing key;
+        # a bare 16-hex value may as well be an API key
         return True
     # `Filters__0__Key=ProcessId`, `AUTH=basic`: only `key`/`auth` make the name look secret,
     # and the value is plainly not key material.

@@ -435,3 +435,61 @@ def test_secret_written_to_a_file_is_removed_in_the_same_run() -> None:
     # already removed: nothing added
     done = "FROM node:22-slim\nARG NPM_TOKEN\nRUN echo \"t=${NPM_TOKEN}\" > .npmrc && npm ci && rm -f .npmrc\n"
     assert fixed(done, CODE, unsafe=True).count("rm -f .npmrc") == 1
+
+
+# ------------------------------------------------------- issue 14 item 6: values that are no secret
+
+
+@pytest.mark.parametrize(
+    "name", ["ACCESS_TOKEN_EXPIRE_MINUTES", "TOKEN_LIFETIME", "JWT_TOKEN_EXPIRES", "SESSION_KEY_AGE", "API_KEY_ID"]
+)
+def test_durations_limits_and_ids_are_not_secret_names(name: str) -> None:
+    assert not is_secret_name(name)
+
+
+@pytest.mark.parametrize(
+    "pair",
+    [
+        "NGROK_CA_KEY assets/ngrok/ngrokroot.key",  # legacy form: a path the build writes
+        "NGROK_CA_KEY=assets/ngrok/ngrokroot.key",
+        "TLS_KEY=./certs/server.key",
+        "SSH_KEY=$HOME/.ssh/id_ed25519",
+        "SIGNING_KEY=release-signing.pem",
+        "AUTH_TOKEN_URL=https://auth.example.com/oauth/token",
+        "OIDC_TOKEN=https://issuer.example.com/.well-known/openid-configuration",
+        "HASHICORP_KEY=C874011F0AB405110D02105534365D9472D7468F",
+        "API_TOKEN_RETRIES=5",
+        "API_TOKEN=false",
+    ],
+)
+def test_env_values_that_cannot_be_a_credential_are_not_reported(pair: str) -> None:
+    assert codes(f"FROM node:22\nENV {pair}\nRUN echo ok\n", CODE) == []
+
+
+@pytest.mark.parametrize(
+    "pair",
+    [
+        "API_TOKEN=ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789",
+        "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",  # base64 with slashes
+        "REPO_TOKEN=https://user:s3cr3tPassw0rd@git.example.com/repo.git",  # credentials in the URL
+        "FEED_KEY=https://example.com/feed?api_key=0123456789abcdef0123",
+        "DB_PASSWORD=123456",  # a numeric password is still a password
+        "GITHUB_TOKEN=0123456789abcdef0123456789abcdef01234567",  # classic 40-hex token, not a key id
+    ],
+)
+def test_real_secret_values_still_fire(pair: str) -> None:
+    assert codes(f"FROM node:22\nENV {pair}\n", CODE) == [CODE]
+
+
+def test_name_only_arg_is_still_reported() -> None:
+    assert codes("FROM node:22\nARG NGROK_CA_KEY\nRUN echo ok\n", CODE) == [CODE]
+
+
+def test_path_valued_key_is_never_turned_into_a_secret_mount() -> None:
+    """The reported case: the fix mounted a secret nobody provides and the build failed."""
+    text = """\
+        FROM golang:1.22
+        ENV NGROK_CA_KEY assets/client/tls/ngrokroot.key
+        RUN openssl genrsa -out $NGROK_CA_KEY 2048 && go build ./...
+        """
+    assert fix(text) == dedent(text)
