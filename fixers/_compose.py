@@ -204,6 +204,17 @@ def image(svc: Service) -> Image:
 # ------------------------------------------------------------------------ Dockerfile lookup
 
 
+def build_context(cf: ComposeFile, svc: Service) -> str | None:
+    """The service's build context as written (`build: dir` or `build.context`), None without one."""
+    build, _ = svc.find("build")
+    if build is None:
+        return None
+    if is_map(build.value):
+        ctx_e = cf.lookup(build.value, "context")
+        return text_of(ctx_e.value) if ctx_e is not None else "."
+    return text_of(build.value)
+
+
 def service_dockerfile(cf: ComposeFile, svc: Service) -> str | None:
     """The Dockerfile a service builds from (inline or a file inside the compose file's tree)."""
     build, _ = svc.find("build")

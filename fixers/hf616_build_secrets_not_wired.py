@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -85,12 +86,32 @@ def wired_ids(cf: ComposeFile, build: Entry) -> list[str]:
 
 
 def env_name(sid: str) -> str:
-    return sid if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", sid) else re.sub(r"\W+", "_", sid).strip("_").upper() or "SECRET"
+    """The conventional variable for a secret id nobody names: `npm_token` → `NPM_TOKEN`."""
+    return re.sub(r"\W+", "_", sid).strip("_").upper() or "SECRET"
+
+
+def sources(cf: ComposeFile, svc: Service, dockerfile: str) -> dict[str, dict[str, str]]:
+    """Secret id → its top-level compose source, as the Dockerfile's own wiring says (the
+    variable the user already uses, e.g. `env=NPM_TOKEN`, or the file a credential COPY took)."""
+    from hardenify.fixers._compose import build_context
+    from hardenify.fixers._secrets import secret_wiring
+
+    out: dict[str, dict[str, str]] = {}
+    context = build_context(cf, svc) or "."
+    for w in secret_wiring(dockerfile):
+        if w.env:
+            out[w.id] = {"environment": w.env}
+        elif w.src:
+            rel = posixpath.normpath(posixpath.join(context, w.src))
+            if not rel.startswith("../") and rel != "..":
+                out[w.id] = {"file": "./" + rel}
+    return out
 
 
 def _findings(cf: ComposeFile) -> Iterator[Finding]:
     from hardenify.fixers._compose import Finding, entry_span, pragmas, service_dockerfile
     pending: list[tuple[Service, Entry, list[str]]] = []
+    wiring: dict[str, dict[str, str]] = {}
     for svc in cf.services:
         build = svc.get("build")
         if build is None:
@@ -102,7 +123,9 @@ def _findings(cf: ComposeFile) -> Iterator[Finding]:
         missing = [i for i in mounted_ids(text) if i not in wired]
         if missing:
             pending.append((svc, build, missing))
-    plans = _plan(cf, pending)
+            for sid, src in sources(cf, svc, text).items():
+                wiring.setdefault(sid, src)
+    plans = _plan(cf, pending, wiring)
     for svc, build, missing in pending:
         start, end = entry_span(cf, svc, build)
         ids = ", ".join(f"`{i}`" for i in missing)
@@ -111,13 +134,24 @@ def _findings(cf: ComposeFile) -> Iterator[Finding]:
         planned = plans.get((svc.doc, svc.name))
         if planned is not None:
             finding.change = planned
-            envs = ", ".join(env_name(i) for i in missing)
-            finding.fix_message = f"Add {ids} to `build.secrets` (from the environment: {envs})"
-            finding.note = f"set {envs} in the environment of `docker compose build`"
+            how = ", ".join(_how(wiring, i) for i in missing)
+            finding.fix_message = f"Add {ids} to `build.secrets` ({how})"
+            finding.note = f"`docker compose build` now needs {how}"
         yield finding
 
 
-def _plan(cf: ComposeFile, pending: list[tuple[Service, Entry, list[str]]]) -> dict[tuple[int, str], Any]:
+def _source(wiring: dict[str, dict[str, str]], sid: str) -> dict[str, str]:
+    return wiring.get(sid) or {"environment": env_name(sid)}
+
+
+def _how(wiring: dict[str, dict[str, str]], sid: str) -> str:
+    src = _source(wiring, sid)
+    return f"the environment variable {src['environment']}" if "environment" in src else f"the file {src['file']}"
+
+
+def _plan(
+    cf: ComposeFile, pending: list[tuple[Service, Entry, list[str]]], wiring: dict[str, dict[str, str]]
+) -> dict[tuple[int, str], Any]:
     from hardenify.compose.model import is_map
     from hardenify.compose.verify import get
     from hardenify.fixers._compose import change
@@ -140,7 +174,7 @@ def _plan(cf: ComposeFile, pending: list[tuple[Service, Entry, list[str]]]) -> d
         if not ok:
             continue
         if declare:
-            tp = _place_top(cf, doc, declare)
+            tp = _place_top(cf, doc, declare, wiring)
             if tp is None:
                 continue
             placed.append(tp)
@@ -163,10 +197,10 @@ def _plan(cf: ComposeFile, pending: list[tuple[Service, Entry, list[str]]]) -> d
     return out
 
 
-def _place_top(cf: ComposeFile, doc: int, ids: list[str]) -> Placed | None:
+def _place_top(cf: ComposeFile, doc: int, ids: list[str], wiring: dict[str, dict[str, str]]) -> Placed | None:
     from hardenify.fixers._compose import place_top
 
-    return place_top(cf, doc, "secrets", [(i, {"environment": env_name(i)}) for i in ids])
+    return place_top(cf, doc, "secrets", [(i, _source(wiring, i)) for i in ids])
 
 
 def _wire(cf: ComposeFile, svc: Service, build: Entry, missing: list[str]) -> Placed | None:

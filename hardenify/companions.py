@@ -6,10 +6,15 @@ the decision lives here as a pure function the command calls after the per-file 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hardenify.dockerfile.model import Dockerfile, parse, split_words
+
+if TYPE_CHECKING:
+    from hardenify.runner import FileOutcome, Task
 
 # base image name → stack, for the per-stack .dockerignore template
 _STACK_HINTS = (
@@ -90,3 +95,32 @@ def missing_dockerignore(dockerfile_path: Path, text: str) -> NewFile | None:
     return NewFile(
         ctx_dir / ".dockerignore", content, f"no .dockerignore; created one for a {stack} build context"
     )
+
+
+def rewire_compose(outcomes: Sequence[FileOutcome], tasks: Sequence[Task]) -> None:
+    """Fix again, in place, the compose files of this run that build a Dockerfile the run
+    rewrote, reading that Dockerfile as fixed: one run then reaches the fixed point (HF616 wires
+    a new build secret now, not on the next run)."""
+    fixed = {
+        Path(t.path).resolve(): o.fixed_text
+        for o, t in zip(outcomes, tasks, strict=True)
+        if t.kind == "dockerfile" and t.path != "-" and o.changed and o.fixed_text is not None
+    }
+    if not fixed:
+        return
+    from dataclasses import replace
+
+    from hardenify.compose import overlay
+    from hardenify.runner import process
+
+    for o, t in zip(outcomes, tasks, strict=True):
+        if t.kind != "compose" or t.path == "-" or t.mode != "fix" or o.error or o.original is None:
+            continue
+        base = Path(t.path).resolve().parent
+        if not any(base in p.parents for p in fixed):
+            continue
+        with overlay(fixed):
+            again = process(replace(t, stdin_text=o.original))
+        if again.error is None and again.fixed_text != o.fixed_text:
+            for name in ("status", "diagnostics", "redactor", "fixed_text", "fixed", "refused", "unsafe_available"):
+                setattr(o, name, getattr(again, name))

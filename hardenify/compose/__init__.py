@@ -8,7 +8,9 @@ without slowing down `hardenify check` on Dockerfiles.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from hardenify.compose.model import ComposeFile, Entry, Service, parse
@@ -29,6 +31,21 @@ def load(text: str, *, filename: str | None = None, base_dir: str | None = None)
         except (OSError, ValueError):
             base_dir = None
     return parse(text, sibling_reader(base_dir) if base_dir else None)
+
+
+# Texts that replace files on disk for the compose rules: the Dockerfiles this fix run rewrote.
+_OVERLAY: ContextVar[Mapping[Path, str] | None] = ContextVar("compose_overlay", default=None)
+
+
+@contextmanager
+def overlay(texts: Mapping[Path, str]) -> Iterator[None]:
+    """Within the block, `sibling_reader` returns these texts for these resolved paths, so a
+    compose file is fixed against the Dockerfiles as the same run leaves them (HF616)."""
+    token = _OVERLAY.set(texts)
+    try:
+        yield
+    finally:
+        _OVERLAY.reset(token)
 
 
 def sibling_reader(base_dir: str) -> Callable[[str], str | None]:
@@ -52,6 +69,9 @@ def _read(root: Path, rel: str) -> str | None:
         path = (root / rel).resolve()
         if path != root and root not in path.parents:
             return None
+        texts = _OVERLAY.get()
+        if texts is not None and path in texts:
+            return texts[path]
         if not path.is_file() or path.stat().st_size > MAX_SIBLING_BYTES:
             return None
         data = path.read_bytes()

@@ -82,6 +82,22 @@ def test_fix_wires_secrets_and_declares_them(tmp_path: Path) -> None:
           npm_token:
             environment: NPM_TOKEN
           .netrc:
-            environment: NETRC
+            file: ./app/.netrc
         """
     )
+
+
+def test_fix_uses_the_variable_the_dockerfile_names(tmp_path: Path) -> None:
+    """The Dockerfile's `env=NPM_TOKEN` (or `NPM_TOKEN="$(cat ...)"`) is the user's variable: the
+    compose source uses it, never the lower-case id (issue 14 item 11)."""
+    (tmp_path / "Dockerfile").write_text(
+        "FROM node:22\n"
+        "RUN --mount=type=secret,id=npm_token,env=NPM_TOKEN npm ci\n"
+        'RUN --mount=type=secret,id=gh PRIVATE_GH="$(cat /run/secrets/gh)" make\n'
+        "RUN --mount=type=secret,id=pip_token pip install x\n"
+    )
+    got = fixed("services:\n  app:\n    build: .\n", CODE, base_dir=str(tmp_path), raw=True)
+    assert "npm_token:\n    environment: NPM_TOKEN" in got
+    assert "gh:\n    environment: PRIVATE_GH" in got
+    assert "pip_token:\n    environment: PIP_TOKEN" in got
+    assert "npm_token\n" in got and "environment: npm_token" not in got
