@@ -135,8 +135,8 @@ def command(
 
     stdin_mode = len(p.tasks) == 1 and p.tasks[0].path == "-"
     color_out = use_color(color)
+    created = [] if stdin_mode else _companions(outcomes, p.tasks)  # may re-fix compose files
     changed = [o for o in outcomes if o.changed]
-    created = [] if stdin_mode else _companions(outcomes, p.tasks)
     if stdin_mode:
         o = outcomes[0]
         if diff:
@@ -185,10 +185,12 @@ def command(
 
 
 def _companions(outcomes: Sequence[FileOutcome], tasks: Sequence[Task]) -> list[NewFile]:
-    """Missing .dockerignore files to create: an unsafe fix of HF304, so only with --unsafe-fixes."""
-    from hardenify.companions import missing_dockerignore
+    """Missing .dockerignore files to create: an unsafe fix of HF304, so only with --unsafe-fixes.
+    First, compose files are re-fixed against the Dockerfiles this run rewrote (`rewire_compose`)."""
+    from hardenify.companions import missing_dockerignore, rewire_compose
     from hardenify.engine import enabled_rules
 
+    rewire_compose(outcomes, tasks)
     out: dict[Path, NewFile] = {}
     for o, t in zip(outcomes, tasks, strict=True):
         if t.kind != "dockerfile" or o.error or not t.settings.unsafe_fixes:
