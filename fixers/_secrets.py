@@ -473,6 +473,31 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         fixable=False,
     ),
     TokenFormat(
+        "auth-header",
+        "credential in an Authorization header",
+        "auth_token",
+        r"(?i:(?<![A-Za-z0-9_-])authorization\s*:\s*(?:bearer|basic|token)\s+)"
+        r"([A-Za-z0-9._~+/\-]{6,}=*)(?![A-Za-z0-9._~+/=\-$])",
+        ("authorization",),
+        group=1,
+        fixable=False,  # Bearer and Basic values differ: one secret id for both would be a guess
+        fold=True,
+    ),
+    TokenFormat(
+        "netrc-password",
+        "password in a .netrc entry",
+        "netrc_password",
+        # `machine HOST login USER password PW` (or `default ...`), on one line or split by
+        # newlines or literal `\n` (an `echo -e`/`printf` writing ~/.netrc).
+        r"(?i:(?<![A-Za-z0-9_-])(?:machine(?:\s|\\[nt])+[^\s\\\"'`]+|default)"
+        r"(?:(?:\s|\\[nt])+(?:login|account)(?:\s|\\[nt])+[^\s\\\"'`]+)*(?:\s|\\[nt])+password(?:\s|\\[nt])+)"
+        r"([^\s\\\"'`$;|&<>]{3,})",
+        ("password",),
+        group=1,
+        fixable=False,
+        fold=True,
+    ),
+    TokenFormat(
         "url-password",
         "password in a URL",
         "url_password",
@@ -511,7 +536,7 @@ def find_tokens(text: str) -> list[SecretMatch]:
             value = m.group(fmt.group)
             if start < 0 or not value:
                 continue
-            if fmt.key == "url-password" and _url_password_placeholder(value):
+            if fmt.key in _PLACEHOLDER_CHECKED and _url_password_placeholder(value):
                 continue
             if "EXAMPLE" in value.upper() and fmt.key != "private-key":
                 continue
@@ -523,6 +548,10 @@ def find_tokens(text: str) -> list[SecretMatch]:
             continue
         out.append(sm)
     return out
+
+
+# Formats whose secret is whatever follows a keyword: a placeholder there is not a credential.
+_PLACEHOLDER_CHECKED = frozenset({"url-password", "auth-header", "netrc-password"})
 
 
 def _url_password_placeholder(pw: str) -> bool:
@@ -537,6 +566,96 @@ def register(ctx: CheckContext, value: str) -> None:
     for line in re.split(r"\\n|\r?\n", value):
         if line.strip():
             ctx.secret(line.strip())
+
+
+# --------------------------------------------------------------------- secrets in a command line
+
+SECRET_OPTION_RE = re.compile(
+    r"--(?:(?:http|ftp|proxy|db|admin|root|user)-?)?(?:password|passwd|pass|token|api-?key|secret-?key"
+    r"|access-?token|auth-?token|client-?secret)$"
+)
+MYSQL_CLIENTS = frozenset(
+    {"mysql", "mysqldump", "mysqladmin", "mysqlimport", "mysqlshow", "mysqlcheck", "mariadb", "mariadb-dump"}
+    | {"mariadb-admin", "mariadb-import", "mariadb-check", "mysqlpump", "mysqlsh"}
+)
+# program → its short password flag, which takes the value attached (`-pX`) or as the next word.
+# mysql's `-p X` is different: a bare `-p` prompts, and X is the database name.
+SHORT_PASSWORD_FLAGS = {
+    "sshpass": "-p",
+    "redis-cli": "-a",
+    "valkey-cli": "-a",
+    "mongo": "-p",
+    "mongosh": "-p",
+}
+SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh"})
+
+
+class ArgSecret(NamedTuple):
+    """A literal secret in an argument vector: argv[word][offset:] is the value."""
+
+    word: int
+    offset: int
+    what: str
+
+
+def argv_secrets(argv: list[str], start: int = 0) -> list[ArgSecret]:
+    """Literal credentials passed as options: `--password X`/`--token=X`, `curl -u user:pass`,
+    `mysql -pX`, `sshpass -p X`, `redis-cli -a X`, `mongosh -p X`, `docker login -p X`.
+
+    `argv[start]` is the program (a path or a name). Values holding `$` (a variable the
+    shell or compose fills in) and placeholders are not secrets.
+    """
+    if start >= len(argv):
+        return []
+    prog = argv[start].rsplit("/", 1)[-1]
+    short = SHORT_PASSWORD_FLAGS.get(prog)
+    if (
+        prog in ("docker", "podman", "buildah", "nerdctl", "helm", "skopeo")
+        and "login" in argv[start + 1 : start + 3]
+    ):
+        short, prog = "-p", f"{prog} login"
+    out: list[ArgSecret] = []
+
+    def literal(v: str) -> bool:
+        return bool(v) and "$" not in v and not v.startswith("-") and not is_placeholder(v)
+
+    for k in range(start + 1, len(argv)):
+        word = argv[k]
+        nxt = argv[k + 1] if k + 1 < len(argv) else None
+        opt, eq, val = word.partition("=")
+        if opt.startswith("--") and SECRET_OPTION_RE.match(opt):
+            if eq:
+                if literal(val):
+                    out.append(ArgSecret(k, len(opt) + 1, f"a hard-coded `{opt}`"))
+            elif nxt is not None and literal(nxt):
+                out.append(ArgSecret(k + 1, 0, f"a hard-coded `{opt}`"))
+        elif prog == "curl" and word in ("-u", "--user") and nxt is not None:
+            _user, colon, pw = nxt.partition(":")
+            if colon and "$" not in nxt and pw and not is_placeholder(pw):
+                out.append(ArgSecret(k + 1, 0, "a hard-coded `curl -u` password"))
+        elif prog in MYSQL_CLIENTS and word.startswith("-p") and len(word) > 2 and not word.startswith("--"):
+            if literal(word[2:]):
+                out.append(ArgSecret(k, 2, f"a hard-coded `{prog} -p` password"))
+        elif short is not None and word.startswith(short) and not word.startswith("--"):
+            if word == short:
+                if nxt is not None and literal(nxt):
+                    out.append(ArgSecret(k + 1, 0, f"a hard-coded `{prog} {short}` password"))
+            elif literal(word[len(short) :]):
+                out.append(ArgSecret(k, len(short), f"a hard-coded `{prog} {short}` password"))
+    return out
+
+
+def shell_script(argv: list[str]) -> tuple[int, str] | None:
+    """`sh -c SCRIPT` / `bash -lc SCRIPT`: (index of SCRIPT, SCRIPT), else None."""
+    if not argv or argv[0].rsplit("/", 1)[-1] not in SHELLS:
+        return None
+    for k in range(1, len(argv) - 1):
+        w = argv[k]
+        if w.startswith("-") and not w.startswith("--") and "c" in w[1:]:
+            return k + 1, argv[k + 1]
+        if not w.startswith("-"):
+            return None
+    return None
 
 
 # ------------------------------------------------------------------------ variable references

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from hardenify.context import CheckContext, unsafe_fix
 from hardenify.diagnostics import Diagnostic, Edit, FixAvailability, Severity
@@ -24,15 +26,16 @@ from ._secretfix import (
 )
 from ._secrets import (
     SecretMatch,
+    argv_secrets,
     env_mount_supported,
     find_tokens,
     is_hardcoded_secret,
-    is_placeholder,
     is_secret_name,
     ref_re,
     register,
     secret_id_for,
     secret_mounts,
+    shell_script,
     word_re,
 )
 
@@ -105,9 +108,6 @@ RULE = Rule(
 )
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_SECRET_OPTIONS = re.compile(
-    r"--(?:password|passwd|pass|token|api-?key|secret-?key|access-?token|auth-?token|client-?secret)$"
-)
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
@@ -170,11 +170,25 @@ def _instruction(
     elif ins.cmd == "RUN":
         yield from _run(ctx, df, ins, onbuild)
     else:
-        for m in find_tokens(ins.logical):
+        found = find_tokens(ins.logical)
+        for m in found:
             register(ctx, m.value)
             yield ctx.diagnostic(
                 RULE, ins.src(m.start), ins.src(m.end, end=True), f"{m.fmt.label} in {ins.cmd}", note=ROTATE
             )
+        if ins.cmd in ("CMD", "ENTRYPOINT", "HEALTHCHECK"):
+            taken = [(m.start, m.end) for m in found]
+            for f in _argv_values(ins):
+                if any(s < f.end and f.start < e for s, e in taken):
+                    continue
+                register(ctx, f.value)
+                yield ctx.diagnostic(
+                    RULE,
+                    ins.src(f.start),
+                    ins.src(f.end, end=True),
+                    f"{f.what} in {ins.cmd}: it is stored in the image configuration",
+                    note=ROTATE,
+                )
     for h in ins.heredocs:
         for m in find_tokens(h.content):
             register(ctx, m.value)
@@ -289,36 +303,70 @@ def _run(ctx: CheckContext, df: Dockerfile, ins: Instruction, onbuild: bool) -> 
 
 
 def _named_values(args: str) -> Iterator[tuple[int, int, str]]:
-    """Literal values of `SECRET_NAME=value` words, `--password value` options, `curl -u u:p`."""
+    """Literal values of `SECRET_NAME=value` words, and credentials passed as options
+    (`--password value`, `curl -u u:p`, `mysql -pX`, `sshpass -p X`: see `argv_secrets`)."""
     for cmd in tokenize(args):
         words = cmd.words
-        prog = cmd.program()
-        curl = prog == "curl"
-        for k, w in enumerate(words):
-            value = w.value
-            if "=" not in value and not value.startswith("--") and not curl:
-                continue  # neither `NAME=value` nor an option: nothing to find (most words)
-            raw = w.raw
-            name, sep, val = value.partition("=")
+        for w in words:
+            name, sep, val = w.value.partition("=")
             if sep and _IDENTIFIER.fullmatch(name) and is_secret_name(name):
+                raw = w.raw
                 if "$" not in raw and is_hardcoded_secret(name, val) and not _switch_or_path(val):
-                    vs = w.start + raw.index("=") + 1
-                    yield vs, w.end, f"a hard-coded value for `{name}`"
+                    yield w.start + raw.index("=") + 1, w.end, f"a hard-coded value for `{name}`"
+        if not any(w.value.startswith("-") for w in words):
+            continue  # no option: nothing more to find (most commands)
+        values = [w.value for w in words]
+        for hit in argv_secrets(values, cmd.program_index()):
+            w = words[hit.word]
+            if "$" in w.raw:
                 continue
-            opt, osep, oval = name, sep, val
-            if opt.startswith("--") and _SECRET_OPTIONS.match(opt):
-                if osep:
-                    if "$" not in raw and not is_placeholder(oval):
-                        yield w.start + raw.index("=") + 1, w.end, f"a hard-coded `{opt}`"
-                elif k + 1 < len(words):
-                    nxt = words[k + 1]
-                    if "$" not in nxt.raw and not nxt.value.startswith("-") and not is_placeholder(nxt.value):
-                        yield nxt.start, nxt.end, f"a hard-coded `{opt}`"
-            if curl and value in ("-u", "--user") and k + 1 < len(words):
-                nxt = words[k + 1]
-                _user, colon, pw = nxt.value.partition(":")
-                if colon and pw and "$" not in nxt.raw and not is_placeholder(pw):
-                    yield nxt.start, nxt.end, "a hard-coded `curl -u` password"
+            yield _word_tail(w.raw, w.value, hit.offset) + w.start, w.end, hit.what
+
+
+def _word_tail(raw: str, value: str, offset: int) -> int:
+    """Where value[offset:] starts in the word as written (`-p'pw'` → 2), 0 when unclear."""
+    if not offset:
+        return 0
+    i = raw.find(value[:offset])
+    return i + offset if i >= 0 else 0
+
+
+class _Found(NamedTuple):
+    start: int  # span in `ins.logical`
+    end: int
+    what: str
+    value: str  # the secret as the program receives it
+
+
+def _argv_values(ins: Instruction) -> Iterator[_Found]:
+    """Credentials passed as options to CMD/ENTRYPOINT/HEALTHCHECK (`--password X`, `mysql -pX`)."""
+    argv = ins.json
+    if argv is None:
+        base, args = ins.args_offset, ins.args
+        if ins.cmd == "HEALTHCHECK":  # `HEALTHCHECK [--flags] CMD command...`
+            m = re.match(r"(?:--\S+\s+)*CMD\s+", args, re.I)
+            if m is None:
+                return
+            base, args = base + m.end(), args[m.end() :]
+        for start, end, what in _named_values(args):
+            yield _Found(base + start, base + end, what, args[start:end])
+        return
+    if ins.cmd == "HEALTHCHECK" and argv and argv[0] in ("CMD", "CMD-SHELL"):
+        argv = argv[1:] if argv[0] == "CMD" else ["sh", "-c", *argv[1:2]]
+    script = shell_script(argv)
+    if script is not None:
+        text = script[1]
+        values = [(text[s:e].strip("\"'"), what) for s, e, what in _named_values(text)]
+    else:
+        values = [(argv[h.word][h.offset :], h.what) for h in argv_secrets(argv)]
+    for value, what in values:
+        # Located as JSON writes it; a value with escapes is reported on the whole instruction.
+        shown = json.dumps(value)[1:-1]
+        at = ins.logical.find(shown, ins.args_offset)
+        if at < 0:
+            yield _Found(ins.args_offset, len(ins.logical), what, value)
+        else:
+            yield _Found(at, at + len(shown), what, value)
 
 
 def _url_secret_id(args: str, m: SecretMatch) -> str:
