@@ -15,7 +15,7 @@ from __future__ import annotations
 import posixpath
 import re
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from hardenify.dockerfile.model import (
@@ -31,6 +31,15 @@ from hardenify.dockerfile.model import (
 )
 from hardenify.dockerfile.shell import Command, tokenize
 from hardenify.imageref import ImageRef, try_parse_ref
+from hardenify.knowledge import images as image_facts
+from hardenify.knowledge import programs
+from hardenify.knowledge.bases import (
+    ALPINE_USERS,
+    CHAINGUARD_USERS,
+    DEBIAN_USERS,
+    DISTROLESS_USERS,
+    NONROOT_UID,
+)
 
 # ------------------------------------------------------------------------------- stage chains
 
@@ -376,10 +385,7 @@ DEBIAN_NAMES = frozenset(
     }
 )
 RHEL_NAMES = frozenset({"fedora", "centos", "rockylinux", "almalinux", "oraclelinux"})
-DIND = (
-    "docker-in-docker needs root (it manages namespaces, cgroups and iptables): run it only where a "
-    "privileged container is acceptable, or use the rootless variant (`docker:dind-rootless`)"
-)
+DIND = programs.DIND
 # Official images whose entrypoint starts as root to bind a privileged port, fix ownership of a
 # data volume or drop privileges itself (gosu/su-exec): a USER line breaks them.
 DAEMON_IMAGES = {
@@ -406,19 +412,8 @@ DAEMON_IMAGES = {
     "docker": DIND,
     "redmine": "the redmine entrypoint fixes ownership as root and drops to `redmine` with gosu",
 }
-NONROOT_IMAGES = {
-    # official/vendor images whose Dockerfile already ends with a non-root USER
-    "jenkins/jenkins": "jenkins",
-    "memcached": "memcache",
-    "grafana/grafana": "grafana",
-    "prom/prometheus": "nobody",
-    "prom/alertmanager": "nobody",
-    "prom/node-exporter": "nobody",
-    "odoo": "odoo",
-}
-DEBIAN_USERS = {"nobody": "65534:65534", "www-data": "33:33"}
-ALPINE_USERS = {"nobody": "65534:65534"}
-DISTROLESS_USERS = {"nonroot": "65532:65532", "nobody": "65534:65534"}
+# Images that became non-root by default at some version: `base_info` decides them by tag.
+_VERSIONED_NONROOT = frozenset({"docker.elastic.co/elasticsearch/elasticsearch", "elasticsearch"})
 _MIRRORS = ("public.ecr.aws/docker/library/", "mirror.gcr.io/library/", "docker.io/library/")
 
 
@@ -521,10 +516,10 @@ def base_info(image: str) -> Base:
         return Base(
             "wolfi",
             low,
-            user="65532:65532",
+            user=NONROOT_UID,
             user_name="nonroot",
             nonroot_default=not root_default,
-            known_users={"nonroot": "65532:65532"},
+            known_users=dict(CHAINGUARD_USERS),
         )
     # Already non-root by default.
     if (
@@ -537,8 +532,8 @@ def base_info(image: str) -> Base:
     ):
         return Base("nonroot", low, nonroot_default=True)
     key = off or hub or full
-    if key in NONROOT_IMAGES:
-        return Base("nonroot", low, nonroot_default=True, user_name=NONROOT_IMAGES[key])
+    if key not in _VERSIONED_NONROOT and image_facts.nonroot_default(key, tag):
+        return Base("nonroot", low, nonroot_default=True)
     if re.match(r"registry\.access\.redhat\.com/ubi\d+/|docker\.io/redhat/ubi\d+", full) and not re.search(
         r"/ubi\d*(?:-minimal|-micro|-init)?$", full
     ):
@@ -547,7 +542,7 @@ def base_info(image: str) -> Base:
     # Distroless: every variant ships nonroot (65532) and nobody (65534).
     if ref.registry == "gcr.io" and ref.path.startswith("distroless/"):
         return Base(
-            "distroless", low, user="65532:65532", user_name="nonroot", known_users=dict(DISTROLESS_USERS)
+            "distroless", low, user=NONROOT_UID, user_name="nonroot", known_users=dict(DISTROLESS_USERS)
         )
     alpine_tag = "alpine" in tag
     if _DEVCONTAINERS.match(full):
@@ -684,9 +679,12 @@ def _official(name: str, low: str, tag: str, tag_known: bool) -> Base:
 
 @dataclass
 class CreatedUser:
+    """A user the build creates. Ids are digits, or a variable (`${APP_UID}`) when the build takes
+    them from one: a build argument can change it, so it is never replaced by its default."""
+
     name: str
     uid: str | None = None
-    gid: str | None = None  # numeric when known
+    gid: str | None = None  # numeric (or a variable) when known
     supplementary: bool = False
 
 
@@ -788,13 +786,14 @@ def user_db(instructions: list[Instruction], env: dict[str, str | None] | None =
     def num(v: str | None) -> str | None:
         if v is None:
             return None
-        v = substitute(v, env) if "$" in v else v
-        return v if _NUM.match(v) else None
+        if _NUM.match(v):
+            return v
+        return id_variable(v)
 
     def group_gid(g: str | None) -> str | None:
         if g is None:
             return None
-        if _NUM.match(g):
+        if _NUM.match(g) or g.startswith("${"):
             return g
         return db.groups.get(g)
 
@@ -850,8 +849,28 @@ def user_db(instructions: list[Instruction], env: dict[str, str | None] | None =
     return db
 
 
+_ID_VAR = re.compile(r"\$(?:([A-Za-z_]\w*)|\{([A-Za-z_]\w*)((?::?[-+])[^}$]*)?\})")
+
+
+def id_variable(value: str) -> str | None:
+    """`${APP_UID}` for an id written as one variable (`$APP_UID`, `${APP_UID}`,
+    `${APP_UID:-1000}`: the default is kept), else None. Never resolved to its default."""
+    m = _ID_VAR.fullmatch(value)
+    if m is None:
+        return None
+    if m.group(1):
+        return "${" + m.group(1) + "}"
+    return "${" + m.group(2) + (m.group(3) or "") + "}"
+
+
+def is_variable_id(spec: str) -> bool:
+    """Whether a `uid[:gid]` spec takes a part from a variable (so it is not a literal id)."""
+    return "$" in spec
+
+
 def user_spec(db: UserDb, name: str) -> str | None:
-    """A numeric `uid[:gid]` equivalent to `USER name` for a user the Dockerfile created."""
+    """A numeric `uid[:gid]` equivalent to `USER name` for a user the Dockerfile created; the parts
+    the build takes from variables stay variables (`${APP_UID}:${APP_GID}`)."""
     if db.modified:
         return None
     u = db.users.get(name)
@@ -861,6 +880,22 @@ def user_spec(db: UserDb, name: str) -> str | None:
         return f"{u.uid}:{u.gid}"
     # The uid alone: the runtime takes the group (and supplementary groups) from /etc/passwd.
     return u.uid
+
+
+def vars_in_scope(df: Dockerfile, stage: Stage, spec: str, at: Instruction | None) -> bool:
+    """Whether every variable of a USER spec is defined in the final stage where the USER goes:
+    an ARG declared in that stage (ARGs do not cross FROM) or an ENV of the stage chain."""
+    names = set(re.findall(r"\$\{?([A-Za-z_]\w*)", spec))
+    defined: set[str] = set()
+    own = {id(i) for i in stage.instructions}
+    for ins in chain_instructions(df, stage):
+        if at is not None and ins is at:
+            break
+        if ins.cmd == "ENV":
+            defined.update(k for k, _, _, _ in env_pairs(ins))
+        elif ins.cmd == "ARG" and id(ins) in own:
+            defined.update(n for n, _ in arg_pairs(ins))
+    return names <= defined
 
 
 def numeric_user(df: Dockerfile, stage: Stage, name: str, upto: Instruction | None = None) -> str | None:
@@ -898,44 +933,137 @@ def numeric_group(df: Dockerfile, stage: Stage, group: str, upto: Instruction | 
     return spec.split(":", 1)[1]
 
 
-# Programs that show the image starts as root on purpose and drops privileges itself
-# (or supervises services that do).
-PRIVILEGE_DROPPERS = frozenset(
+@dataclass(frozen=True)
+class RootStart:
+    """Why the image must start as root: `program` (gosu, supervisord, iptables...) found `where`."""
+
+    program: str
+    where: str
+    network: bool = False  # a network tool needing CAP_NET_ADMIN, not a user switch
+
+    def reason(self) -> str:
+        if self.network:
+            return (
+                f"needs root because {self.where} {self.program}, which needs CAP_NET_ADMIN: keep it "
+                "root and grant only that capability in compose/Kubernetes (`cap_add`, `cap_drop: [ALL]`)"
+            )
+        return (
+            f"needs root because {self.where} {self.program}, which switches user itself: harden it in "
+            "compose/Kubernetes instead (`cap_drop: [ALL]` plus the capabilities it needs, "
+            "`no-new-privileges`)"
+        )
+
+
+# Dropper names that mean nothing else, so any word naming them (a download to
+# /usr/local/bin/gosu, `chmod +x .../su-exec`, `gosu nobody true`) shows the image uses one.
+_UNAMBIGUOUS = frozenset(
     {
         "gosu",
         "su-exec",
-        "setpriv",
-        "runuser",
         "s6-setuidgid",
+        "s6-applyuidgid",
         "chpst",
-        "setuser",
         "supervisord",
         "runsvdir",
         "s6-svscan",
-        "systemd",
         "my_init",
     }
 )
+_UNAMBIGUOUS_RE = re.compile(
+    r"(?<![\w.-])(?:" + "|".join(re.escape(n) for n in sorted(_UNAMBIGUOUS)) + r"|s6-overlay)(?![\w-])"
+)
+_INSTALLERS = {
+    "apt-get": "install",
+    "apt": "install",
+    "apk": "add",
+    "yum": "install",
+    "dnf": "install",
+    "microdnf": "install",
+    "tdnf": "install",
+    "zypper": "install",
+}
+
+
+def effective_entry(instructions: list[Instruction]) -> list[str]:
+    """The words of the last ENTRYPOINT and the last CMD of the chain, in that order."""
+    out: list[str] = []
+    for cmd in ("ENTRYPOINT", "CMD"):
+        last = next((i for i in reversed(instructions) if i.cmd == cmd), None)
+        if last is not None:
+            out.extend(last.json if last.json is not None else split_words(last.args))
+    return out
+
+
+def root_start(instructions: list[Instruction], scripts: Sequence[tuple[str, str]] = ()) -> RootStart | None:
+    """Why the image must start as root, if it must: its ENTRYPOINT/CMD (or the `scripts` they
+    run, read from the build context: (path in the image, text)) call a privilege dropper, an init
+    system, a supervisor, sshd or a network tool needing root, or the build installs one."""
+    for word in effective_entry(instructions):
+        found = programs.root_starter(word.strip())
+        if found is not None:
+            return RootStart(found, "the entrypoint runs", programs.is_network_tool(word))
+    for path, text in scripts:
+        found_s = script_root_start(text)
+        if found_s is not None:
+            name, network = found_s
+            return RootStart(name, f"the entrypoint script {path} runs", network)
+    return installed_root_start(instructions)
 
 
 def drops_privileges(instructions: list[Instruction]) -> str | None:
-    """The privilege-dropping tool the image uses at run time, if any."""
+    """The privilege dropper, init system or supervisor the image starts as root for, if any
+    (the Dockerfile alone: no build context)."""
+    found = root_start(instructions)
+    return None if found is None or found.network else found.program
+
+
+def script_root_start(text: str) -> tuple[str, bool] | None:
+    """(program, is a network tool) for the first root-needing program a shell script runs."""
+    lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith("#")]
+    body = "\n".join(lines)
+    m = _UNAMBIGUOUS_RE.search(body)
+    if m is not None:
+        word = m.group(0)
+        return (programs.root_starter(word) or word), False
+    for cmd in tokenize(_script_lines(body)):
+        words = command_words(cmd)
+        if not words:
+            continue
+        found = programs.root_starter(cmd.words[program_index(cmd)].value)
+        if found is not None:
+            return found, programs.is_network_tool(words[0])
+    return None
+
+
+def installed_root_start(instructions: list[Instruction]) -> RootStart | None:
+    """A privilege dropper, supervisor, sshd or root-needing network tool the build installs."""
     for ins in instructions:
-        if ins.cmd in ("ENTRYPOINT", "CMD"):
-            words = ins.json if ins.json is not None else ins.args.split()
-            for w in words:
-                base = w.rsplit("/", 1)[-1]
-                if base in PRIVILEGE_DROPPERS:
-                    return base
-                if base == "init" and w.startswith("/"):
-                    return "an init system (" + w + ")"
+        copied = _UNAMBIGUOUS_RE.search(ins.args) if ins.cmd in ("COPY", "ADD") else None
+        if copied is not None:
+            return RootStart(copied.group(0), "the build installs")
         for _script, cmd in all_commands([ins]):
-            for w in command_words(cmd):
-                if "gosu" not in w and "su-exec" not in w:
-                    continue  # most words: skip the split below
-                base = re.split(r"[=<>:~]", w.rsplit("/", 1)[-1], maxsplit=1)[0]
-                if base in ("gosu", "su-exec"):
-                    return base
+            words = command_words(cmd)
+            if not words:
+                continue
+            prog = words[0]
+            verb = _INSTALLERS.get(prog)
+            if verb is not None and verb in words:
+                for w in words[1:]:
+                    name = re.split(r"[=<>~]", w, maxsplit=1)[0]
+                    if name in programs.DROPPER_PACKAGES:
+                        return RootStart(programs.DROPPER_PACKAGES[name], "the build installs")
+                    if name in programs.NETWORK_ROOT_PACKAGES:
+                        return RootStart(programs.NETWORK_ROOT_PACKAGES[name], "the build installs", True)
+            if prog.startswith("pip") and "install" in words:
+                for w in words[1:]:
+                    name = re.split(r"[=<>~\[]", w, maxsplit=1)[0].lower()
+                    if name in programs.PIP_DROPPERS:
+                        return RootStart(programs.PIP_DROPPERS[name], "the build installs")
+            for w in words:
+                if any(n in w for n in ("gosu", "su-exec", "s6-", "chpst", "supervisord", "runsvdir")):
+                    m = _UNAMBIGUOUS_RE.search(w)
+                    if m is not None:
+                        return RootStart(m.group(0), "the build installs")
     return None
 
 

@@ -9,19 +9,26 @@ from dataclasses import dataclass
 from hardenify.context import CheckContext, unsafe_fix
 from hardenify.diagnostics import Diagnostic, Edit, Fix, FixAvailability, Severity
 from hardenify.dockerfile import edits
-from hardenify.dockerfile.model import Dockerfile, Instruction, Stage, split_words, substitute
+from hardenify.dockerfile.model import (
+    Dockerfile,
+    Instruction,
+    Stage,
+    split_words,
+    substitute,
+)
+from hardenify.knowledge import bases as base_facts
+from hardenify.knowledge import programs
 from hardenify.rules import References, Rule
 
+from ._buildcontext import context_dir, entry_scripts
 from ._users import (
-    DIND,
-    PRIVILEGE_DROPPERS,
+    DAEMON_IMAGES,
     Base,
     UserDb,
     all_commands,
     base_info,
     chain_instructions,
     command_words,
-    drops_privileges,
     infer_family,
     is_root_user,
     keyword_for,
@@ -29,13 +36,13 @@ from ._users import (
     numeric_user,
     official_name_tag,
     owned_paths,
-    owned_volumes,
     privileged_ports,
     root_image,
-    service_user,
+    root_start,
     stage_env,
     user_db,
     user_spec,
+    vars_in_scope,
     version_at_least,
     volumes,
 )
@@ -143,37 +150,7 @@ DEBIAN_CREATE = (
 ALPINE_CREATE = "addgroup -S -g {uid} {name} && adduser -S -D -H -u {uid} -G {name} {name}"
 HOW_TO = "create one, e.g. `RUN useradd --system --uid 10001 app`, then `USER 10001:10001` before CMD"
 LOW_PORTS = "port {port} then needs Docker 20.10+ (unprivileged ports from 0; not Kubernetes' default)"
-# Programs that must run as root: they manage the host-like system or switch to other users.
-_CRON = "cron must run as root to run each job as its user: run the job in its own container with a USER"
-ROOT_PROGRAMS = {
-    "dockerd": DIND,
-    "dockerd-entrypoint.sh": DIND,
-    "dind": DIND,
-    "sshd": "sshd must start as root to switch to the user who logs in: prefer `docker exec` to an sshd",
-    "cron": _CRON,
-    "crond": _CRON,
-    "bpftrace": "bpftrace needs root (CAP_BPF/CAP_SYS_ADMIN) to load its probes",
-}
 CRON_PACKAGES = frozenset({"cron", "cronie", "dcron", "cronie-anacron"})
-# Packages for tools that only work with root's capabilities (netfilter, IPVS, virtualisation).
-ADMIN_PACKAGES = frozenset(
-    {
-        "iptables",
-        "ip6tables",
-        "nftables",
-        "ipvsadm",
-        "conntrack",
-        "conntrack-tools",
-        "libvirt-daemon",
-        "libvirt-daemon-system",
-        "libvirt-bin",
-        "qemu-kvm",
-    }
-)
-_ADMIN = (
-    "it installs {pkg}, which needs root's capabilities (CAP_NET_ADMIN and the like) at run time: "
-    "keep it root and grant only the capabilities it needs"
-)
 
 
 @dataclass(frozen=True)
@@ -183,6 +160,7 @@ class Plan:
     spec: str
     prepare: str | None
     message: str
+    note: str | None = None
 
 
 def is_root(user: str) -> bool:
@@ -197,6 +175,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     instructions = chain_instructions(df, stage)
     if _onbuild_user_nonroot(df, stage):
         return
+    context = context_dir(ctx.filename)
     users = [i for i in instructions if i.cmd == "USER"]
     if users:
         last = users[-1]
@@ -206,20 +185,33 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
         user = substitute(words[0], stage_env(df, stage, last))
         if not user or not is_root(user):
             return
-        fix, why = _fix(df, stage, instructions, last)
+        plan = _plan(df, stage, instructions, last, context)
         msg = f"the final stage switches to root (`USER {words[0]}`)"
-        if fix is None and why:
-            msg += f"; {why}"
-        yield ctx.at(RULE, last, msg, fix=fix)
+        yield _finding(ctx, df, stage, last, plan, msg, last)
         return
     base = base_info(root_image(df, stage))
     if base.nonroot_default or base.family == "windows":
         return
-    fix, why = _fix(df, stage, instructions, None)
-    msg = "the final stage has no USER, so it runs as root"
-    if fix is None and why:
-        msg += f"; {why}"
-    yield ctx.at(RULE, stage.from_, msg, fix=fix)
+    plan = _plan(df, stage, instructions, None, context)
+    yield _finding(ctx, df, stage, stage.from_, plan, "the final stage has no USER, so it runs as root", None)
+
+
+def _finding(
+    ctx: CheckContext,
+    df: Dockerfile,
+    stage: Stage,
+    at: Instruction,
+    plan: Plan | str,
+    msg: str,
+    root_user: Instruction | None,
+) -> Diagnostic:
+    """The finding with its fix, or with why there is none ("left for a human: ...")."""
+    if isinstance(plan, str):
+        return ctx.at(RULE, at, f"{msg}; left for a human: {plan}")
+    fix = _user_fix(df, stage, root_user, plan.spec, plan.prepare, plan.message)
+    if fix is None:
+        return ctx.at(RULE, at, f"{msg}; left for a human: cannot place a USER line here safely")
+    return ctx.at(RULE, at, msg, fix=fix, note=plan.note)
 
 
 def _onbuild_user_nonroot(df: Dockerfile, stage: Stage) -> bool:
@@ -238,44 +230,90 @@ def _onbuild_user_nonroot(df: Dockerfile, stage: Stage) -> bool:
     return bool(user) and not is_root(user)
 
 
-ONBUILD_NOTE = (
-    "; the image has ONBUILD triggers, so it stays root itself and `ONBUILD USER {spec}` is "
-    "appended after them: the triggers still run as root in the child's build, and the child "
-    "image (and the child's own later instructions) then run as `{spec}`"
-)
+# Official images whose own CMD runs a service, so that a final stage without CMD/ENTRYPOINT of
+# its own built on them is still a runnable image (not a base): the daemon images, the php
+# Apache/FPM variants and a few servers whose CMD starts them (docker-library Dockerfiles).
+SERVICE_IMAGES = frozenset({*DAEMON_IMAGES, "haproxy", "traefik", "caddy", "solr", "sonarqube", "kibana"})
 
 
-def _fix(
-    df: Dockerfile, stage: Stage, instructions: list[Instruction], root_user: Instruction | None
-) -> tuple[Fix | None, str]:
-    """The unsafe fix for the finding, or None and why there is none."""
-    plan = _plan(df, stage, instructions, root_user)
-    if isinstance(plan, str):
-        return None, plan
+def _base_image_reason(df: Dockerfile, stage: Stage, instructions: list[Instruction]) -> str | None:
+    """Why the final stage is a base for other images rather than an image that runs, if it is.
+
+    ONBUILD triggers only make sense in a base. A stage with no CMD/ENTRYPOINT of its own (nor
+    from the stages it builds on) inherits the base image's: for an OS or language image that is a
+    shell or a REPL (`bash`, `python3`, `node`), so the image is meant to be built FROM, and the
+    children run `apt-get`/`pip install` as root after FROM. Only a known service image (nginx,
+    postgres, php-apache...) makes an inherited CMD a runnable image; an unknown image does not
+    tell, so it counts as a base.
+    """
     if any(i.cmd == "ONBUILD" for i in stage.instructions):
-        message = plan.message + ONBUILD_NOTE.format(spec=plan.spec)
-        return _onbuild_fix(df, stage, plan.spec, plan.prepare, message), ""
-    return _user_fix(df, stage, root_user, plan.spec, plan.prepare, plan.message), ""
+        return (
+            "the image has ONBUILD triggers, so it is a base for other images: a USER here would run "
+            "their build steps (package installs) as non-root; set USER in the images built on it"
+        )
+    if any(i.cmd in ("CMD", "ENTRYPOINT") for i in instructions):
+        return None
+    image = root_image(df, stage)
+    if base_info(image).no_fix is not None or _image_by_tools(instructions) is not None:
+        return None  # an image known to run a service (jenkins, linuxserver, docker...)
+    if image.lower().startswith(("tiangolo/", "docker.io/tiangolo/")):
+        return None  # tiangolo's images run the app in /app with their own CMD (start.sh)
+    name, tag = official_name_tag(image)
+    if name in SERVICE_IMAGES or (name == "php" and ("apache" in tag or "fpm" in tag)):
+        return None
+    return (
+        "the final stage has no CMD/ENTRYPOINT of its own, so it is a base for other images (which "
+        "install packages as root after FROM): set USER in the images built on it"
+    )
 
 
 def _plan(
-    df: Dockerfile, stage: Stage, instructions: list[Instruction], root_user: Instruction | None
+    df: Dockerfile,
+    stage: Stage,
+    instructions: list[Instruction],
+    root_user: Instruction | None,
+    context: str | None = None,
 ) -> Plan | str:
     """The user to run as, or why there is none (phrased as advice)."""
+    base_reason = _base_image_reason(df, stage, instructions)
+    if base_reason is not None:
+        return base_reason
+    # Images that start as root and switch user themselves (gosu, supervisord, s6, sshd...).
+    started = root_start(instructions, entry_scripts(instructions, context, _final_workdir(df, stage)))
+    if started is not None:
+        return started.reason()
+    needs_root = _needs_root(instructions)
+    if needs_root is not None:
+        return needs_root
+    plan = _plan_any(df, stage, instructions, root_user)
+    if isinstance(plan, str):
+        return plan
+    return _checked(df, stage, instructions, plan)
+
+
+def _plan_any(
+    df: Dockerfile, stage: Stage, instructions: list[Instruction], root_user: Instruction | None
+) -> Plan | str:
     # Switch back to the non-root user an earlier USER selected.
     if root_user is not None:
         earlier = [i for i in instructions[: instructions.index(root_user)] if i.cmd == "USER"]
         for ins in reversed(earlier):
             words = split_words(ins.args)
-            name = substitute(words[0], stage_env(df, stage, ins)) if words else ""
-            if not name or "$" in name or is_root(name):
+            if not words:
+                continue
+            env = stage_env(df, stage, ins)
+            name = substitute(words[0], env)
+            if not name or is_root(name):
+                continue
+            if "$" in words[0]:
+                # Keep the variable (a build argument may change it); only when it is still in
+                # scope where the USER goes and is not root by default.
+                if name and "$" not in name and vars_in_scope(df, stage, words[0], root_user):
+                    return Plan(words[0], None, f"switch back to `USER {words[0]}`")
                 continue
             uname = name.split(":")[0]
             spec = name if uname.isdigit() else (numeric_user(df, stage, uname, root_user) or name)
             return Plan(spec, None, f"switch back to `USER {spec}`")
-    needs_root = _needs_root(instructions)
-    if needs_root is not None:
-        return needs_root
     image = root_image(df, stage)
     base = base_info(image)
     env = stage_env(df, stage)
@@ -284,10 +322,6 @@ def _plan(
     server = _server(image, base, instructions, db, env)
     if server is not None:
         return server
-    # Images that start as root and drop to a service user themselves (gosu, su-exec).
-    dropper = drops_privileges(instructions)
-    if dropper is not None:
-        return _service(image, base, instructions, db, env, dropper)
     ports = privileged_ports(instructions)
     runtime = _app_runtime(instructions)
     if ports and runtime is None:
@@ -303,22 +337,54 @@ def _plan(
     return plan
 
 
+def _final_workdir(df: Dockerfile, stage: Stage) -> str:
+    """The WORKDIR the final stage's CMD runs in (literal paths only; "/" otherwise)."""
+    import posixpath
+
+    cwd = "/"
+    for ins in chain_instructions(df, stage):
+        if ins.cmd == "WORKDIR":
+            words = split_words(ins.args)
+            if words and "$" not in words[0]:
+                cwd = posixpath.normpath(posixpath.join(cwd, words[0].strip("\"'")))
+    return cwd
+
+
+def _checked(df: Dockerfile, stage: Stage, instructions: list[Instruction], plan: Plan) -> Plan | str:
+    """The last word on a plan: never a root USER, never a RUN where there is no shell, variables
+    only while in scope, and a note when the image declares volumes a bind mount may cover."""
+    env = stage_env(df, stage)
+    resolved = substitute(plan.spec, env) if "$" in plan.spec else plan.spec
+    if not resolved or is_root(resolved) or is_root(plan.spec):
+        return (
+            f"the only user in sight (`{plan.spec}`) is root by default: give it a non-root default "
+            "(e.g. `ARG APP_UID=10001`) and add a numeric USER"
+        )
+    if "$" in plan.spec and not vars_in_scope(df, stage, plan.spec, None):
+        return (
+            f"the user's id comes from a variable (`{plan.spec}`) that is not declared in the final "
+            "stage: declare the ARG there, then add `USER " + plan.spec + "`"
+        )
+    if plan.prepare is not None and not base_facts.has_shell(root_image(df, stage)):
+        return (
+            f"`{root_image(df, stage)}` has no shell to create a user in: add `USER {base_facts.NONROOT_UID}`"
+        )
+    vols = volumes(instructions, env)
+    if vols:
+        note = (
+            f"the image declares VOLUME {', '.join(vols)}: a bind mount or existing volume there must be "
+            f"writable by `{plan.spec}` (chown it, or run with `--user`)"
+        )
+        return Plan(plan.spec, plan.prepare, f"{plan.message}; {note}", note)
+    return plan
+
+
 def _plan_user(
     df: Dockerfile, stage: Stage, instructions: list[Instruction], image: str, base: Base, db: UserDb
 ) -> Plan | str:
     """An existing non-root user, or one to create, for an image with no special needs."""
     if base.no_fix is not None:
-        known = service_user(image)
-        if known is None:
-            return base.no_fix
-        name, known_spec = known
-        user = known_spec or name
-        return Plan(
-            user,
-            None,
-            f"run as the image's `{name}` user (`USER {user}`); its entrypoint then "
-            "skips the switch from root",
-        )
+        return base.no_fix
     # A user the Dockerfile creates.
     if db.users and not db.modified:
         created = list(db.users.values())[-1]
@@ -333,6 +399,8 @@ def _plan_user(
         signed = _image_by_tools(instructions)
         if signed is not None:
             user, why = signed
+            if user is None:
+                return why
             return Plan(user, None, f"run as `USER {user}` ({why})")
     # Create one, in the distribution family of the base.
     family, how = infer_family(base, instructions)
@@ -346,13 +414,26 @@ def _plan_user(
     taken_ids = {u.uid for u in db.users.values()} | set(db.groups.values())
     while str(uid) in taken_ids:
         uid += 1
-    name = next(n for n in ("app", "appuser", "hardenify") if n not in db.users and n not in db.groups)
+    name = _free_name(db, uid)
     template = ALPINE_CREATE if family == "alpine" else DEBIAN_CREATE
     spec = f"{uid}:{uid}"
     because = f" ({_FAMILY_NAMES[family]}, from {how})" if how else ""
     return Plan(
         spec, template.format(uid=uid, name=name), f"create user `{name}` and run as `USER {spec}`{because}"
     )
+
+
+def _free_name(db: UserDb, uid: int) -> str:
+    """A user and group name the build does not use yet: `app`, `appuser`, `hardenify`, else
+    `app<uid>`, else a numbered one (bounded by the number of names the build creates)."""
+    taken = set(db.users) | set(db.groups)
+    for name in ("app", "appuser", "hardenify", f"app{uid}"):
+        if name not in taken:
+            return name
+    n = 0
+    while f"app{uid}-{n}" in taken:
+        n += 1
+    return f"app{uid}-{n}"
 
 
 _FAMILY_NAMES = {"debian": "Debian/Ubuntu", "alpine": "Alpine", "rhel": "RHEL-like"}
@@ -416,15 +497,16 @@ IMAGE_TOOLS = (
     ),
     (
         re.compile(r"\brabbitmq-plugins\b"),
-        "rabbitmq",
-        "the build runs `rabbitmq-plugins`, so it builds on a RabbitMQ image, whose entrypoint skips "
-        "its switch to `rabbitmq` when it does not start as root",
+        None,
+        "the build runs `rabbitmq-plugins`, so it builds on a RabbitMQ image, whose entrypoint drops "
+        "privileges itself (gosu): harden it in compose/Kubernetes instead",
     ),
 )
 
 
-def _image_by_tools(instructions: list[Instruction]) -> tuple[str, str] | None:
-    """(user, why) when the build runs tools that identify its unknown base image."""
+def _image_by_tools(instructions: list[Instruction]) -> tuple[str | None, str] | None:
+    """(user, why) when the build runs tools that identify its unknown base image (user None:
+    that image must start as root)."""
     text = "\n".join(i.args for i in instructions if i.cmd in ("RUN", "COPY", "ADD"))
     for pattern, user, why in IMAGE_TOOLS:
         if pattern.search(text):
@@ -444,10 +526,10 @@ def _entry_words(instructions: list[Instruction]) -> list[str]:
 
 
 def _needs_root(instructions: list[Instruction]) -> str | None:
-    """Why the image's main process must be root (docker-in-docker, sshd, cron), if it must."""
+    """Why the image's main process must be root (docker-in-docker, cron, bpftrace), if it must."""
     for word in _entry_words(instructions):
-        if word in ROOT_PROGRAMS:
-            return ROOT_PROGRAMS[word]
+        if word in programs.ROOT_PROGRAMS:
+            return programs.ROOT_PROGRAMS[word]
     for _script, cmd in all_commands(instructions):
         words = command_words(cmd)
         if (
@@ -456,10 +538,7 @@ def _needs_root(instructions: list[Instruction]) -> str | None:
             and ("install" in words or "add" in words)
         ):
             if CRON_PACKAGES.intersection(words):
-                return _CRON
-            admin = sorted(ADMIN_PACKAGES.intersection(words))
-            if admin:
-                return _ADMIN.format(pkg=admin[0])
+                return programs.ROOT_PROGRAMS["cron"]
     return None
 
 
@@ -626,73 +705,6 @@ def _httpd(
     )
 
 
-def _service(
-    image: str,
-    base: Base,
-    instructions: list[Instruction],
-    db: UserDb,
-    env: dict[str, str | None],
-    dropper: str,
-) -> Plan | str:
-    """Run as the service user that a gosu/su-exec entrypoint would drop to, when it is certain.
-
-    Only for the docker-library entrypoint convention (`docker-entrypoint.sh`), whose scripts skip
-    the switch when they do not start as root (`[ "$(id -u)" = '0' ]`). The service user is the one
-    user the build creates or chowns to that owns the most VOLUMEs (a new named volume copies
-    the image's ownership, so the data directory stays writable).
-    """
-    advice = (
-        f"it starts as root and drops privileges with {dropper}; if the entrypoint does not need "
-        "root, remove that and add a numeric USER"
-    )
-    entry = _entry_words(instructions)
-    if dropper not in ("gosu", "su-exec") or "docker-entrypoint.sh" not in entry or db.modified:
-        return advice
-    supervisor = next((w for w in entry if w in PRIVILEGE_DROPPERS), None)
-    if supervisor is not None:
-        return (
-            f"it starts as root and supervises its services with {supervisor}, which switches each to "
-            "its own user: run one service per container, each with a numeric USER"
-        )
-    candidates = _service_candidates(base, instructions, db, env)
-    if volumes(instructions, env):
-        score = {
-            n: owned_volumes(instructions, env, {n, (candidates[n] or n).split(":")[0]}) for n in candidates
-        }
-        best = max(score.values(), default=0)
-        owners = [n for n in candidates if best and score[n] == best]
-    else:
-        owners = list(candidates)
-    if len(owners) != 1:
-        known = service_user(image) if not candidates else None
-        if known is None:
-            return advice
-        name, spec = known
-    else:
-        name, spec = owners[0], candidates[owners[0]]
-    user = spec or name
-    return Plan(
-        user,
-        None,
-        f"run as the service user `{name}` (`USER {user}`); the entrypoint skips "
-        f"{dropper} when it does not start as root",
-    )
-
-
-def _service_candidates(
-    base: Base, instructions: list[Instruction], db: UserDb, env: dict[str, str | None]
-) -> dict[str, str | None]:
-    """Users the build creates or gives paths to (`chown node ...` proves `node` exists), with
-    their numeric ids when certain."""
-    out: dict[str, str | None] = {name: user_spec(db, name) for name in db.users}
-    for owned in owned_paths(instructions, env):
-        name = owned.owner
-        if name in out or not name or "$" in name or name.isdigit() or is_root(name):
-            continue
-        out[name] = base.known_users.get(name)
-    return out
-
-
 def _installs_shadow_utils(instructions: list[Instruction]) -> bool:
     for _script, cmd in all_commands(instructions):
         words = command_words(cmd)
@@ -723,21 +735,6 @@ def _user_fix(
     if create is not None:
         lines.append(f"{run_kw} {create}")
     lines.append(f"{user_kw} {spec}")
-    return unsafe_fix(message, edits.insert_after(df, anchor, "\n".join(lines)))
-
-
-def _onbuild_fix(df: Dockerfile, stage: Stage, spec: str, create: str | None, message: str) -> Fix:
-    """For a base image with ONBUILD triggers: create the user (if needed) in the image itself
-    and append `ONBUILD USER <spec>` after the last trigger and the last build instruction, so
-    the triggers (`ONBUILD RUN pip install ...`) still run as root in the child's build."""
-    anchor: Instruction = stage.from_
-    for ins in stage.instructions:
-        if ins.cmd in BUILD_CMDS or ins.cmd == "ONBUILD":
-            anchor = ins
-    lines = [""] if anchor.heredocs else []
-    if create is not None:
-        lines.append(f"{keyword_for(df, 'RUN')} {create}")
-    lines.append(f"{keyword_for(df, 'ONBUILD')} {keyword_for(df, 'USER')} {spec}")
     return unsafe_fix(message, edits.insert_after(df, anchor, "\n".join(lines)))
 
 

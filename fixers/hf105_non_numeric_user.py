@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from hardenify.context import CheckContext, safe_fix
+from hardenify.context import CheckContext, safe_fix, unsafe_fix
 from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
 from hardenify.dockerfile import edits
-from hardenify.dockerfile.model import split_words, substitute
+from hardenify.dockerfile.model import Instruction, split_words, substitute
 from hardenify.rules import References, Rule
 
 from ._users import (
     chain_instructions,
     is_root_user,
+    is_variable_id,
     looks_windows,
     numeric_group,
     numeric_user,
     stage_env,
+    vars_in_scope,
     word_spans,
 )
 
@@ -40,14 +42,29 @@ RULE = Rule(
     "- well-known users of official images: `node` on `node` → `1000:1000`, `nonroot` on "
     "distroless → `65532:65532`, `app` on .NET 8+ → `1654:1654`, `nobody` on Debian/Ubuntu/"
     "Alpine-based images → `65534:65534`, `www-data` on Debian-based images → `33:33`.\n\n"
-    "Nothing is fixed when the file changes users (`usermod`, `groupmod`, writing /etc/passwd) "
-    "or the id is not written down.",
+    "Ids the build takes from a variable (`ARG APP_UID=1000` … `useradd -u $APP_UID app`) stay "
+    "variables (`USER ${APP_UID}:${APP_GID}`, an unsafe fix: the ARG must be declared in the final "
+    "stage); they are never replaced by the ARG's default, which `--build-arg` can change. "
+    "Nothing is fixed when the file changes users (`usermod`, `groupmod`, writing /etc/passwd), "
+    "the id is not written down, or a variable's default is root.",
     fix_availability=FixAvailability.SOMETIMES,
-    fix_safety="Safe: the process gets the same UID, primary group and supplementary groups (a "
+    fix_safety="Safe when the ids are literals in the file (unsafe when they come from build "
+    "arguments and stay variables): the process gets the same UID, primary group and supplementary groups (a "
     "numeric UID is still looked up in /etc/passwd; a GID is only added when the user has no "
     "supplementary groups), so nothing changes at run time.",
     references=References(hadolint=("DL3066",)),
 )
+
+
+def _variable_ok(ctx: CheckContext, spec: str, last: Instruction) -> bool:
+    """A variable spec is usable when its variables are in scope at the USER line and its default
+    is not root (`${USER_ID:-0}` must never become `USER 0`)."""
+    df = ctx.df
+    stage = df.final_stage
+    if stage is None or not vars_in_scope(df, stage, spec, last):
+        return False
+    resolved = substitute(spec, stage_env(df, stage, last))
+    return bool(resolved) and "$" not in resolved and not is_root_user(resolved)
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
@@ -77,11 +94,19 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
         gid = numeric_group(df, stage, group, last)
         uid, _, spec_gid = spec.partition(":")
         spec = f"{uid}:{gid}" if gid is not None and (not spec_gid or spec_gid == gid) else None
+    if spec is not None and is_variable_id(spec) and not _variable_ok(ctx, spec, last):
+        spec = None
     if spec is not None and spans:
         _, s, e = spans[0]
         # Only a word on one physical line, written without variables, is replaced.
         if "$" not in raw and last.arg_src(e, end=True) - last.arg_src(s) == e - s:
-            fix = safe_fix(f"use `USER {spec}`", edits.replace_args(last, s, e, spec))
+            edit = edits.replace_args(last, s, e, spec)
+            if is_variable_id(spec):
+                # The ids come from build arguments: the USER keeps them (a literal would be wrong
+                # under `--build-arg`), and a reviewer looks because the variable's scope matters.
+                fix = unsafe_fix(f"use `USER {spec}` (the ids the build takes from its arguments)", edit)
+            else:
+                fix = safe_fix(f"use `USER {spec}`", edit)
     msg = f"`USER {raw}` is a name: use a numeric UID:GID"
     if spec is not None:
         msg += f" (`{spec}`)"
