@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from hardenify.context import CheckContext, unsafe_fix
 from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
 from hardenify.rules import References, Rule
 
-from ._secretfix import Plan, copy_sources, copy_to_secret
+from ._contextfiles import context_root, read
+from ._secretfix import CopySource, Plan, copy_sources, copy_to_secret
 
 RULE = Rule(
     code="HF303",
@@ -23,7 +25,10 @@ RULE = Rule(
     "certificates and CA bundles (`ca.pem`, `cert.pem`, `fullchain.pem`), signing keys "
     "(`repo.key`, `*.gpg.key`, `release.key`) and keys copied to a `.pub`/`.asc`/`.gpg` or apt keyring "
     "destination; so are `.env.example`/`.sample`/`.template`/`.dist`. A `*.pem` counts only when its "
-    "name suggests a key (key, private, tls, server, ...).",
+    "name suggests a key (key, private, tls, server, ...). An `.npmrc` is read from the build context "
+    "(a regular file inside it, at most 256 KiB): one with no credential in it (`engine-strict`, "
+    "`shamefully-hoist`, a registry without auth, `_authToken=${NPM_TOKEN}`) is not reported; when it "
+    "cannot be read it is reported by name, with a note saying so.",
     why="Every COPY creates a layer; a later `RUN rm` only hides the file in a newer layer, and "
     "anyone who can pull the image can extract it (`docker save`). Build-time credentials belong in "
     "a BuildKit secret mount, runtime ones in a runtime secret. CIS Docker Benchmark 4.10.",
@@ -45,6 +50,43 @@ RULE = Rule(
 )
 
 
+_NPMRC_AUTH_KEY = re.compile(r"(?i)(?:^|:)(?:_authtoken|_auth|_password|password)$")
+_URL_USERINFO = re.compile(r"(?i)[a-z][a-z0-9+.-]*://[^/@\s]+@")
+_ONLY_VARS = re.compile(r"^(?:\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*)$")
+
+
+def npmrc_has_credential(text: str) -> bool:
+    """Does an `.npmrc` hold a credential: an `_authToken`/`_auth`/`_password` with a literal
+    value, or a URL with `user:pass@`? `engine-strict`, `shamefully-hoist` and a registry
+    without auth do not, and `_authToken=${NPM_TOKEN}` only names a variable."""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line[0] in "#;":
+            continue
+        key, sep, value = line.partition("=")
+        key, value = key.strip(), value.strip().strip("\"'")
+        if _URL_USERINFO.search(line):
+            return True
+        if sep and _NPMRC_AUTH_KEY.search(key) and value and not _ONLY_VARS.match(value):
+            return True
+    return False
+
+
+def _content_check(ctx: CheckContext, cs: CopySource) -> tuple[bool, str | None]:
+    """(is a credential, note) from the file in the build context, for kinds whose name alone
+    does not decide (`.npmrc`). Unreadable: still a credential, with a note saying so."""
+    if cs.kind.key != "npmrc" or cs.ins.flag("from") is not None:
+        return True, None
+    root = context_root(ctx.filename)
+    text = read(root, cs.src) if root is not None else None
+    if text is None:
+        where = (
+            "no build context on disk" if root is None else "not a readable regular file in the build context"
+        )
+        return True, f"could not check whether `{cs.src}` holds a credential ({where})"
+    return npmrc_has_credential(text), None
+
+
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     df = ctx.df
     for node in df.instructions:
@@ -52,6 +94,9 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
         if node.cmd == "ONBUILD" and node.sub is not None:
             ins, onbuild = node.sub, True
         for cs in copy_sources(ins):
+            credential, unchecked = _content_check(ctx, cs)
+            if not credential:
+                continue  # an .npmrc of settings only (engine-strict, a registry without auth)
             msg = (
                 f"{ins.cmd} puts `{cs.src}` ({cs.kind.label}) into an image layer: anyone who can pull "
                 "the image can read it, even if a later step deletes it"
@@ -62,6 +107,10 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
             else:
                 start, end = ins.start + len(ins.indent), ins.content_end
             if isinstance(plan, Plan):
-                yield ctx.diagnostic(RULE, start, end, msg, fix=unsafe_fix(plan.message, *plan.edits))
+                note = f"Reported by name: {unchecked}." if unchecked else None
+                yield ctx.diagnostic(
+                    RULE, start, end, msg, fix=unsafe_fix(plan.message, *plan.edits), note=note
+                )
             else:
-                yield ctx.diagnostic(RULE, start, end, msg, note=f"No automatic fix: {plan}.")
+                extra = f" Reported by name: {unchecked}." if unchecked else ""
+                yield ctx.diagnostic(RULE, start, end, msg, note=f"No automatic fix: {plan}.{extra}")

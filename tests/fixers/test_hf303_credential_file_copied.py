@@ -1,6 +1,8 @@
 import json
+import os
 import subprocess
 from collections import Counter
+from pathlib import Path
 
 import dockerfile
 import pytest
@@ -215,3 +217,77 @@ def test_fix_introduces_no_hadolint_finding() -> None:
     text = "FROM node:22\nWORKDIR /app\nCOPY package.json .npmrc ./\nRUN npm ci && rm -f .npmrc\n"
     before, after = hadolint_codes(text), hadolint_codes(fix(text))
     assert not (after - before), after - before
+
+
+# --------------------------------------- issue 14 item 6: an .npmrc is judged by what it holds
+
+
+NPMRC_DOCKERFILE = "FROM node:22\nWORKDIR /app\nCOPY package.json .npmrc ./\nRUN npm ci && rm -f .npmrc\n"
+
+
+def _in_context(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, npmrc: str | None) -> None:
+    (tmp_path / "Dockerfile").write_text(NPMRC_DOCKERFILE)
+    if npmrc is not None:
+        (tmp_path / ".npmrc").write_text(npmrc)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "npmrc",
+    [
+        "engine-strict=true\nshamefully-hoist=true\n",
+        "registry=https://registry.example.com/\n; a comment\nsave-exact=true\n",
+        "//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n",
+    ],
+)
+def test_npmrc_without_credential_is_not_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, npmrc: str
+) -> None:
+    _in_context(tmp_path, monkeypatch, npmrc)
+    assert codes(NPMRC_DOCKERFILE, CODE) == []
+    assert fixed(NPMRC_DOCKERFILE, CODE, unsafe=True) == NPMRC_DOCKERFILE
+
+
+@pytest.mark.parametrize(
+    "npmrc",
+    [
+        "//registry.npmjs.org/:_authToken=npm_aBcDeFgHiJkLmNoPqRsTuVwXyZ012345\n",
+        "_auth=dXNlcjpwYXNz\nalways-auth=true\n",
+        "registry=https://user:pass@npm.example.com/\n",
+    ],
+)
+def test_npmrc_with_credential_is_reported_and_fixed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, npmrc: str
+) -> None:
+    _in_context(tmp_path, monkeypatch, npmrc)
+    (d,) = findings(NPMRC_DOCKERFILE, CODE)
+    assert d.fix is not None and d.note is None
+    assert "--mount=type=secret,id=npmrc" in fixed(NPMRC_DOCKERFILE, CODE, unsafe=True)
+
+
+def test_unreadable_npmrc_is_reported_by_name_with_a_note(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _in_context(tmp_path, monkeypatch, None)  # absent from the context
+    (d,) = findings(NPMRC_DOCKERFILE, CODE)
+    assert d.fix is not None and d.note is not None and "could not check" in d.note
+    os.mkfifo(tmp_path / ".npmrc")  # a FIFO is never opened (it would block)
+    (d,) = findings(NPMRC_DOCKERFILE, CODE)
+    assert d.note is not None and "could not check" in d.note
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")  # the text is not a file on disk: no context
+    (d,) = findings(NPMRC_DOCKERFILE, CODE)
+    assert d.note is not None and "no build context on disk" in d.note
+
+
+def test_npmrc_symlink_out_of_the_context_is_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outside = tmp_path / "outside.npmrc"
+    outside.write_text("engine-strict=true\n")
+    ctx_dir = tmp_path / "ctx"
+    ctx_dir.mkdir()
+    (ctx_dir / ".npmrc").symlink_to(outside)
+    _in_context(ctx_dir, monkeypatch, None)
+    (d,) = findings(NPMRC_DOCKERFILE, CODE)
+    assert d.note is not None and "could not check" in d.note
