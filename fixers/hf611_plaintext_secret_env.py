@@ -51,13 +51,19 @@ For images whose entrypoint reads `<NAME>_FILE` (postgres, postgis, timescaledb,
 mongo, wordpress, nextcloud, minio, Bitnami databases; `__FILE` for Grafana `GF_*` and Gitea
 `GITEA__*`): replaces `NAME: value` with `NAME_FILE: /run/secrets/<service>_<name>`, adds the
 secret to the service's `secrets:` and declares it at the top level as
-`<service>_<name>: {file: ./secrets/<service>_<name>.txt}`. The fix cannot write that file: create
-it with the value, keep it out of version control, and rotate the credential (it stays in the
-file's history). All of a file's entries move in one fix, since they share the top-level
-`secrets:`. Other images cannot read a file: the finding stays, without a fix.""",
+`<service>_<name>: {file: ./secrets/<service>_<name>.txt}`.
+
+The fix applies only when that file already exists beside the compose file and holds exactly
+the value (a trailing newline aside). Hardenify never writes a secret value to disk itself: a
+created file could be committed (a fleet PR commits every file a fix creates) or copied into
+images, and a reference to a file nobody creates stops `docker compose up`. So every
+`secrets: … file:` the fixed file references exists. Otherwise the finding says which file to
+create (mode 0600, listed in `.gitignore` and `.dockerignore`); the next `fix --unsafe-fixes`
+then moves the variable. Other images cannot read a file: the finding stays, without a fix.""",
     fix_availability=FixAvailability.SOMETIMES,
-    fix_safety="Unsafe: the service fails to start until the secret file exists. Entries merged from "
-    "an anchor are moved only when no other service uses the anchor.",
+    fix_safety="Unsafe: the value now comes from the file, so the file must travel with every "
+    "deployment of the compose file. Entries merged from an anchor are moved only when no other "
+    "service uses the anchor.",
     references=References(cis=("4.10",)),
     kinds=("compose",),
     registers_secrets=True,
@@ -195,10 +201,13 @@ def _findings(ctx: CheckContext, cf: ComposeFile) -> Iterator[Finding]:
         if planned is not None:
             ch, sid = planned
             finding.change = ch
-            finding.fix_message = f"Move `{var.name}` to the file-backed secret `{sid}`"
+            finding.fix_message = f"Move `{var.name}` to the file-backed secret `{sid}` (./{secret_file(sid)})"
+            finding.note = "rotate the credential: it stays in the file's history"
+        elif kind == "literal" and (fvar := _file_var(cf, var)) is not None:
             finding.note = (
-                f"create ./secrets/{sid}.txt containing the value (keep it out of version control) and "
-                "rotate the credential: it stays in the file's history"
+                f"left for a human: hardenify writes no secret to disk. Create ./{secret_file(_sid(var))} "
+                f"holding the value (mode 0600, listed in .gitignore and .dockerignore), then `hardenify fix "
+                f"--unsafe-fixes` moves `{var.name}` to `{fvar}`; rotate the credential"
             )
         elif kind == "literal":
             finding.note = "use a compose secret (`secrets:`) the application reads from /run/secrets, or pass it from the environment (`${VAR}`), and rotate it"
@@ -231,8 +240,9 @@ def _plan(cf: ComposeFile, found: list[tuple[Var, str]]) -> dict[int, tuple[Any,
         if planned is None:
             continue
         ch, sids = planned
-        for (var, _), sid in zip(items, sids, strict=True):
-            out[id(var.node)] = (ch, sid)
+        for var, _ in items:
+            if id(var.node) in sids:
+                out[id(var.node)] = (ch, sids[id(var.node)])
     return out
 
 
@@ -265,25 +275,43 @@ def _file_var(cf: ComposeFile, var: Var) -> str | None:
     return fvar
 
 
-def _plan_doc(cf: ComposeFile, doc: int, items: list[tuple[Var, str]]) -> tuple[Any, list[str]] | None:
+def _sid(var: Var) -> str:
+    prefixed = var.name.lower().startswith(var.svc.name.lower() + "_")  # wordpress + WORDPRESS_DB_PASSWORD
+    sid: str = secret_id_for(var.name if prefixed else f"{var.svc.name}_{var.name}")
+    return sid
+
+
+def secret_file(sid: str) -> str:
+    """Where the fix expects the value of secret `sid`, relative to the compose file."""
+    return f"secrets/{sid}.txt"
+
+
+def file_holds(cf: ComposeFile, sid: str, value: str) -> bool:
+    """Does `./secrets/<sid>.txt` already exist beside the compose file and hold exactly `value`
+    (a trailing newline aside, as the images' `file_env` helpers read it)?"""
+    text = cf.reader(secret_file(sid)) if cf.reader is not None else None
+    return text is not None and text.rstrip("\r\n") == value.strip()
+
+
+def _plan_doc(cf: ComposeFile, doc: int, items: list[tuple[Var, str]]) -> tuple[Any, dict[int, str]] | None:
     from hardenify.compose.model import is_map
     from hardenify.compose.verify import get
     from hardenify.fixers._compose import Placed, change, place_items, place_top
     top = cf.top(doc, "secrets")
     taken = set(cf.keys(top.value)) if top is not None and is_map(top.value) else set()
-    sids: list[str] = []
+    sids: dict[int, str] = {}
     env_placed: list[Placed] = []
     per_service: dict[str, list[str]] = {}
     checks: list[tuple[Service, str, str, str, bool]] = []
     for var, fvar in items:
-        name = var.name.lower()
-        prefixed = name.startswith(var.svc.name.lower() + "_")  # wordpress + WORDPRESS_DB_PASSWORD
-        sid = secret_id_for(var.name if prefixed else f"{var.svc.name}_{var.name}")
+        sid = _sid(var)
         base, n = sid, 2
         while sid in taken:
             sid, n = f"{base}_{n}", n + 1
+        if not file_holds(cf, sid, var.value):
+            continue  # hardenify writes no secret to disk: the file must exist with the value
         taken.add(sid)
-        sids.append(sid)
+        sids[id(var.node)] = sid
         target = f"/run/secrets/{sid}"
         edits = _env_edits(cf, var, fvar, target)
         if edits is None:
@@ -302,7 +330,9 @@ def _plan_doc(cf: ComposeFile, doc: int, items: list[tuple[Var, str]]) -> tuple[
         if placed is None or placed.others:
             return None
         svc_placed.append(placed)
-    top_placed = place_top(cf, doc, "secrets", [(sid, {"file": f"./secrets/{sid}.txt"}) for sid in sids])
+    if not sids:
+        return None
+    top_placed = place_top(cf, doc, "secrets", [(sid, {"file": f"./{secret_file(sid)}"}) for sid in sids.values()])
     if top_placed is None:
         return None
 

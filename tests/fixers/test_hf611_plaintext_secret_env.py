@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from hardenify.diagnostics import REDACTED
 from hardenify.engine import fix_text, lint
 from hardenify.settings import Settings
@@ -42,7 +44,12 @@ def test_values_are_redacted_everywhere() -> None:
     assert all("Sup3rS3cretValue" not in (d.message + (d.note or "")) for d in res.diagnostics)
 
 
-def test_file_env_images_move_to_file_secrets() -> None:
+def test_file_env_images_move_to_file_secrets(tmp_path: Path) -> None:
+    """Moved only when ./secrets/<id>.txt already holds the value: every referenced file exists."""
+    (tmp_path / "secrets").mkdir()
+    (tmp_path / "secrets" / "db_postgres_password.txt").write_text("pa55-w0rd-long\n")
+    (tmp_path / "secrets" / "cache_redis_password.txt").write_text("r3dis-pa55word")
+    base = str(tmp_path)
     before = """
     services:
       db:
@@ -60,7 +67,7 @@ def test_file_env_images_move_to_file_secrets() -> None:
       existing:
         file: ./existing.txt
     """
-    assert fixed(before, CODE) == dedent(
+    assert fixed(before, CODE, base_dir=base) == dedent(
         """
         services:
           db:
@@ -86,14 +93,26 @@ def test_file_env_images_move_to_file_secrets() -> None:
             file: ./secrets/cache_redis_password.txt
         """
     )
-    res = fix_text(NAME, dedent(before), "compose", Settings(select=(CODE,), unsafe_fixes=True))
+    res = fix_text(NAME, dedent(before), "compose", Settings(select=(CODE,), unsafe_fixes=True), base_dir=base)
     assert res.fixed[CODE] >= 1
 
 
-def test_note_tells_to_create_the_file_and_rotate() -> None:
-    ds = findings("services:\n  db:\n    image: mysql:8.4\n    environment:\n      MYSQL_ROOT_PASSWORD: r00t-pa55word\n", CODE)
-    assert ds[0].fix is not None and ds[0].note is not None
-    assert "./secrets/db_mysql_root_password.txt" in ds[0].note and "rotate" in ds[0].note
+def test_no_fix_without_the_file_and_the_note_says_what_to_create(tmp_path: Path) -> None:
+    """Hardenify writes no secret to disk: without the file (or with another value in it) the
+    entry stays, and the note names the file to create."""
+    text = "services:\n  db:\n    image: mysql:8.4\n    environment:\n      MYSQL_ROOT_PASSWORD: r00t-pa55word\n"
+    for base in (None, str(tmp_path)):
+        ds = findings(text, CODE, base_dir=base)
+        assert ds[0].fix is None and ds[0].note is not None
+        assert "./secrets/db_mysql_root_password.txt" in ds[0].note and "rotate" in ds[0].note
+        assert "left for a human" in ds[0].note and "MYSQL_ROOT_PASSWORD_FILE" in ds[0].note
+    (tmp_path / "secrets").mkdir()
+    (tmp_path / "secrets" / "db_mysql_root_password.txt").write_text("something-else")
+    assert findings(text, CODE, base_dir=str(tmp_path))[0].fix is None
+    (tmp_path / "secrets" / "db_mysql_root_password.txt").write_text("r00t-pa55word\n")
+    assert "MYSQL_ROOT_PASSWORD_FILE: /run/secrets/db_mysql_root_password" in fixed(
+        text, CODE, base_dir=str(tmp_path), raw=True
+    )
 
 
 def test_images_without_file_support_get_no_fix() -> None:
