@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -300,3 +301,59 @@ def test_a_result_hardenify_cannot_parse_is_refused_even_when_buildkit_accepts_i
     assert why is not None and "ENV requires at least one argument" in why
     # a problem the original already had is not the fix's fault
     assert engine._verify("FROM a\nENV\nRUN x\n", "FROM a\nENV\nRUN y\n", "dockerfile") is None
+
+
+def _git(repo: Path, *args: str) -> str:
+    env = dict(os.environ, GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull)
+    ident = ["-c", "user.name=t", "-c", "user.email=t@example.test", "-c", "commit.gpgsign=false"]
+    return subprocess.run(
+        ["git", *ident, *args], cwd=repo, env=env, check=True, capture_output=True, text=True
+    ).stdout
+
+
+@pytest.mark.parametrize("tracked", [True, False])
+def test_bulk_commits_the_target_of_a_symlinked_dockerfile_or_nothing(tracked: bool, tmp_path: Path) -> None:
+    from hardenify.bulk.treefix import FixOptions, fix_tree
+
+    repo = tmp_path / "repo"
+    (repo / "base").mkdir(parents=True)
+    (repo / "svc").mkdir()
+    (repo / "base" / "image.df").write_text(BAD)  # not a Dockerfile name: found only through the link
+    (repo / "svc" / "Dockerfile").symlink_to("../base/image.df")
+    _git(repo, "init", "-q")
+    _git(repo, "add", "svc/Dockerfile", *(["base/image.df"] if tracked else []))
+    _git(repo, "commit", "-q", "-m", "init")
+    only = set(_git(repo, "ls-files", "-z").split("\0")) - {""}
+    tf = fix_tree(repo, FixOptions(select=("HF406",)), only=only)
+    if tracked:
+        assert tf.failures() == []
+        assert [tf.relpath(p) for p in tf.touched_paths()] == ["base/image.df"]  # what gets committed
+        assert [row[0] for row in tf.diffstat()] == ["base/image.df"]
+        tf.write()
+        assert (repo / "svc" / "Dockerfile").is_symlink()
+        assert (repo / "base" / "image.df").read_text() == FIXED
+    else:
+        assert tf.failures() == [
+            (
+                "svc/Dockerfile",
+                "not written: it is a symlink to base/image.df, which the repository does not track",
+            )
+        ]
+        assert (repo / "base" / "image.df").read_text() == BAD
+
+
+def test_bulk_never_writes_through_a_link_leaving_the_repository(tmp_path: Path) -> None:
+    from hardenify.bulk.treefix import FixOptions, fix_tree
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "Dockerfile").write_text(BAD)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "Dockerfile").write_text(BAD)
+    tf = fix_tree(repo, FixOptions(select=("HF406",)))
+    tf.tasks[0].path = str(repo / "svc.Dockerfile")  # as if discovery had followed a link out
+    (repo / "svc.Dockerfile").symlink_to(outside / "Dockerfile")
+    problems = tf.failures()
+    assert len(problems) == 1 and "outside the repository" in problems[0][1]
+    assert (outside / "Dockerfile").read_text() == BAD
