@@ -230,13 +230,13 @@ class RegistryClient:
                 raise LookupFailed(err) from None
             except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
                 if attempt < cfg.max_retries:
-                    self._backoff(attempt, None, dl, host, "the connection dropped")
+                    self._backoff(attempt, None, dl, host, f"connection to {host} failed ({_reason(exc)})")
                     attempt += 1
                     continue
                 raise self._fail(
                     ErrorKind.NETWORK,
                     f"connection to {host} failed while looking up {dl.what}: {_reason(exc)} "
-                    f"({attempt + 1} attempts)",
+                    f"({_attempts(attempt + 1)})",
                 ) from None
             except httpx.TooManyRedirects:
                 raise self._fail(
@@ -257,7 +257,7 @@ class RegistryClient:
                     self._backoff(attempt, reply.header("retry-after"), dl, host, what, kind)
                     attempt += 1
                     continue
-                raise self._fail(kind, f"{what} after {tries} attempts")
+                raise self._fail(kind, f"{what} after {_attempts(tries)}")
             return reply
 
     def _timeout(self, dl: Deadline, host: str) -> LookupFailed:
@@ -330,11 +330,11 @@ class RegistryClient:
         delay = max(0.0, min(delay, cfg.retry_after_cap))
         left = dl.remaining()
         if delay >= left:
-            asked = f" asked to retry after {retry_after.strip()[:40]!r}," if retry_after else ""
+            asked = f" asked to retry after {retry_after.strip()[:40]!r};" if retry_after else ""
             raise self._fail(
                 kind,
-                f"{what} looking up {dl.what};{asked} giving up: the {dl.seconds:g}s timeout "
-                f"leaves {max(left, 0):.1f}s",
+                f"{what} looking up {dl.what};{asked} giving up after {_attempts(attempt + 1)}: "
+                f"waiting {delay:.1f}s more would pass the {dl.seconds:g}s timeout",
             )
         self._sleep(delay)
 
@@ -560,7 +560,7 @@ class RegistryClient:
             raise self._fail(
                 ErrorKind.PROTOCOL,
                 f"{ep.host} sent a manifest for {what} that is not valid JSON "
-                f"({len(reply.body)} bytes; truncated?); refusing to pin it",
+                f"({len(reply.body)} bytes received); refusing to pin it",
             ) from None
         problem = _manifest_problem(doc, ctype)
         if problem is not None:
@@ -661,6 +661,10 @@ def _error_code(body: bytes) -> str | None:
         if isinstance(first, dict) and isinstance(first.get("code"), str):
             return str(first["code"])
     return None
+
+
+def _attempts(n: int) -> str:
+    return f"{n} attempt{'s' if n != 1 else ''}"
 
 
 def _media_type(value: str | None) -> str:

@@ -11,6 +11,7 @@ from pytest_httpserver import HTTPServer
 
 from hardenify.registry import RegistryConfig, Resolver
 from tests.registry.fake_registry import FakeRegistry, Sleeps
+from tests.registry.faulty import FaultyRegistry, tls_pair
 
 
 @pytest.fixture
@@ -51,3 +52,27 @@ def make_resolver(
     yield make
     for r in made:
         r.close()
+
+
+@pytest.fixture
+def faulty() -> Iterator[FaultyRegistry]:
+    """The fault-injecting registry (tests/registry/faulty.py) on 127.0.0.1, plain HTTP."""
+    server = FaultyRegistry().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def faulty_tls(
+    faulty: FaultyRegistry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[FaultyRegistry]:
+    """The same faults over TLS on 127.0.0.2 (not a plain-HTTP loopback name, so the client
+    uses https), trusted through the process's TLS context; redirect/http points at `faulty`."""
+    pytest.importorskip("cryptography", reason="cryptography makes the throwaway certificate")
+    from hardenify.registry import tls
+
+    server_ctx, client_ctx = tls_pair(tmp_path, "127.0.0.2")
+    monkeypatch.setattr(tls, "_context", client_ctx)
+    server = FaultyRegistry("127.0.0.2", server_ctx, plain_port=faulty.port).start()
+    yield server
+    server.stop()
