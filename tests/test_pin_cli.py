@@ -285,3 +285,84 @@ def test_missing_path_and_bad_yaml(tmp_path: Path) -> None:
     result = run(str(bad), cwd=tmp_path)
     assert result.exit_code == 1
     assert "compose.yaml: not valid YAML" in result.stderr
+
+
+def test_check_revalidates_a_fresh_cache_and_offline_stays_cache_only(
+    httpserver: HTTPServer, host: str, tmp_path: Path
+) -> None:
+    """A moved tag is caught by --check at once, not after the cache's TTL (issue 18.6)."""
+    old = serve(httpserver, "library/python", "3.12", seed="v1")
+    f = tmp_path / "Dockerfile"
+    f.write_text(f"FROM {host}/library/python:3.12\n")
+    assert run(str(f), cwd=tmp_path).exit_code == 0  # pins and caches `old` (TTL 1 h)
+    httpserver.clear()
+    new = serve(httpserver, "library/python", "3.12", seed="v2")
+
+    offline = run("--check", "--offline", str(f), cwd=tmp_path)
+    assert offline.exit_code == 0, offline.output  # the cache alone: it still says `old`
+    assert len(httpserver.log) == 0
+
+    moved = run("--check", str(f), cwd=tmp_path)
+    assert moved.exit_code == 1
+    assert f"its tag now points to {new}" in moved.stdout
+    # A HEAD found the move; the GET verified the new digest before it was reported or cached.
+    assert [req.method for req, _ in httpserver.log] == ["HEAD", "GET"]
+    assert f.read_text() == f"FROM {host}/library/python:3.12@{old}\n"
+
+    again = run("--check", str(f), cwd=tmp_path)
+    assert again.exit_code == 1
+    assert [req.method for req, _ in httpserver.log][2:] == ["HEAD"]  # unchanged since: a HEAD only
+
+
+FAULTS = {
+    # fault → what the one-line error must say (besides naming the image)
+    "lie/get": "does not match its Docker-Content-Digest",
+    "html/login": "HTML page",
+    "garbage/bytes": "not valid JSON",
+    "schema1/app": "schema 1",
+    "truncated/app": "failed",
+    "drip/headers": "timed out after 3s",
+    "drip/body": "timed out after 3s",
+    "limit/429": "HTTP 429",
+    "loop/401": "denied",
+    "redirect/loop": "redirected more than 5 times",
+    "reset/request": "failed",
+}
+
+
+@pytest.mark.parametrize("repo", sorted(FAULTS))
+def test_pin_writes_and_caches_nothing_from_a_faulty_registry(repo: str, tmp_path: Path) -> None:
+    import threading
+    import time
+
+    from tests.registry.faulty import FaultyRegistry
+
+    server = FaultyRegistry().start()
+    try:
+        good, bad = f"{server.host}/good/app:1", f"{server.host}/{repo}:1"
+        f = tmp_path / "Dockerfile"
+        text = f"FROM {bad}\nFROM {good}\n"
+        f.write_text(text)
+        results: list[Result] = []
+        started = time.monotonic()
+        worker = threading.Thread(
+            target=lambda: results.append(run("--timeout", "3", str(f), cwd=tmp_path)), daemon=True
+        )
+        worker.start()
+        worker.join(3 + 10)
+        assert not worker.is_alive(), "pin hung"
+        elapsed = time.monotonic() - started
+    finally:
+        server.stop()
+    result = results[0]
+    assert result.exit_code == 1
+    err = result.stderr
+    line = next(x for x in err.splitlines() if "cannot resolve" in x)
+    assert line.startswith(f"Dockerfile:1: error: cannot resolve {bad} (FROM): ")
+    assert FAULTS[repo] in line and "Traceback" not in result.output
+    # The good image on the same host is pinned; the faulty one is left as it was.
+    written = f.read_text()
+    assert written.startswith(f"FROM {bad}\nFROM {good}@sha256:")
+    cache = (tmp_path / "cache" / "registry-digests.json").read_text()
+    assert bad not in cache and good in cache
+    assert elapsed < 3 + 10

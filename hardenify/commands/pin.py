@@ -66,7 +66,10 @@ def _platform(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 @click.option(
     "--check",
     is_flag=True,
-    help="Write nothing; exit 1 if any image is unpinned or its tag has moved (a CI gate; implies --update).",
+    help=(
+        "Write nothing; exit 1 if any image is unpinned or its tag has moved (a CI gate; implies "
+        "--update). Asks the registry about every tag (a HEAD each), however fresh the cache."
+    ),
 )
 @click.option(
     "--update", is_flag=True, help="Also re-resolve pinned images and rewrite digests whose tag moved."
@@ -77,7 +80,11 @@ def _platform(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     metavar="OS/ARCH[/VARIANT]",
     help="Pin this platform's manifest (e.g. linux/amd64) instead of the multi-platform index.",
 )
-@click.option("--offline", is_flag=True, help="Use only the digest cache; report what it cannot answer.")
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Use only the digest cache, of any age (also with --check); report what it cannot answer.",
+)
 @click.option(
     "--insecure-registry",
     "insecure",
@@ -120,7 +127,7 @@ def _platform(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     default=10.0,
     show_default=True,
     metavar="SECONDS",
-    help="Per-request network timeout.",
+    help="Time limit for each image lookup: connecting, every read, retries and tokens.",
 )
 def command(
     paths: tuple[str, ...],
@@ -201,6 +208,9 @@ def command(
         cache_dir=cache_dir,
         cache_ttl=cache_ttl,
         offline=offline,
+        # A CI gate must not answer from a cache an hour old: revalidate every tag (a HEAD
+        # each, with the token cache); --offline still means the cache alone.
+        revalidate=check and not offline,
         timeout=timeout,
         jobs=jobs,
     )
