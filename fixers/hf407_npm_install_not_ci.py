@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import posixpath
 import re
 from collections.abc import Iterator
 from fnmatch import fnmatch
 
 from hardenify.context import CheckContext, unsafe_fix
 from hardenify.diagnostics import Diagnostic, Edit, FixAvailability, Severity
-from hardenify.dockerfile.model import Dockerfile, Instruction, split_words
+from hardenify.dockerfile.model import Dockerfile, Instruction, split_words, unquote
 from hardenify.fixers import _pkg
 from hardenify.rules import References, Rule
+
+from ._contextfiles import context_root, is_dir, is_file, read
 
 RULE = Rule(
     code="HF407",
@@ -46,8 +50,9 @@ RULE = Rule(
     references=References(cis=("4.3",)),
 )
 
-_INSTALL = frozenset({"install", "i", "in", "ins", "inst", "insta", "instal", "isnt", "isnta", "isntal",
-                      "isntall", "add"})
+_INSTALL = frozenset(
+    {"install", "i", "in", "ins", "inst", "insta", "instal", "isnt", "isnta", "isntal", "isntall", "add"}
+)
 _CI = frozenset({"ci", "clean-install", "ic", "install-clean", "isntall-clean"})
 _BUILD_SUBS = frozenset({"run", "run-script", "rum", "urn", "test", "t", "tst", "exec", "x", "rebuild"})
 _BUILD_TOOLS = frozenset({"npx", "yarn", "yarnpkg", "pnpm", "pnpx", "bun", "bunx"})
@@ -60,6 +65,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     df = ctx.df
     stages = df.stages
     final = df.final_stage
+    root = context_root(ctx.filename)
     for outer, run, cmds in _pkg.shell_runs(df):
         for n, cmd in enumerate(cmds):
             if cmd.prog != "npm":
@@ -74,10 +80,13 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
             if _global(vals) or (sub in _INSTALL and _pkg.positional(cmd, i + 1, _pkg.NPM_VALUE_OPTS)):
                 continue
             start, end = cmd.span(i)
-            if sub in _INSTALL and not _pkg.has_long(vals, "--no-package-lock", "--package-lock-only") and not any(
-                v == "--package-lock=false" for v in vals
+            if (
+                sub in _INSTALL
+                and not _pkg.has_long(vals, "--no-package-lock", "--package-lock-only")
+                and not any(v == "--package-lock=false" for v in vals)
             ):
-                ci = cmd.editable and _ci_fix(df, outer, run)
+                ci, why = _ci_fix(df, outer, run, root)
+                ci = ci and cmd.editable
                 yield ctx.diagnostic(
                     RULE,
                     start,
@@ -87,16 +96,19 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
                     fix=unsafe_fix("Use `npm ci`", Edit(cmd.pos(cmd.words[i].start), cmd.word_end(i), "ci"))
                     if ci
                     else None,
+                    note=why,
                 )
             if final is None or outer.stage != final.index or outer is not run or _omits_dev(cmd, vals, run):
                 continue
             if _PROD_ENV.search(_env_text(df, outer)) or _pruned_later(df, outer, cmds[n + 1 :]):
                 continue
-            builds = _builds_later(df, outer, cmds[n + 1 :])
+            manifest = _package_json(df, outer, root)
+            builds = _builds_later(df, outer, cmds[n + 1 :], manifest)
             if builds and len(stages) == 1:
                 continue
+            needs_dev = None if builds else _dev_needed(df, outer, manifest)
             flag = " --production" if _node_major(df, outer) in range(0, 15) else " --omit=dev"
-            edit = None if builds else _pkg.insert_after_word(cmd, i, flag)
+            edit = None if builds or needs_dev else _pkg.insert_after_word(cmd, i, flag)
             fix = unsafe_fix(f"Add `{flag.strip()}`", edit) if edit is not None else None
             name = "npm ci" if sub in _CI else f"npm {sub}"
             yield ctx.diagnostic(
@@ -106,6 +118,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
                 f"`{name}` installs devDependencies into the final image: add `{flag.strip()}`"
                 + (" (and build in an earlier stage)" if builds else ""),
                 fix=fix,
+                note=f"No automatic fix: {needs_dev}." if needs_dev else None,
             )
 
 
@@ -142,14 +155,21 @@ def _pruned_later(df: Dockerfile, ins: Instruction, rest: list[_pkg.Cmd]) -> boo
     for c in _later_cmds(df, ins, rest):
         if c.prog == "npm" and "prune" in c.values:
             vals = c.values
-            if "--production" in vals or any("dev" in v.split(",") for v in _pkg.option_values(vals, "", "--omit")):
+            if "--production" in vals or any(
+                "dev" in v.split(",") for v in _pkg.option_values(vals, "", "--omit")
+            ):
                 return True
     return False
 
 
-def _builds_later(df: Dockerfile, ins: Instruction, rest: list[_pkg.Cmd]) -> bool:
+def _builds_later(
+    df: Dockerfile, ins: Instruction, rest: list[_pkg.Cmd], manifest: dict[str, object] | None
+) -> bool:
+    """Does a later step of the stage need devDependencies: `npm run`/`test`, `npx`, yarn..., a
+    `node_modules/.bin` tool, or a dev tool by name (`tsc`, `webpack`, `prisma generate`...)?"""
+    dev = _dev_names(manifest) | _DEV_TOOLS
     for c in _later_cmds(df, ins, rest):
-        if c.prog in _BUILD_TOOLS or "node_modules/.bin/" in c.words[0].value:
+        if c.prog in _BUILD_TOOLS or "node_modules/.bin/" in c.words[0].value or c.prog in dev:
             return True
         if c.prog == "npm":
             i = _pkg.subcommand(c, _pkg.NPM_VALUE_OPTS)
@@ -168,32 +188,172 @@ def _node_major(df: Dockerfile, ins: Instruction) -> int:
     return int(m.group(1)) if m else -1
 
 
-def _ci_fix(df: Dockerfile, outer: Instruction, run: Instruction) -> bool:
-    """Offer `npm ci` unless the stage visibly has no package-lock.json."""
-    if 0 <= _node_major(df, outer) < 10:
-        return False
-    has_lock = other_lock = dir_like = copied = False
+_LOCKS = ("package-lock.json", "npm-shrinkwrap.json")
+_OTHER_LOCKS = ("yarn.lock", "pnpm-lock.yaml", "bun.lockb", "bun.lock")
+
+
+def _context_sources(df: Dockerfile, outer: Instruction, run: Instruction) -> tuple[list[str], bool]:
+    """Build-context paths the COPY/ADDs (and bind mounts of `run`) bring in before `run`, and
+    whether something else may bring files too (`COPY --from`, a URL, an unresolved variable)."""
     sources: list[str] = []
+    other = False
     for x in _pkg.instructions_before(df, outer):
-        if x.cmd in ("COPY", "ADD"):
-            srcs = x.json[:-1] if x.json is not None else split_words(x.args)[:-1]
-            sources += srcs
+        if x.cmd not in ("COPY", "ADD") or x.heredocs:
+            continue
+        words = list(x.json[:-1]) if x.json is not None else [unquote(w) for w in split_words(x.args)[:-1]]
+        if x.flag("from") is not None:
+            other = True
+            continue
+        for w in words:
+            if "$" in w or "://" in w or w.startswith("git@"):
+                other = True
+            else:
+                sources.append(w)
     for f in run.flags:
         if f.name == "mount":
-            src = f.options().get("source") or f.options().get("src")
-            if src:
+            opts = f.options()
+            if opts.get("type", "bind") == "bind" and not opts.get("from"):
+                src = opts.get("source") or opts.get("src") or "."
                 sources.append(src)
+            elif opts.get("type", "bind") == "bind":
+                other = True
+    return sources, other
+
+
+def _brings(root: str, src: str, names: tuple[str, ...]) -> bool:
+    """Does COPY source `src` bring one of `names` that exists in the context?"""
+    src = src.strip() or "."
+    base = src.rstrip("/").rsplit("/", 1)[-1]
+    folder = posixpath.dirname(src.rstrip("/"))
+    if any(c in base for c in "*?["):
+        return any(fnmatch(n, base) and is_file(root, posixpath.join(folder, n)) for n in names)
+    if is_dir(root, src):
+        return any(is_file(root, posixpath.join(src, n)) for n in names)
+    return base in names and is_file(root, src)
+
+
+def _ci_fix(
+    df: Dockerfile, outer: Instruction, run: Instruction, root: str | None
+) -> tuple[bool, str | None]:
+    """(offer `npm ci`, note). Decided from the build context on disk when there is one: the
+    lockfile must exist there and be brought in by a COPY (or bind mount) before this RUN."""
+    if 0 <= _node_major(df, outer) < 10:
+        return False, "No automatic fix: `npm ci` needs npm 5.7+ (node 10+)."
+    sources, other = _context_sources(df, outer, run)
+    if root is not None:
+        if any(_brings(root, s, _LOCKS) for s in sources):
+            return True, None
+        if not other:
+            return False, (
+                "No automatic fix: no package-lock.json or npm-shrinkwrap.json in the build context reaches "
+                "this step, and `npm ci` fails without one; commit a lockfile (`npm install` writes it) and COPY it."
+            )
+    note = (
+        None if root is not None else "Could not check the build context for a lockfile (no context on disk)."
+    )
+    return _ci_by_shape(sources, other), note
+
+
+def _ci_by_shape(sources: list[str], other: bool) -> bool:
+    """Without the context: offer `npm ci` unless the stage visibly has no package-lock.json."""
+    has_lock = other_lock = False
+    dir_like = other
     for src in sources:
-        copied = True
         base = src.rstrip("/").rsplit("/", 1)[-1].strip("\"'")
-        if any(fnmatch(lock, base) for lock in ("package-lock.json", "npm-shrinkwrap.json")):
+        if any(fnmatch(lock, base) for lock in _LOCKS):
             has_lock = True
-        elif base in ("yarn.lock", "pnpm-lock.yaml", "bun.lockb", "bun.lock"):
+        elif base in _OTHER_LOCKS:
             other_lock = True
-        elif src.endswith("/") or "." not in base or base in (".", "..") or "$" in base:
+        elif src.endswith("/") or "." not in base or base in (".", ".."):
             dir_like = True
     if has_lock:
         return True
     if other_lock:
         return False
-    return dir_like or not copied
+    return dir_like or not sources
+
+
+# --------------------------------------------------------------------------- devDependencies
+
+# Tools that live in devDependencies: running one later in the stage needs them installed.
+_DEV_TOOLS = frozenset(
+    {
+        "tsc",
+        "ts-node",
+        "tsx",
+        "webpack",
+        "vite",
+        "rollup",
+        "esbuild",
+        "parcel",
+        "babel",
+        "jest",
+        "mocha",
+        "vitest",
+        "eslint",
+        "prisma",
+        "ng",
+        "next",
+        "nuxt",
+        "gulp",
+        "grunt",
+        "nest",
+        "graphql-codegen",
+        "nodemon",
+    }
+)
+# npm runs these scripts of the root package on `npm ci`/`npm install`, also with --omit=dev.
+_LIFECYCLE = ("preinstall", "install", "postinstall", "prepublish", "preprepare", "prepare", "postprepare")
+
+
+def _package_json(df: Dockerfile, outer: Instruction, root: str | None) -> dict[str, object] | None:
+    """The package.json the stage copies from the build context (parsed), or None."""
+    if root is None:
+        return None
+    sources, _ = _context_sources(df, outer, outer.run or outer)
+    for src in sources:
+        s = src.strip().rstrip("/") or "."
+        if is_dir(root, s):
+            cand = posixpath.join(s, "package.json")
+        elif fnmatch("package.json", s.rsplit("/", 1)[-1]):
+            cand = posixpath.join(posixpath.dirname(s), "package.json")
+        else:
+            continue
+        text = read(root, cand)
+        if text is None:
+            continue
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError):
+            return None
+        return data if isinstance(data, dict) else None
+    return None
+
+
+def _dev_names(manifest: dict[str, object] | None) -> set[str]:
+    dev = manifest.get("devDependencies") if manifest else None
+    return {k.rsplit("/", 1)[-1] for k in dev} if isinstance(dev, dict) else set()
+
+
+def _dev_needed(df: Dockerfile, outer: Instruction, manifest: dict[str, object] | None) -> str | None:
+    """Why the image needs devDependencies although no later RUN builds: an install lifecycle
+    script (`prepare: husky install`) or a start script that runs a dev tool (`nodemon`)."""
+    if not manifest:
+        return None
+    scripts = manifest.get("scripts")
+    if not isinstance(scripts, dict):
+        return None
+    for name in _LIFECYCLE:
+        if isinstance(scripts.get(name), str):
+            return (
+                f"package.json has a `{name}` script, which npm runs on install and may need devDependencies"
+            )
+    dev = _dev_names(manifest) | _DEV_TOOLS
+    stage = df.stage_of(outer)
+    entry = [x for x in (stage.instructions if stage else []) if x.cmd in ("CMD", "ENTRYPOINT")]
+    text = " ".join(" ".join(x.json) if x.json is not None else x.args for x in entry)
+    for m in re.finditer(r"\bnpm\s+(?:run(?:-script)?\s+)?([\w:.-]+)", text):
+        body = scripts.get(m.group(1))
+        if isinstance(body, str) and body.split() and body.split()[0] in dev:
+            return f"the container runs `npm {m.group(1)}`, whose script starts `{body.split()[0]}` (a devDependency)"
+    return None

@@ -1,3 +1,8 @@
+import json
+from pathlib import Path
+
+import pytest
+
 from hardenify.diagnostics import Applicability
 from tests.fixers.util import codes, dedent, findings, fixed
 
@@ -147,3 +152,116 @@ def test_onbuild_gets_only_the_ci_check() -> None:
     text = "FROM node:22\nONBUILD COPY . .\nONBUILD RUN npm install\n"
     ds = findings(text, CODE)
     assert len(ds) == 1 and "npm ci" in ds[0].message
+
+
+# ------------------------------- issue 14 item 8: decided from the build context on disk
+
+
+def _project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dockerfile: str, files: dict[str, str]) -> str:
+    text = dedent(dockerfile)
+    (tmp_path / "Dockerfile").write_text(text)
+    for name, body in files.items():
+        p = tmp_path / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(body)
+    monkeypatch.chdir(tmp_path)
+    return text
+
+
+PKG = json.dumps({"name": "app", "version": "1.0.0", "dependencies": {"express": "^4"}})
+
+
+@pytest.mark.parametrize(
+    "copy",
+    ["COPY . .", "COPY package*.json ./", "COPY package.json ./", "COPY ./ /app/", "COPY app/ ."],
+)
+def test_no_ci_when_the_context_has_no_lockfile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, copy: str
+) -> None:
+    text = _project(
+        tmp_path,
+        monkeypatch,
+        f'FROM node:22-slim\nWORKDIR /app\n{copy}\nRUN npm install\nCMD ["node", "server.js"]\n',
+        {"package.json": PKG, "app/package.json": PKG},
+    )
+    ds = [d for d in findings(text, CODE) if "npm ci" in d.message]
+    assert len(ds) == 1 and ds[0].fix is None
+    assert ds[0].note is not None and "no package-lock.json" in ds[0].note
+    assert "npm ci" not in fixed(text, CODE, unsafe=True)
+
+
+@pytest.mark.parametrize(
+    "copy", ["COPY . .", "COPY package*.json ./", "COPY package.json package-lock.json ./"]
+)
+def test_ci_when_a_copy_brings_the_lockfile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, copy: str
+) -> None:
+    text = _project(
+        tmp_path,
+        monkeypatch,
+        f'FROM node:22-slim\nWORKDIR /app\n{copy}\nRUN npm install\nCMD ["node", "server.js"]\n',
+        {"package.json": PKG, "package-lock.json": "{}"},
+    )
+    assert "RUN npm ci --omit=dev\n" in fixed(text, CODE, unsafe=True)
+
+
+def test_lockfile_in_context_but_not_copied_before_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = _project(
+        tmp_path,
+        monkeypatch,
+        "FROM node:22-slim\nWORKDIR /app\nCOPY package.json ./\nRUN npm install\nCOPY . .\n",
+        {"package.json": PKG, "package-lock.json": "{}"},
+    )
+    assert "npm ci" not in fixed(text, CODE, unsafe=True)
+
+
+def test_copy_from_another_stage_falls_back_to_the_shape(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = _project(
+        tmp_path,
+        monkeypatch,
+        "FROM node:22 AS src\nFROM node:22-slim\nCOPY --from=src /app /app\nRUN npm install\n",
+        {},
+    )
+    assert "RUN npm ci" in fixed(text, CODE, unsafe=True)
+
+
+def test_no_omit_dev_when_install_scripts_or_start_need_dev_dependencies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prepare = json.dumps(
+        {"name": "a", "scripts": {"prepare": "husky install"}, "devDependencies": {"husky": "8"}}
+    )
+    start = json.dumps(
+        {"name": "a", "scripts": {"start": "nodemon server.js"}, "devDependencies": {"nodemon": "3"}}
+    )
+    for pkg, cmd, why in (
+        (prepare, '["node", "server.js"]', "`prepare` script"),
+        (start, '["npm", "start"]', "nodemon"),
+    ):
+        text = _project(
+            tmp_path,
+            monkeypatch,
+            f"FROM node:22-slim\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD {cmd}\n",
+            {"package.json": pkg, "package-lock.json": "{}"},
+        )
+        (d,) = findings(text, CODE)
+        assert d.fix is None and d.note is not None and why in d.note
+        assert fixed(text, CODE, unsafe=True) == text
+
+
+def test_no_omit_dev_when_a_later_step_runs_a_dev_tool(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pkg = json.dumps({"name": "a", "devDependencies": {"typescript": "5", "@graphql-codegen/cli": "5"}})
+    for later in ("RUN tsc -p .", "RUN npx prisma generate", "RUN npm test", "RUN graphql-codegen --config codegen.yml"):
+        text = _project(
+            tmp_path,
+            monkeypatch,
+            f"FROM node:22 AS deps\nFROM node:22-slim\nCOPY . .\nRUN npm ci\n{later}\n",
+            {"package.json": pkg, "package-lock.json": "{}"},
+        )
+        assert "--omit=dev" not in fixed(text, CODE, unsafe=True), later
