@@ -46,6 +46,7 @@ from hardenify.dockerfile.model import (
 )
 from hardenify.dockerfile.shell import tokenize, uses_shell_features
 from hardenify.imageref import try_parse_ref
+from hardenify.knowledge.bases import has_shell
 
 from ._runtime_bases import DEFAULT_RUNTIME_BASES as DEFAULT_RUNTIME_BASES
 from ._runtime_bases import OPTION as OPTION
@@ -294,7 +295,6 @@ _BASE_ENV = {
 }
 _DEBIAN_RELEASE = {"bookworm": "12", "bullseye": "11", "buster": "10", "trixie": "13"}
 _UBUNTU = frozenset({"focal", "jammy", "noble"})
-_SHELL_LESS = re.compile(r"distroless|^scratch$|cgr\.dev/|chainguard|chiseled", re.I)
 _NODE_DISTROLESS = re.compile(r"distroless/nodejs", re.I)
 _RUNTIME_PATH = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 _HINT_RE = re.compile(r"^\s*hardenify\s*:\s*(artifact|runtime)\s*=\s*(.*?)\s*$", re.I)
@@ -440,9 +440,8 @@ def stack_label(stack: str) -> str:
 
 
 def runtime_has_shell(image: str) -> bool:
-    """False for distroless, scratch, Chainguard and chiseled images."""
-    ref = image.strip().split("@")[0]
-    return not _SHELL_LESS.search(ref)
+    """False for distroless, scratch, Chainguard and chiseled images (`knowledge.bases`)."""
+    return has_shell(image)
 
 
 # ------------------------------------------------------------------------------------ stage walk
@@ -1214,8 +1213,48 @@ def _plan(
     else:
         raise Refuse(f"hardenify cannot tell what the runtime needs from this build; {HINT}")
     runtime = runtime_hint or _runtime_image(_runtime_key(view, ev, draft.stack), draft.stack, view, options)
+    runtime = _keep_pin(stage.image, runtime)
     _check_programs(view, entry, draft, runtime, trust_runtime=runtime_hint is not None)
+    if runtime.split("@", 1)[0] != stage.image.split("@", 1)[0]:
+        _keep_runtime_files(view, packages, draft)
     return _compose(df, view, draft, runtime)
+
+
+_DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
+# What the build gives the image that a different runtime base may lack, by the package (or the
+# directory a COPY writes) that shows the build wanted it: CA certificates (/etc/ssl/certs holds
+# links into /usr/share/ca-certificates on Debian and Alpine) and time zones.
+_RUNTIME_FILES = (
+    (frozenset({"ca-certificates"}), ("/etc/ssl/certs", "/usr/share/ca-certificates")),
+    (frozenset({"tzdata"}), ("/usr/share/zoneinfo",)),
+)
+
+
+def _keep_pin(build: str, runtime: str) -> str:
+    """The runtime FROM of a file that pins its base by digest is pinned too: the same image keeps
+    the digest; another image cannot be pinned offline, so the split is refused."""
+    m = _DIGEST.search(build.strip())
+    if m is None or "@" in runtime:
+        return runtime
+    if runtime == build.strip()[: m.start()]:
+        return runtime + m.group(0)
+    raise Refuse(
+        f"the base image is pinned by digest, and the runtime base `{runtime}` would not be: pin it "
+        f"(`hardenify pin`) and name it with `# hardenify: runtime={runtime}@sha256:<digest>`"
+    )
+
+
+def _keep_runtime_files(view: StageView, packages: Packages, draft: Draft) -> None:
+    """Copy the CA certificates and time zones the build installed into a different runtime."""
+    written = " ".join(i.args for i in view.stage.instructions if i.cmd in ("COPY", "ADD"))
+    for names, paths in _RUNTIME_FILES:
+        if names.intersection(packages.kept):
+            for path in paths:
+                draft.copy(path)
+        else:
+            for path in paths:
+                if path in written:
+                    draft.copy(path)
 
 
 def _refuse_build_at_start(ins: Instruction) -> None:
@@ -1763,13 +1802,15 @@ def _compose(df: Dockerfile, view: StageView, draft: Draft, runtime: str) -> Pla
         )
         moved_text.append(body)
 
+    tail_rewrites: list[tuple[int, int, str]] = []
     for ins in tail:
         rewritten = draft.rewrites.pop(id(ins)) if id(ins) in draft.rewrites else None
         if rewritten is not None:
-            edits.append(Edit(ins.start + len(ins.indent), ins.content_end, rewritten))
+            tail_rewrites.append((ins.start + len(ins.indent), ins.content_end, rewritten))
 
     block = [kw(f"FROM {_platform(stage)}{runtime}")]
-    block += arg_lines + workdir_lines + env_lines + shell_lines + copy_lines + moved_text + user_lines
+    # USER before the moved CMD/ENTRYPOINT/HEALTHCHECK lines, so the file reads as it runs.
+    block += arg_lines + workdir_lines + env_lines + shell_lines + copy_lines + user_lines + moved_text
     block_text = nl.join(_newlines(b, nl) for b in block)
 
     # One edit from the end of the last build instruction to where the runtime stage goes. The
@@ -1790,7 +1831,15 @@ def _compose(df: Dockerfile, view: StageView, draft: Draft, runtime: str) -> Pla
     content += block_text
     if after is not None or df.text.endswith("\n"):
         content += nl
-    edits.append(Edit(anchor.content_end, end, content))
+    # The edit runs to the end of the file, re-emitting the tail (with its rewrites): everything
+    # after the last build step now belongs to the new runtime stage, so another rule's edit
+    # there, computed for the old single stage, must wait for the next pass. Ending the span at
+    # the tail's first line let an insertion at that exact offset (HF101's `RUN useradd`, when no
+    # blank line separated the last RUN from CMD) through, into a stage without a shell.
+    tail_text = df.text[end:]
+    for start, stop, new in sorted(tail_rewrites, reverse=True):
+        tail_text = tail_text[: start - end] + new + tail_text[stop - end :]
+    edits.append(Edit(anchor.content_end, len(df.text), content + tail_text))
 
     if draft.venv_before is not None:
         ins = draft.venv_before

@@ -37,7 +37,9 @@ RULE = Rule(
     fix=f"""\
 Renames the stage `AS build` (keeping the keyword's case) and adds a runtime stage after its
 last RUN/COPY/ADD that copies only the artifacts (`COPY --from=build <path> <path>`, same path,
-so every reference keeps working). The original lines stay as they are; the trailing EXPOSE,
+so every reference keeps working), and the CA certificates and time zones the build installed
+(`ca-certificates`, `tzdata`) when the runtime is another image. A file that pins its base by
+digest gets a runtime stage pinned the same way, or no split. The original lines stay as they are; the trailing EXPOSE,
 CMD, ENTRYPOINT, HEALTHCHECK, USER, LABEL... end up in the runtime stage, and such lines from the
 middle of the stage are moved there. ENV (minus build-only variables such as GOPATH, CGO_*,
 PIP_*, NPM_CONFIG_*), the last USER, SHELL and the WORKDIR are repeated in the runtime; ARGs
@@ -73,7 +75,9 @@ or a tool the runtime lacks (curl in a HEALTHCHECK, an entrypoint script) are re
 It does not guess. It refuses, saying why, when it cannot tell the artifact or the
 entrypoint (a CMD that runs something no build command produced, `go run`, variables in paths),
 when the build installs OS packages the application may need at run time (libpq, ffmpeg...),
-when a USER the build created has no explicit uid, or for ONBUILD and heredocs. Comments say
+when a USER the build created has no explicit uid, when the image starts as root to drop
+privileges itself (gosu, su-exec, supervisord...: the runtime base would lack them), or for
+ONBUILD and heredocs. Comments say
 what it cannot see: `# hardenify: artifact=/out/app` (repeatable; these paths are copied
 instead of the inferred ones) and `# hardenify: runtime=<image>`.
 
@@ -107,13 +111,32 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     why = "; ".join(found.evidence[:3])
     label = f"{stack_label(found.stack)} " if found.stack in found.stacks else ""
     msg = f"single-stage image ships its {label}build toolchain ({why})"
+    refusal = found.refusal
     if found.plan is not None:
+        refusal = _runtime_needs_root(ctx)
+    if found.plan is not None and refusal is None:
         fix = unsafe_fix(found.plan.summary, *found.plan.edits)
         yield ctx.at(RULE, stage.from_, f"{msg}: split it into a build and a runtime stage", fix=fix)
         return
     yield ctx.at(
         RULE,
         stage.from_,
-        f"{msg}; it cannot be split automatically: {found.refusal}",
+        f"{msg}; it cannot be split automatically: {refusal}",
         note="build in one stage and copy only the artifacts into a minimal runtime stage",
+    )
+
+
+def _runtime_needs_root(ctx: CheckContext) -> str | None:
+    """Why the runtime stage would lose what the entrypoint needs to start as root (gosu,
+    supervisord... installed by the build, or run by the entrypoint scripts in the context)."""
+    from ._buildcontext import context_dir, entry_scripts
+    from ._users import root_start
+
+    stage = ctx.df.stages[0]
+    found = root_start(stage.instructions, entry_scripts(stage.instructions, context_dir(ctx.filename)))
+    if found is None:
+        return None
+    return (
+        f"{found.where} {found.program}, which a minimal runtime base lacks (and which needs a root "
+        "start): split it by hand, copying it into the runtime stage"
     )
