@@ -112,11 +112,19 @@ class ParseProblem(NamedTuple):
 # Secret redaction: one place so that every output path (text, diff, json, sarif, logs) uses it.
 
 REDACTED = "***REDACTED***"
+# `$NAME` / `${NAME}`: a reference names where a secret comes from and is never masked. A
+# `${NAME:-default}` default is literal text, so only the `${NAME` part is protected.
+_VAR_REF_RE = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?")
 
 
 @dataclass
 class Redactor:
-    """Replaces every known secret value with a fixed marker."""
+    """Replaces every known secret value with a fixed marker.
+
+    The one redactor every writer uses: reporters, diffs, PR bodies, logs, error messages.
+    It masks literal values only: a variable reference (`${PIP_TOKEN}`) stays as written,
+    so a diff that moves a secret into a build secret still reads (and applies) as it is.
+    """
 
     secrets: set[str] = field(default_factory=set)
     _pattern: re.Pattern[str] | None = field(default=None, repr=False)
@@ -125,7 +133,13 @@ class Redactor:
         value = value.strip().strip("\"'")
         # One- and two-character values would shred every output they appear in.
         # Values inside the marker itself would corrupt it when output is redacted twice.
-        if len(value) >= 3 and value not in self.secrets and value not in REDACTED:
+        # A value that is only variable references is not a secret but where one comes from.
+        if (
+            len(value) >= 3
+            and value not in self.secrets
+            and value not in REDACTED
+            and _VAR_REF_RE.sub("", value).strip(" \t\"'{}:-") != ""
+        ):
             self.secrets.add(value)
             self._pattern = None
 
@@ -133,10 +147,29 @@ class Redactor:
         for v in values:
             self.add(v)
 
-    def __call__(self, text: str) -> str:
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Where secrets occur in `text`, longest first at each position, without overlaps;
+        a match that lies inside a variable reference's name is left alone."""
         if not self.secrets or not text:
-            return text
+            return []
         if self._pattern is None:
             alts = sorted(self.secrets, key=len, reverse=True)
             self._pattern = re.compile("|".join(re.escape(a) for a in alts))
-        return self._pattern.sub(REDACTED, text)
+        found = [m.span() for m in self._pattern.finditer(text)]
+        if found and "$" in text:
+            refs = [m.span() for m in _VAR_REF_RE.finditer(text)]
+            found = [(s, e) for s, e in found if not any(a <= s and e <= b for a, b in refs)]
+        return found
+
+    def __call__(self, text: str) -> str:
+        spans = self.spans(text)
+        if not spans:
+            return text
+        parts: list[str] = []
+        pos = 0
+        for s, e in spans:
+            parts.append(text[pos:s])
+            parts.append(REDACTED)
+            pos = e
+        parts.append(text[pos:])
+        return "".join(parts)

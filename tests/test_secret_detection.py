@@ -34,8 +34,16 @@ def registered(text: str, kind: str = "dockerfile") -> set[str]:
         ("RUN redis-cli -a RedisPw55 ping", "RedisPw55", "`redis-cli -a`"),
         ("RUN docker login -u me -p DockerPw66 reg.example", "DockerPw66", "`docker login -p`"),
         ("RUN wget --http-password=WgetPw77 https://x.example/f", "WgetPw77", "`--http-password`"),
-        ('RUN curl -H "Authorization: Bearer BearerTok3nValue" https://x', "BearerTok3nValue", "Authorization"),
-        ("RUN curl -H 'Authorization: Basic dXNlcjpwYXNzd29yZA==' x", "dXNlcjpwYXNzd29yZA==", "Authorization"),
+        (
+            'RUN curl -H "Authorization: Bearer BearerTok3nValue" https://x',
+            "BearerTok3nValue",
+            "Authorization",
+        ),
+        (
+            "RUN curl -H 'Authorization: Basic dXNlcjpwYXNzd29yZA==' x",
+            "dXNlcjpwYXNzd29yZA==",
+            "Authorization",
+        ),
         (
             'RUN echo "machine x.example login u password NetrcPassValue5" > ~/.netrc',
             "NetrcPassValue5",
@@ -75,7 +83,7 @@ def test_credentials_on_command_lines_are_found_and_registered(line: str, secret
         'RUN curl -H "Authorization: Bearer ${TOKEN}" https://x',
         'RUN curl -H "Authorization: Bearer your-token-here" https://x',
         'RUN echo "machine x login u password $NETRC_PASSWORD" > ~/.netrc',
-        'RUN --mount=type=secret,id=netrc,target=/root/.netrc pip install x',
+        "RUN --mount=type=secret,id=netrc,target=/root/.netrc pip install x",
         'CMD ["app", "--password-file", "/run/secrets/pw"]',
         'CMD ["app", "--password", "$APP_PASSWORD"]',
         "CMD app --token=changeme",
@@ -128,7 +136,9 @@ def test_compose_tokens_in_command_entrypoint_labels_and_healthcheck() -> None:
 
 
 def test_compose_secrets_are_registered_even_when_hf611_is_not_selected() -> None:
-    text = "services:\n  db:\n    image: postgres:17\n    environment:\n      POSTGRES_PASSWORD: Sel3ctedOut\n"
+    text = (
+        "services:\n  db:\n    image: postgres:17\n    environment:\n      POSTGRES_PASSWORD: Sel3ctedOut\n"
+    )
     assert "Sel3ctedOut" in registered(text, "compose")
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Literal
 import click
 
 if TYPE_CHECKING:
+    from hardenify.diagnostics import Redactor
     from hardenify.pinning import FileKind, PinPlan, ScanResult
     from hardenify.registry import Resolution
 
@@ -222,18 +223,19 @@ def command(
     stats = {"pin": 0, "update": 0, "failed": 0, "files": 0}
     mode: Literal["write", "diff", "check"] = "check" if check else "diff" if show_diff else "write"
     for f in files:
+        show = _redactor(f)
         if f.error is not None:
-            click.echo(f"hardenify: error: {f.display}: {f.error}", err=True)
+            click.echo(f"hardenify: error: {f.display}: {show(f.error)}", err=True)
             continue
         assert f.scan is not None
         f.plan = plan(f.scan, resolutions, update=update)
-        _report(f, mode, stats)
+        _report(f, mode, stats, show)
         if not f.plan.changes:
             continue
         stats["files"] += 1
         new_text = f.plan.apply(f.text)
         if mode == "diff":
-            click.echo(_unified_diff(f.display, f.text, new_text), nl=False)
+            click.echo(_unified_diff(f.display, f.text, new_text, show), nl=False)
         elif mode == "write":
             try:
                 _atomic_write(f.path, new_text, roots_of(paths), f.text)
@@ -258,7 +260,19 @@ def command(
 # ------------------------------------------------------------------------------ reporting
 
 
-def _report(f: _File, mode: str, stats: dict[str, int]) -> None:
+def _redactor(f: _File) -> Redactor:
+    """The secrets in the file, found by the rules `check` uses to find them (they register
+    secrets whatever is selected), so every line pin prints from the file is masked."""
+    from hardenify.diagnostics import Redactor
+    from hardenify.engine import lint
+    from hardenify.settings import Settings
+
+    if not f.text:
+        return Redactor()
+    return lint(f.display, f.text, f.kind, Settings(select=())).redactor
+
+
+def _report(f: _File, mode: str, stats: dict[str, int], show: Redactor) -> None:
     """Changes on stdout (stderr under --diff, where stdout is the patch); problems on stderr."""
     assert f.plan is not None
     out_err = mode == "diff"
@@ -280,17 +294,19 @@ def _report(f: _File, mode: str, stats: dict[str, int]) -> None:
         else:
             verb = "would update" if mode == "diff" else "updated"
             msg = f"{loc}: {verb} {change.site.lookup}: {change.previous} -> {change.digest}"
-        click.echo(msg, err=out_err)
+        click.echo(show(msg), err=out_err)
     for failure in f.plan.failures:
         stats["failed"] += 1
         site, err = failure.site, failure.error
         click.echo(
-            f"{f.display}:{site.line}: error: cannot resolve {site.lookup} ({site.where}): "
-            f"{err.message} [{err.kind.value}]",
+            show(
+                f"{f.display}:{site.line}: error: cannot resolve {site.lookup} ({site.where}): "
+                f"{err.message} [{err.kind.value}]"
+            ),
             err=True,
         )
     for skip in f.plan.skipped:
-        click.echo(f"{f.display}:{skip.line}: note: {skip.text}: {skip.reason}", err=True)
+        click.echo(show(f"{f.display}:{skip.line}: note: {skip.text}: {skip.reason}"), err=True)
 
 
 def _summary(mode: str, stats: dict[str, int], nfiles: int, changed: int) -> None:
@@ -306,8 +322,13 @@ def _summary(mode: str, stats: dict[str, int], nfiles: int, changed: int) -> Non
     click.echo(f"{head}{tail} ({files})", err=True)
 
 
-def _unified_diff(display: str, old: str, new: str) -> str:
-    """A `git apply`-able diff with a/ b/ prefixes and "no newline at end of file" markers."""
+def _unified_diff(display: str, old: str, new: str, show: Redactor) -> str:
+    """A `git apply`-able diff with a/ b/ prefixes and "no newline at end of file" markers.
+
+    Every line goes through the file's redactor: context lines around an image can hold a
+    token. Pinning never changes a secret, so only such a context line is masked (the
+    patch then no longer applies, which is the point).
+    """
     name = display.lstrip("/")
     lines = difflib.unified_diff(
         old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{name}", f"b/{name}"
@@ -315,9 +336,9 @@ def _unified_diff(display: str, old: str, new: str) -> str:
     out: list[str] = []
     for line in lines:
         if line.endswith("\n"):
-            out.append(line)
+            out.append(show(line))
         else:
-            out.append(line + "\n\\ No newline at end of file\n")
+            out.append(show(line) + "\n\\ No newline at end of file\n")
     return "".join(out)
 
 
