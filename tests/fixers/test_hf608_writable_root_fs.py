@@ -53,10 +53,44 @@ def test_existing_tmpfs_list_is_extended_when_last() -> None:
     )
 
 
-def test_unknown_image_gets_tmp_and_a_note() -> None:
-    ds = findings("services:\n  a:\n    build: .\n", CODE)
-    assert ds[0].note is not None and "only /tmp" in ds[0].note
-    assert fixed("services:\n  a:\n    build: .\n", CODE) == "services:\n  a:\n    build: .\n    read_only: true\n    tmpfs:\n      - /tmp\n"
+def test_unknown_paths_decline_with_a_reason() -> None:
+    """Built images, unknown images, images whose writes upstream does not settle, linuxserver
+    (rewrites /etc/passwd) and grafana without a volume for its data: no read_only, and why."""
+    text = """
+    services:
+      built:
+        build: .
+      unknown:
+        image: example/app:1
+      rabbit:
+        image: rabbitmq:4
+      lsio:
+        image: lscr.io/linuxserver/radarr:latest
+      grafana:
+        image: grafana/grafana:11.0.0
+    """
+    ds = findings(text, CODE)
+    assert [d.fix for d in ds] == [None] * 5
+    notes = [d.note or "" for d in ds]
+    assert all(n.startswith("left for a human") for n in notes)
+    assert "/etc/passwd" in notes[3] and "/var/lib/grafana" in notes[4]
+    assert fixed(text, CODE) == dedent(text)
+
+
+def test_read_only_comes_with_the_images_writable_paths() -> None:
+    before = """
+    services:
+      web:
+        image: nginx:1.27
+      grafana:
+        image: grafana/grafana:11.0.0
+        volumes: [data:/var/lib/grafana]
+    """
+    after = fixed(before, CODE)
+    assert (
+        "    image: nginx:1.27\n    read_only: true\n    tmpfs: [/tmp, /var/cache/nginx, /var/run]\n" in after
+    )
+    assert "tmpfs: [/tmp, /var/log/grafana]" in after
 
 
 def test_needs_unsafe_flag() -> None:

@@ -93,14 +93,18 @@ def test_file_env_images_move_to_file_secrets(tmp_path: Path) -> None:
             file: ./secrets/cache_redis_password.txt
         """
     )
-    res = fix_text(NAME, dedent(before), "compose", Settings(select=(CODE,), unsafe_fixes=True), base_dir=base)
+    res = fix_text(
+        NAME, dedent(before), "compose", Settings(select=(CODE,), unsafe_fixes=True), base_dir=base
+    )
     assert res.fixed[CODE] >= 1
 
 
 def test_no_fix_without_the_file_and_the_note_says_what_to_create(tmp_path: Path) -> None:
     """Hardenify writes no secret to disk: without the file (or with another value in it) the
     entry stays, and the note names the file to create."""
-    text = "services:\n  db:\n    image: mysql:8.4\n    environment:\n      MYSQL_ROOT_PASSWORD: r00t-pa55word\n"
+    text = (
+        "services:\n  db:\n    image: mysql:8.4\n    environment:\n      MYSQL_ROOT_PASSWORD: r00t-pa55word\n"
+    )
     for base in (None, str(tmp_path)):
         ds = findings(text, CODE, base_dir=base)
         assert ds[0].fix is None and ds[0].note is not None

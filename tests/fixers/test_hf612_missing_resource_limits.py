@@ -40,14 +40,17 @@ def test_fix_adds_deploy_limits() -> None:
                 limits:
                   memory: 2G
                   cpus: "1.0"
-                  pids: 256
+            pids_limit: 256
         """
     )
 
 
 def test_fix_follows_service_level_keys() -> None:
     before = "services:\n  a:\n    image: x\n    mem_limit: 1g\n"
-    assert fixed(before, CODE) == "services:\n  a:\n    image: x\n    mem_limit: 1g\n    cpus: \"1.0\"\n    pids_limit: 256\n"
+    assert (
+        fixed(before, CODE)
+        == 'services:\n  a:\n    image: x\n    mem_limit: 1g\n    cpus: "1.0"\n    pids_limit: 256\n'
+    )
 
 
 def test_fix_completes_existing_deploy_levels() -> None:
@@ -75,7 +78,7 @@ def test_fix_completes_existing_deploy_levels() -> None:
                 limits:
                   memory: 512M
                   cpus: "1.0"
-                  pids: 256
+            pids_limit: 256
           b:
             image: x
             deploy:
@@ -83,7 +86,7 @@ def test_fix_completes_existing_deploy_levels() -> None:
                 limits:
                   memory: 1G
                   cpus: "1.0"
-                  pids: 256
+            pids_limit: 256
         """
     )
 
@@ -100,3 +103,48 @@ def test_limits_from_anchor_count() -> None:
         image: x
     """
     assert rows(text, CODE) == []
+
+
+def test_pids_is_service_level_pids_limit() -> None:
+    """docker-compose 1.29 rejects `deploy.resources.limits.pids`; both v1 and v2 take `pids_limit`."""
+    after = fixed("services:\n  a:\n    image: x\n", CODE)
+    assert "    pids_limit: 256\n" in after and "pids:" not in after
+
+
+def test_memory_limit_never_below_a_configured_heap() -> None:
+    text = """
+    services:
+      es:
+        image: elasticsearch:8.15.0
+        environment:
+          ES_JAVA_OPTS: "-Xms4g -Xmx4g"
+      api:
+        image: example/api:1
+        command: ["java", "-Xmx1536m", "-jar", "app.jar"]
+      node:
+        image: node:22
+        environment:
+          - NODE_OPTIONS=--max-old-space-size=2048
+      cache:
+        image: redis:7
+        command: redis-server --maxmemory 2gb
+      small:
+        image: example/api:1
+        environment:
+          JAVA_OPTS: -Xmx128m
+    """
+    after = fixed(text, CODE)
+    assert "memory: 6G" in after  # es: 4 GiB heap + half
+    assert "memory: 2304M" in after  # api: 1536 MiB + half
+    assert "memory: 3G" in after  # node: 2 GiB + half; cache: 2 GiB + half
+    assert after.count("memory: 512M") == 1  # small: 128 MiB fits the default
+    notes = [d.note or "" for d in findings(text, CODE)]
+    assert "`-Xmx4g`" in notes[0] and "`--maxmemory 2gb`" in notes[3] and notes[4] == ""
+
+
+def test_heap_from_a_variable_gets_no_memory_limit_and_says_why() -> None:
+    text = "services:\n  a:\n    image: x\n    environment:\n      JAVA_OPTS: -Xmx${HEAP:-2g}\n"
+    after = fixed(text, CODE)
+    assert "memory" not in after and "pids_limit: 256" in after and 'cpus: "1.0"' in after
+    d = findings(text, CODE)[0]
+    assert "no memory limit added" in (d.note or "")
