@@ -33,9 +33,13 @@ RULE = Rule(
     "image history).",
     example="services:\n  app:\n    build: .\n# Dockerfile: RUN --mount=type=secret,id=npm_token npm ci",
     fix="Adds the missing ids to `build.secrets` (turning `build: ./dir` into `build: {context: ./dir, "
-    "secrets: [...]}` in block style), and declares each at the top level as "
-    "`<id>: {environment: <ID>}` (the compose spec's environment source for build secrets) unless "
-    "it is declared already. All of a file's secrets are wired in one fix.",
+    "secrets: [...]}` in block style), and declares each at the top level unless it is declared "
+    "already, from the source the Dockerfile itself names: `environment: NPM_TOKEN` for "
+    "`--mount=type=secret,id=npm_token,env=NPM_TOKEN` or `NPM_TOKEN=\"$(cat /run/secrets/npm_token)\"` "
+    "(else the id upper-cased), `file: ./<context>/<file>` for a credential file mounted with "
+    "`target=`. All of a file's secrets are wired in one fix, and `hardenify fix` wires them in the "
+    "same run that moves a Dockerfile's secret to a mount (the compose file is fixed against the "
+    "Dockerfile as that run leaves it).",
     fix_availability=FixAvailability.UNSAFE,
     fix_safety="Unsafe: the build now needs the environment variable (e.g. `export NPM_TOKEN=...` "
     "before `docker compose build`); change the top-level source to `file:` if the secret lives "
