@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 from hardenify.diagnostics import Edit
@@ -442,8 +443,51 @@ def _inside_braces(s: str, index: int) -> bool:
     return depth > 0
 
 
-def var_to_secret(df: Dockerfile, name: str) -> Plan | str:
-    """Plan replacing every ARG/ENV declaration of `name` with secret mounts on its RUNs."""
+@lru_cache(maxsize=64)
+def runtime_readers(name: str, context: str | None, limit: int = 3) -> tuple[str, ...] | None:
+    """Files of the build context that read `name` when the container runs: the scripts
+    ENTRYPOINT/CMD run and the application's code and config (a bounded scan for the name as
+    a whole word). None when there is no context on disk to look at."""
+    if context is None:
+        return None
+    from ._contextfiles import source_files
+
+    word = re.compile(r"(?<![A-Za-z0-9_])" + re.escape(name) + r"(?![A-Za-z0-9_])")
+    found: list[str] = []
+    for rel, text in source_files(context):
+        if word.search(text):
+            found.append(rel)
+            if len(found) >= limit:
+                break
+    return tuple(found)
+
+
+def runtime_action(name: str, readers: tuple[str, ...] | None) -> str:
+    """What the fix message tells the operator when an ENV leaves the running container."""
+    if readers:
+        return (
+            f". Action required before merge: {name} is read when the container runs "
+            f"({', '.join(f'`{r}`' for r in readers)}) and the image no longer sets it; pass it at run "
+            f"time: `docker run -e {name} ...` (the value taken from your environment), or in compose "
+            f'`environment: ["{name}"]` (or `env_file:`), from your secret store'
+        )
+    if readers is None:
+        return (
+            f". {name} will no longer be set in the running container (the build context could not be "
+            f"searched for readers): if the application reads it, pass it at run time "
+            f'(`docker run -e {name}`, compose `environment: ["{name}"]` or `secrets:`)'
+        )
+    return (
+        f". {name} will no longer be set in the running container (nothing in the build context reads "
+        f'it): if the application does, pass it at run time (`docker run -e {name}`, compose `environment:`)'
+    )
+
+
+def var_to_secret(df: Dockerfile, name: str, context: str | None = None) -> Plan | str:
+    """Plan replacing every ARG/ENV declaration of `name` with secret mounts on its RUNs.
+
+    `context` (the build context directory) lets the message say whether, and where, the
+    running application reads an ENV the fix takes out of the image."""
     if df.is_windows:
         return "no automatic fix on Windows images"
     decls = [d for d in all_declarations(df) if d.name == name]
@@ -557,10 +601,7 @@ def var_to_secret(df: Dockerfile, name: str) -> Plan | str:
     else:
         msg = f"Remove the unused {decls[0].kind} {name}"
     if runtime_env:
-        msg += (
-            f". {name} will no longer be set in the running container: if the application reads it, "
-            "pass it at runtime (`docker run --env-file`, compose `secrets:`)"
-        )
+        msg += runtime_action(name, runtime_readers(name, context))
     return Plan(out, msg, sid, n)
 
 

@@ -10,6 +10,7 @@ from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
 from hardenify.dockerfile.model import Instruction
 from hardenify.rules import References, Rule
 
+from ._contextfiles import context_root
 from ._secretfix import Decl, Plan, declarations, var_to_secret
 from ._secrets import (
     is_ambiguous_name,
@@ -143,7 +144,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
                 plan: Plan | str = "ONBUILD declarations are not rewritten"
             else:
                 if d.name not in plans:
-                    plans[d.name] = var_to_secret(df, d.name)
+                    plans[d.name] = var_to_secret(df, d.name, context_root(ctx.filename))
                 plan = plans[d.name]
             yield _diagnostic(ctx, d, plan)
 

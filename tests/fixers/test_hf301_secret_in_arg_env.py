@@ -1,6 +1,7 @@
 import json
 import subprocess
 from collections import Counter
+from pathlib import Path
 
 import dockerfile
 import pytest
@@ -433,7 +434,7 @@ def test_secret_written_to_a_file_is_removed_in_the_same_run() -> None:
     assert out.rstrip("\n").endswith("npm ci && rm -f .npmrc")
     assert "--mount=type=secret,id=npm_token" in out
     # already removed: nothing added
-    done = "FROM node:22-slim\nARG NPM_TOKEN\nRUN echo \"t=${NPM_TOKEN}\" > .npmrc && npm ci && rm -f .npmrc\n"
+    done = 'FROM node:22-slim\nARG NPM_TOKEN\nRUN echo "t=${NPM_TOKEN}" > .npmrc && npm ci && rm -f .npmrc\n'
     assert fixed(done, CODE, unsafe=True).count("rm -f .npmrc") == 1
 
 
@@ -441,7 +442,8 @@ def test_secret_written_to_a_file_is_removed_in_the_same_run() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["ACCESS_TOKEN_EXPIRE_MINUTES", "TOKEN_LIFETIME", "JWT_TOKEN_EXPIRES", "SESSION_KEY_AGE", "API_KEY_ID"]
+    "name",
+    ["ACCESS_TOKEN_EXPIRE_MINUTES", "TOKEN_LIFETIME", "JWT_TOKEN_EXPIRES", "SESSION_KEY_AGE", "API_KEY_ID"],
 )
 def test_durations_limits_and_ids_are_not_secret_names(name: str) -> None:
     assert not is_secret_name(name)
@@ -493,3 +495,44 @@ def test_path_valued_key_is_never_turned_into_a_secret_mount() -> None:
         RUN openssl genrsa -out $NGROK_CA_KEY 2048 && go build ./...
         """
     assert fix(text) == dedent(text)
+
+
+# ------------------------------------ issue 14 item 7: a secret ENV the app reads at run time
+
+RUNTIME_DOCKERFILE = (
+    "FROM node:22-slim\nWORKDIR /app\nENV API_TOKEN=tok_0123456789abcdefABCDEF\nCOPY . .\n"
+    'RUN npm ci --omit=dev && node scripts/warmup.js --token "$API_TOKEN"\nCMD ["node", "server.js"]\n'
+)
+
+
+def test_env_the_app_reads_says_how_to_pass_it_at_run_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reported case: the fix removed the ENV, /private answered 401 instead of 200."""
+    (tmp_path / "Dockerfile").write_text(RUNTIME_DOCKERFILE)
+    (tmp_path / "server.js").write_text("const t = process.env.API_TOKEN;\n")
+    (tmp_path / "node_modules" / "x").mkdir(parents=True)
+    (tmp_path / "node_modules" / "x" / "i.js").write_text("API_TOKEN\n")  # dependencies are not the app
+    monkeypatch.chdir(tmp_path)
+    (d,) = findings(RUNTIME_DOCKERFILE, CODE)
+    assert d.fix is not None
+    msg = d.fix.message
+    assert "Action required before merge" in msg and "`server.js`" in msg and "node_modules" not in msg
+    assert "docker run -e API_TOKEN" in msg and 'environment: ["API_TOKEN"]' in msg
+    assert "tok_0123456789abcdefABCDEF" not in msg
+    out = fixed(RUNTIME_DOCKERFILE, CODE, unsafe=True)
+    assert "ENV API_TOKEN" not in out and "tok_0123456789" not in out  # still kept out of the image
+
+
+def test_env_nothing_in_the_context_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "Dockerfile").write_text(RUNTIME_DOCKERFILE)
+    (tmp_path / "server.js").write_text("console.log('hi')\n")
+    monkeypatch.chdir(tmp_path)
+    (d,) = findings(RUNTIME_DOCKERFILE, CODE)
+    assert d.fix is not None and "nothing in the build context reads it" in d.fix.message
+    assert "Action required" not in d.fix.message
+
+
+def test_env_without_a_context_says_it_could_not_search() -> None:
+    (d,) = findings(RUNTIME_DOCKERFILE, CODE)
+    assert d.fix is not None and "could not be searched" in d.fix.message
