@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Literal, NamedTuple
 
+from hardenify.safeio import file_kind, read_text
 from hardenify.settings import Settings
 
 Kind = Literal["dockerfile", "dockerignore", "compose"]
@@ -265,12 +266,18 @@ class GitIgnore:
         return None
 
 
-def _read_ignore_file(path: str) -> GitIgnore | None:
+def _read_ignore_file(path: str) -> tuple[GitIgnore | None, str | None]:
+    """An ignore file's rules, or (None, why) when it exists but cannot be used.
+
+    Read through `safeio`: a `.gitignore` that is a FIFO, a socket, a device or a link to
+    one (`/dev/zero`) is reported, never opened. A missing file is no error.
+    """
     try:
-        with open(path, encoding="utf-8", errors="surrogateescape", newline="") as fh:
-            return GitIgnore.parse(fh.read())
-    except OSError:
-        return None
+        return GitIgnore.parse(read_text(path)), None
+    except FileNotFoundError:
+        return None, None
+    except OSError as exc:
+        return None, (exc.strerror or str(exc))
 
 
 def find_repo_root(path: str) -> str | None:
@@ -376,12 +383,19 @@ class _Walker:
         self.seen.add(key)
         self.out.append(Found(display, kind, explicit))
 
-    @staticmethod
-    def _repo_stack(repo: str) -> _Stack:
+    def _ignore_file(self, path: str, display: Path) -> GitIgnore | None:
+        """The rules of one ignore file; a file that cannot be used is reported and skipped."""
+        rules, problem = _read_ignore_file(path)
+        if problem is not None:
+            self.out.errors.append(PathError(display, problem))
+        return rules
+
+    def _repo_stack(self, repo: str) -> _Stack:
         """The repository's `.git/info/exclude`: the lowest-precedence rules."""
         stack: list[tuple[str, GitIgnore]] = []
         if os.path.isdir(os.path.join(repo, ".git")):
-            info = _read_ignore_file(os.path.join(repo, ".git", "info", "exclude"))
+            path = os.path.join(repo, ".git", "info", "exclude")
+            info = self._ignore_file(path, Path(path))
             if info is not None:
                 stack.append(("", info))
         return tuple(stack)
@@ -393,11 +407,21 @@ class _Walker:
         rel_top = _relative(abs_top, repo) or ""
         cur, rel = repo, ""
         for part in [p for p in rel_top.split("/") if p]:
-            gi = _read_ignore_file(os.path.join(cur, ".gitignore"))
+            path = os.path.join(cur, ".gitignore")
+            gi = self._ignore_file(path, Path(path))
             if gi is not None:
                 stack.append((rel, gi))
             cur, rel = os.path.join(cur, part), _join(rel, part)
         return tuple(stack), rel_top
+
+    def _special(self, display: Path, path: str) -> None:
+        """A file with one of our names that is a FIFO, socket or device: say so, never open it."""
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            return  # vanished, or a dangling link (already skipped above)
+        if not stat.S_ISDIR(mode):
+            self.out.errors.append(PathError(display, f"not a regular file ({file_kind(mode)})"))
 
     # -- entry points
 
@@ -420,7 +444,9 @@ class _Walker:
         elif stat.S_ISREG(st.st_mode):
             self._add(display, kind_for_name(display.name) or "dockerfile", True)
         else:
-            self.out.errors.append(PathError(display, "not a regular file or directory"))
+            # A FIFO, socket or device (or a link to one) is never opened: reading a FIFO
+            # blocks forever and /dev/zero never ends.
+            self.out.errors.append(PathError(display, f"not a regular file ({file_kind(st.st_mode)})"))
 
     def _explicitly_excluded(self, raw: str) -> bool:
         """`--force-exclude`: apply the excludes to a named path and its parents.
@@ -470,7 +496,7 @@ class _Walker:
                     # A nested repository: its own rules apply, not its parent's.
                     stack, rel_git = self._repo_stack(abs_dir), ""
                 if ".gitignore" in names:
-                    gi = _read_ignore_file(os.path.join(abs_dir, ".gitignore"))
+                    gi = self._ignore_file(os.path.join(abs_dir, ".gitignore"), display / ".gitignore")
                     if gi is not None:
                         stack = (*stack, (rel_git, gi))
             frames.append((display, iter(entries), stack, rel_git, rel_ex))
@@ -489,6 +515,8 @@ class _Walker:
                 if entry.is_symlink():
                     target = os.path.realpath(entry.path)
                     if not _within(target, real_top) or not os.path.exists(target):
+                        if not is_dir and not is_file and kind_for_name(name) is not None:
+                            self._special(display / name, entry.path)  # a link to /dev/zero
                         continue  # never follow a link out of the tree (or a dangling one)
             except OSError:
                 continue
@@ -504,6 +532,8 @@ class _Walker:
                 kind = kind_for_name(name)
                 if kind is not None:
                     self._add(display / name, kind, False)
+            elif kind_for_name(name) is not None:
+                self._special(display / name, entry.path)
 
 
 def discover(

@@ -58,20 +58,21 @@ class FileOutcome:
 
 
 def read_source(path: str | os.PathLike[str]) -> str:
-    """Read a file losslessly (no newline translation, undecodable bytes kept as surrogates)."""
-    p = Path(path)
+    """Read a file losslessly (no newline translation, undecodable bytes kept as surrogates).
+
+    Through `safeio.read_bytes`: a FIFO, socket or device is never opened, and no more than
+    MAX_BYTES are read whatever the file claims.
+    """
+    from hardenify.safeio import NotRegularFile, UnreadableFile, read_bytes
+
     try:
-        st = p.stat()
+        data = read_bytes(path, MAX_BYTES)
     except FileNotFoundError:
         raise SourceError("no such file") from None
-    except OSError as e:
-        raise SourceError(f"cannot read: {e.strerror or e}") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise SourceError("is a directory")
-    if st.st_size > MAX_BYTES:
-        raise SourceError(f"file too large ({st.st_size} bytes; the limit is {MAX_BYTES})")
-    try:
-        data = p.read_bytes()
+    except NotRegularFile as e:
+        raise SourceError("is a directory" if e.kind == "directory" else str(e)) from None
+    except UnreadableFile as e:
+        raise SourceError(str(e)) from None
     except OSError as e:
         raise SourceError(f"cannot read: {e.strerror or e}") from None
     return decode(data)
