@@ -42,6 +42,17 @@ KEYS = (
     "template-dir",  # read by `hardenify new` (an organisation's template set)
 )
 
+MAX_CONFIG_BYTES = 8 * 1024 * 1024
+
+# The `[options]` table: each option rules read, and what its value must be. Validated like
+# the keys above (as ruff does): a misspelt or mistyped option would silently do nothing.
+OPTIONS: dict[str, str] = {
+    # HF413's stage split: stack key → runtime base image template (fixers/_runtime_bases.py)
+    "runtime-bases": 'a table of stack = "image" strings',
+    # HF203: the registries images may come from (host, host/path prefix or glob)
+    "trusted-registries": "a list of strings",
+}
+
 _SEVERITIES = ", ".join(s.value for s in Severity)
 _SELECTOR_HELP = "expected ALL, a rule code like HF101 or a prefix like HF1"
 _CODE_RE = re.compile(r"HF\d{3}")
@@ -100,13 +111,19 @@ def _loads(text: str) -> dict[str, Any]:
     return doc
 
 
-def _read_toml(path: str) -> tuple[dict[str, Any], str]:
-    """Parse a TOML file; syntax and I/O problems become a ConfigError with file and line."""
+def _read_config_bytes(path: str) -> bytes:
+    """A config file's bytes through `safeio`: a FIFO or a link to /dev/zero is refused, not read."""
+    from hardenify.safeio import read_bytes
+
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
+        return read_bytes(path, MAX_CONFIG_BYTES)
     except OSError as exc:
         raise ConfigError(f"cannot read config file: {exc.strerror or exc}", path=path) from exc
+
+
+def _read_toml(path: str) -> tuple[dict[str, Any], str]:
+    """Parse a TOML file; syntax and I/O problems become a ConfigError with file and line."""
+    data = _read_config_bytes(path)
     return _parse_toml(data, path), data.decode("utf-8", "replace")
 
 
@@ -118,6 +135,8 @@ def _parse_toml(data: bytes, path: str) -> dict[str, Any]:
         raise ConfigError("invalid TOML: not valid UTF-8", path=path, line=bad_line) from exc
     try:
         return _loads(text)
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise ConfigError("invalid TOML: nested too deeply", path=path) from None
     except ValueError as exc:  # tomllib.TOMLDecodeError is a ValueError
         msg = str(getattr(exc, "msg", "") or exc)
         line: int | None = getattr(exc, "lineno", None)
@@ -198,10 +217,7 @@ class _Validator:
         if "unsafe-fixes" in table:
             kwargs["unsafe_fixes"] = self.boolean(table["unsafe-fixes"], "unsafe-fixes")
         if "options" in table:
-            options = table["options"]
-            if not isinstance(options, dict):
-                raise self.type_error("options", "a table ([options])", options)
-            kwargs["options"] = dict(options)
+            kwargs["options"] = self.options(table["options"])
         if "template-dir" in table and not isinstance(table["template-dir"], str):
             raise self.type_error("template-dir", "a path string", table["template-dir"])
         return Settings(**kwargs)
@@ -211,7 +227,9 @@ class _Validator:
         if expected.startswith("a list") and isinstance(value, str):
             hint = f' (write {key.rsplit(".", 1)[-1]} = ["{value}"])'
         return self.error(
-            f"'{key}' must be {expected}, not {_toml_type(value)}{hint}", key, self._key_needle(key)
+            f"'{key}' must be {expected}, not {_toml_type(value)}{hint}",
+            key,
+            self._key_needle(key.rsplit(".", 1)[-1]),
         )
 
     def strings(self, value: object, key: str) -> tuple[str, ...]:
@@ -261,6 +279,25 @@ class _Validator:
             out[code.upper()] = self.severity(sev, f"severity.{code}")
         return out
 
+    def options(self, value: object) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.type_error("options", "a table ([options])", value)
+        where = f" in [{self.section}.options]" if self.section else " in [options]"
+        for key, item in value.items():
+            if key not in OPTIONS:
+                raise self.error(
+                    _unknown_key_message(key, where, OPTIONS), f"options.{key}", self._key_needle(key)
+                )
+            if key == "runtime-bases" and isinstance(item, dict):
+                for stack, image in item.items():
+                    if not isinstance(image, str) or not image.strip():
+                        raise self.type_error(f"options.{key}.{stack}", "a non-empty image string", image)
+            elif key == "runtime-bases" or not (
+                isinstance(item, list) and all(isinstance(v, str) for v in item)
+            ):
+                raise self.type_error(f"options.{key}", OPTIONS[key], item)
+        return dict(value)
+
     def per_file_ignores(self, value: object) -> dict[str, tuple[str, ...]]:
         if not isinstance(value, dict):
             raise self.type_error("per-file-ignores", 'a table of "glob" = [codes]', value)
@@ -276,7 +313,7 @@ def _toml_type(value: object) -> str:
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, str):
-        return "a string"
+        return "a string" if value.strip() else "an empty string"
     if isinstance(value, (int, float)):
         return "a number"
     if isinstance(value, list):
@@ -286,16 +323,17 @@ def _toml_type(value: object) -> str:
     return type(value).__name__
 
 
-def _unknown_key_message(key: str, where: str) -> str:
+def _unknown_key_message(key: str, where: str, known: Iterable[str] = KEYS) -> str:
+    known = tuple(known)
     guess = key.replace("_", "-").lower()
-    if guess not in KEYS:
+    if guess not in known:
         import difflib  # only on the error path: it is not free to import
 
-        close = difflib.get_close_matches(key, KEYS, n=1, cutoff=0.6)
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
         guess = close[0] if close else ""
     if guess:
         return f"unknown key '{key}'{where} (did you mean '{guess}'?)"
-    return f"unknown key '{key}'{where}; valid keys: {', '.join(KEYS)}"
+    return f"unknown key '{key}'{where}; valid keys: {', '.join(known)}"
 
 
 def _find_line(text: str, needle: str, start_line: int = 1) -> int | None:
@@ -338,11 +376,7 @@ class ConfigResolver:
         cached = self._tables.get(path)
         if cached is not None:
             return cached[0]
-        try:
-            with open(path, "rb") as fh:
-                data = fh.read()
-        except OSError as exc:
-            raise ConfigError(f"cannot read config file: {exc.strerror or exc}", path=path) from exc
+        data = _read_config_bytes(path)
         table: dict[str, Any] | None = None
         text = ""
         # Most pyprojects never mention us: skip parsing them (and their syntax errors).
@@ -355,7 +389,7 @@ class ConfigResolver:
     def _config_in(self, directory: str) -> str | None:
         for name in CONFIG_FILENAMES:
             candidate = os.path.join(directory, name)
-            if not os.path.isfile(candidate):
+            if not _is_config_file(candidate):
                 continue
             if name != "pyproject.toml" or self._pyproject_table(candidate) is not None:
                 return candidate
@@ -390,7 +424,7 @@ class ConfigResolver:
         cached = self._settings.get(abs_path)
         if cached is not None:
             return cached
-        if not os.path.isfile(abs_path):
+        if not _is_config_file(abs_path):
             raise ConfigError("config file not found", path=abs_path)
         if os.path.basename(abs_path) == "pyproject.toml":
             table = self._pyproject_table(abs_path)
@@ -413,6 +447,25 @@ class ConfigResolver:
             return self.load(config)
         found = self.find(path)
         return self.load(found) if found is not None else _DEFAULTS
+
+
+def _is_config_file(path: str) -> bool:
+    """Is there a config file at `path`? A FIFO, socket or device there is an error, not a
+    file to skip: it is never opened, and a config silently not applied could let a rule
+    the repository turned off through (or the reverse)."""
+    import stat
+
+    from hardenify.safeio import file_kind
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    if stat.S_ISREG(mode):
+        return True
+    if stat.S_ISDIR(mode):
+        return False
+    raise ConfigError(f"not a regular file ({file_kind(mode)})", path=path)
 
 
 _DEFAULTS = Settings()  # frozen, so every file without a config can share it
