@@ -50,6 +50,8 @@ _PRAGMA_RE = re.compile(
     r"#\s*hardenify\s*:\s*(?:ignore|noqa)\b(?!-)\s*(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE
 )
 _MAX_DEPTH = 64
+# Mappings with more pairs than this get a key index in `ComposeFile.own` instead of a scan.
+_SCAN_PAIRS = 16
 
 
 def is_map(node: Node) -> bool:
@@ -156,8 +158,8 @@ class Service:
             target = text_of(entry.value)
         if target is None:
             return None, True
-        for other in self.file.services:
-            if other.doc == self.doc and other.name == target and other is not self:
+        for other in self.file.named(target, self.doc):
+            if other is not self:
                 return other, False
         return None, True
 
@@ -192,6 +194,10 @@ class ComposeFile:
     _services: list[Service] | None = field(default=None, repr=False)
     _data: list[Any] | None = field(default=None, repr=False)
     _style: dict[str, Any] = field(default_factory=dict, repr=False)
+    # id(mapping) → (mapping, own key → first pair index): `own` is called for every service
+    # on the `services:` mapping, which a scan would make quadratic in the number of services.
+    _keys: dict[int, tuple[Node, dict[str, int]]] = field(default_factory=dict, repr=False)
+    _by_name: dict[tuple[int, str], list[Service]] | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------------------ basics
 
@@ -223,11 +229,17 @@ class ComposeFile:
                 if is_scalar(k) and k.tag != MERGE_TAG and is_map(v):
                     yield Service(str(k.value), k, v, i, self)
 
+    def named(self, name: str, doc: int = 0) -> list[Service]:
+        """The services called `name` in document `doc` (more than one only in a broken file)."""
+        if self._by_name is None:
+            self._by_name = {}
+            for s in self.services:
+                self._by_name.setdefault((s.doc, s.name), []).append(s)
+        return self._by_name.get((doc, name), [])
+
     def service(self, name: str, doc: int = 0) -> Service | None:
-        for s in self.services:
-            if s.name == name and s.doc == doc:
-                return s
-        return None
+        found = self.named(name, doc)
+        return found[0] if found else None
 
     def top(self, doc: int, key: str) -> Entry | None:
         root = self.docs[doc] if 0 <= doc < len(self.docs) else None
@@ -239,10 +251,24 @@ class ComposeFile:
         """The pair `key` among the mapping's own keys (the first, if written twice)."""
         if not is_map(mapping):
             return None
-        for i, (k, v) in enumerate(mapping.value):
-            if is_scalar(k) and k.tag != MERGE_TAG and str(k.value) == key:
-                return Entry(k, v, mapping, i)
-        return None
+        pairs = mapping.value
+        if len(pairs) <= _SCAN_PAIRS:
+            for i, (k, v) in enumerate(pairs):
+                if is_scalar(k) and k.tag != MERGE_TAG and str(k.value) == key:
+                    return Entry(k, v, mapping, i)
+            return None
+        cached = self._keys.get(id(mapping))
+        if cached is None or cached[0] is not mapping:
+            index: dict[str, int] = {}
+            for i, (k, _) in enumerate(pairs):
+                if is_scalar(k) and k.tag != MERGE_TAG:
+                    index.setdefault(str(k.value), i)
+            cached = self._keys[id(mapping)] = (mapping, index)
+        found = cached[1].get(key)
+        if found is None:
+            return None
+        k, v = pairs[found]
+        return Entry(k, v, mapping, found)
 
     def merge_sources(self, mapping: Node) -> list[Node]:
         """The mappings a `<<:` key merges in, highest precedence first."""
@@ -269,15 +295,16 @@ class ComposeFile:
 
     def keys(self, mapping: Node, _depth: int = 0) -> list[str]:
         """Every key the mapping has after merges, in first-seen order."""
-        out: list[str] = []
+        seen: dict[str, None] = {}
         if not is_map(mapping) or _depth > _MAX_DEPTH:
-            return out
+            return []
         for k, _ in mapping.value:
-            if is_scalar(k) and k.tag != MERGE_TAG and str(k.value) not in out:
-                out.append(str(k.value))
+            if is_scalar(k) and k.tag != MERGE_TAG:
+                seen.setdefault(str(k.value))
         for src in self.merge_sources(mapping):
-            out += [k for k in self.keys(src, _depth + 1) if k not in out]
-        return out
+            for key in self.keys(src, _depth + 1):
+                seen.setdefault(key)
+        return list(seen)
 
     def is_alias(self, parent: Node, slot: Any) -> bool:
         """Does an alias (`*name`) stand at parent's key `slot` (name) or item index?"""
@@ -526,7 +553,9 @@ def _pragma_matches(line: str, code: str, *, trailing: bool) -> bool:
     return False
 
 
-def parse(text: str, reader: Callable[[str], str | None] | None = None, *, quick: bool = False) -> ComposeFile:
+def parse(
+    text: str, reader: Callable[[str], str | None] | None = None, *, quick: bool = False
+) -> ComposeFile:
     """Compose `text` with ruamel's round-trip loader; never raises (see `ComposeFile.error`).
 
     `quick` composes with ruamel's safe loader instead: the same nodes and marks (minus the
