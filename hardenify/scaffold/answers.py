@@ -27,6 +27,14 @@ _HEADER = (
 )
 
 
+#: Bounds on an answers file: `--data-file` holds a few answers; the saved file adds the
+#: generated files' text. Any real file is far below them.
+MAX_BYTES = 1024 * 1024
+MAX_BYTES_SAVED = 8 * 1024 * 1024
+MAX_VALUES = 20_000
+MAX_DEPTH = 32
+
+
 class AnswersFileError(Exception):
     """The answers file is missing or malformed; the message says how to recover."""
 
@@ -61,22 +69,65 @@ def dump(data: AnswersFile, secrets: set[str] | frozenset[str] = frozenset()) ->
     return _HEADER + buf.getvalue()
 
 
-def load(path: Path) -> AnswersFile:
+def load_yaml(path: Path, limit: int = MAX_BYTES) -> Any:
+    """The data of a small YAML file the user or the project supplies, or AnswersFileError.
+
+    Both answers files are hostile input (`.hardenify-answers.yml` sits in the repository,
+    and `--data-file` may be anything a shell can name): only a regular file is opened (a
+    FIFO would block, a device never ends), at most `limit` bytes are read, nesting is
+    bounded by the parser's recursion, and the loaded data may hold at most `MAX_VALUES`
+    values with every alias counted each time it is used (a "billion laughs" file is
+    refused before anything walks it).
+    """
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
+    from hardenify.safeio import read_bytes
+
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_bytes(path, limit).decode("utf-8")
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise AnswersFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise AnswersFileError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    try:
+        doc = YAML(typ="safe", pure=True).load(text)
+    except YAMLError as exc:
+        raise AnswersFileError(f"{path}: invalid YAML: {' '.join(str(exc).split())}") from None
+    except RecursionError:
+        raise AnswersFileError(f"{path}: nested too deeply to be an answers file") from None
+    _check_bounded(doc, path)
+    return doc
+
+
+def _check_bounded(doc: Any, path: Path) -> None:
+    """Walk the data as it would be expanded; stop at MAX_VALUES values or MAX_DEPTH levels."""
+    budget = MAX_VALUES
+    stack: list[tuple[Any, int]] = [(doc, 0)]
+    while stack:
+        node, depth = stack.pop()
+        budget -= 1
+        if budget < 0:
+            raise AnswersFileError(
+                f"{path}: more than {MAX_VALUES} values once aliases are expanded; not an answers file"
+            )
+        if depth > MAX_DEPTH:
+            raise AnswersFileError(f"{path}: nested more than {MAX_DEPTH} levels deep; not an answers file")
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for kv in node.items() for v in kv)
+        elif isinstance(node, (list, tuple, set)):
+            stack.extend((v, depth + 1) for v in node)
+
+
+def load(path: Path) -> AnswersFile:
+    try:
+        doc = load_yaml(path, MAX_BYTES_SAVED)
     except FileNotFoundError:
         raise AnswersFileError(
             f"{path} not found: `--update` needs the answers file a previous `hardenify new` wrote"
         ) from None
-    except (OSError, UnicodeError) as exc:
-        raise AnswersFileError(f"{path}: cannot read: {exc}") from None
-    try:
-        doc = YAML(typ="safe", pure=True).load(text)
-    except YAMLError as exc:
-        raise AnswersFileError(f"{path}: invalid YAML: {exc}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("answers"), dict):
         raise AnswersFileError(f"{path}: not a hardenify answers file (no `answers` mapping)")
     rendered = doc.get("rendered") or {}
@@ -93,20 +144,35 @@ def load(path: Path) -> AnswersFile:
 
 
 def load_data_file(path: Path) -> Mapping[str, Any]:
-    """`--data-file`: a YAML mapping of answers (an answers file's `answers:` is accepted too)."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
+    """`--data-file`: a YAML mapping of answers (an answers file's `answers:` is accepted too).
 
+    Every answer is a scalar (text, a number, yes/no): no question takes a list or a mapping.
+    """
     try:
-        doc = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeError) as exc:
-        raise AnswersFileError(f"{path}: cannot read: {exc}") from None
-    except YAMLError as exc:
-        raise AnswersFileError(f"{path}: invalid YAML: {exc}") from None
+        doc = load_yaml(path)
+    except FileNotFoundError:
+        raise AnswersFileError(f"{path}: not found") from None
     if doc is None:
         return {}
     if isinstance(doc, dict) and isinstance(doc.get("answers"), dict):
         doc = doc["answers"]
     if not isinstance(doc, dict):
-        raise AnswersFileError(f"{path}: expected a mapping of question: answer")
-    return {str(k): v for k, v in doc.items()}
+        raise AnswersFileError(f"{path}: expected a mapping of question: answer, not {_kind(doc)}")
+    out: dict[str, Any] = {}
+    for key, value in doc.items():
+        if not isinstance(key, (str, int)) or isinstance(key, bool):
+            raise AnswersFileError(f"{path}: {_kind(key)} is not a question name")
+        if value is not None and not isinstance(value, (str, int, float, bool)):
+            raise AnswersFileError(
+                f"{path}: answer {str(key)!r} must be text, a number or yes/no, not {_kind(value)}"
+            )
+        out[str(key)] = value
+    return out
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, (list, tuple, set)):
+        return "a list"
+    return f"a {type(value).__name__}" if value is not None else "nothing"
