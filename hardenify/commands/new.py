@@ -54,12 +54,12 @@ FLAGS: dict[str, str] = {
 
 
 class NewError(click.ClickException):
-    """A usage or template problem: printed as `hardenify new: …`, exit 2."""
+    """A usage or template problem: printed as `hardenify: error: …`, exit 2."""
 
     exit_code = EXIT_ERROR
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"hardenify new: {self.format_message()}", err=True)
+        click.echo(f"hardenify: error: {self.format_message()}", err=True)
 
 
 def _data(ctx: click.Context, param: click.Parameter, value: Sequence[str]) -> dict[str, str]:
@@ -118,7 +118,14 @@ def _data(ctx: click.Context, param: click.Parameter, value: Sequence[str]) -> d
 @click.option(
     "--template-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="An organisation's template set (overrides/adds stacks).",
+    help="An organisation's template set (overrides/adds stacks). Default: `template-dir` "
+    "in your own config.toml (~/.config/hardenify/ on Linux).",
+)
+@click.option(
+    "--trust-template-dir",
+    is_flag=True,
+    help="Use a template-dir that the project names itself (its .hardenify.toml, "
+    "pyproject.toml or .hardenify-answers.yml). Off by default: templates are code.",
 )
 @click.option(
     "--force", is_flag=True, help="Overwrite existing files that differ (with --update: discard your edits)."
@@ -135,6 +142,7 @@ def command(
     data_file: Path | None,
     defaults: bool,
     template_dir: Path | None,
+    trust_template_dir: bool,
     force: bool,
     pretend: bool,
     update: bool,
@@ -164,12 +172,14 @@ def command(
       hardenify new --data-file answers.yml --pretend
       hardenify new --update                          # newer templates, your edits kept
       hardenify new --template-dir ~/org-templates --defaults
+      hardenify new --update --trust-template-dir     # the template-dir the project names
     """
     from hardenify.scaffold.answers import FILENAME, AnswersFileError
     from hardenify.scaffold.answers import load as load_answers
     from hardenify.scaffold.detect import detect
     from hardenify.scaffold.questions import AnswerError
     from hardenify.scaffold.render import RenderError
+    from hardenify.scaffold.templatedir import TemplateDirError, choose
     from hardenify.scaffold.templateset import TemplateError
 
     root = directory
@@ -181,13 +191,15 @@ def command(
             saved = load_answers(root / FILENAME)
         except AnswersFileError as exc:
             raise NewError(str(exc)) from None
-    tdir = template_dir or _config_template_dir(root)
-    if tdir is None and saved is not None and saved.template_dir:
-        tdir = (
-            (root / saved.template_dir)
-            if not Path(saved.template_dir).is_absolute()
-            else Path(saved.template_dir)
+    try:
+        chosen = choose(
+            root, template_dir, saved.template_dir if saved is not None else None, trust=trust_template_dir
         )
+    except TemplateDirError as exc:
+        raise NewError(str(exc)) from None
+    for line in chosen.ignored:
+        click.echo(f"hardenify: warning: {line}", err=True)
+    tdir = chosen.path
     try:
         tset = _load_templates(tdir)
         detection = detect(root)
@@ -254,33 +266,6 @@ def _load_templates(tdir: Path | None) -> TemplateSet:
     from hardenify.scaffold.templateset import load
 
     return load(tdir)
-
-
-def _config_template_dir(root: Path) -> Path | None:
-    """`template-dir` from the nearest .hardenify.toml / hardenify.toml / pyproject [tool.hardenify]."""
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
-    d = root.resolve()
-    for directory in (d, *d.parents):
-        for name in (".hardenify.toml", "hardenify.toml", "pyproject.toml"):
-            path = directory / name
-            if not path.is_file():
-                continue
-            try:
-                doc = tomllib.loads(path.read_text(encoding="utf-8"))
-            except (OSError, UnicodeError, tomllib.TOMLDecodeError):
-                continue
-            table = doc.get("tool", {}).get("hardenify") if name == "pyproject.toml" else doc
-            if not isinstance(table, dict):
-                continue
-            value = table.get("template-dir")
-            if isinstance(value, str) and value:
-                p = Path(value).expanduser()
-                return p if p.is_absolute() else directory / p
-            return None
-    return None
 
 
 def _explicit(data_file: Path | None, data: Mapping[str, str], flags: Mapping[str, Any]) -> dict[str, Any]:

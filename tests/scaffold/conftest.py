@@ -79,3 +79,16 @@ def _no_registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
     monkeypatch.setattr("hardenify.scaffold.render.resolve_digests", offline)
     yield
+
+
+@pytest.fixture(autouse=True)
+def _own_user_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    """A private user config directory (platformdirs honours XDG_CONFIG_HOME), and fresh
+    config discovery: the tester's own ~/.config/hardenify never changes what a test sees."""
+    from hardenify.config import clear_cache
+
+    home = tmp_path / "xdg-config"
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home))
+    clear_cache()
+    yield home / "hardenify"
+    clear_cache()

@@ -269,6 +269,7 @@ def test_config_template_dir_and_an_org_stack(new: Callable[..., Result], tmp_pa
         "debian-slim",
         "--command",
         "/app/bin/svc start",
+        "--trust-template-dir",  # the project names the template dir itself
         str(project),
     )
     assert result.exit_code == 0, result.output
@@ -286,7 +287,7 @@ def test_update_merges_user_edits_with_a_newer_template(
     df.write_text(df.read_text().replace("COPY . /app\n", "COPY . /app\n# our own note, kept by --update\n"))
     bump(org, 2, "    PYTHONUNBUFFERED=1 \\\n", "    PYTHONUNBUFFERED=1 \\\n    PYTHONFAULTHANDLER=1 \\\n")
 
-    result = new("--update", str(project))  # the template dir comes from the answers file
+    result = new("--update", "--trust-template-dir", str(project))  # the dir the answers file names
     assert result.exit_code == 0, result.output
     assert "merge your edits Dockerfile" in result.output
     text = df.read_text()
