@@ -178,3 +178,21 @@ def test_a_fault_on_one_image_leaves_the_others_resolved(
     refs = [f"{faulty.host}/{repo}:1" for repo in ("good/app", "html/login", "reset/request", "lie/get")]
     res, _ = bounded(lambda: make_resolver(jobs=4).resolve_many(refs)[refs[0]], TIMEOUT + SLACK)
     assert res.digest == sha(GOOD_BODY)
+
+
+def test_the_transports_the_client_builds_carry_the_deadline(
+    make_config: Callable[..., RegistryConfig], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The deadline reaches sockets through httpx internals; if an httpx upgrade moves them,
+    this fails instead of silently letting a drip outlast --timeout again."""
+    from hardenify.registry.client import RegistryClient, default_transport
+    from hardenify.registry.deadline import DeadlineBackend
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")  # proxy transports too
+    client = RegistryClient(make_config())
+    http = client._client()
+    transports = [http._transport, *(t for t in http._mounts.values() if t is not None)]
+    assert len(transports) >= 2
+    for t in [*transports, default_transport(make_config())]:
+        assert isinstance(t._pool._network_backend, DeadlineBackend)  # type: ignore[attr-defined]
+    client.close()
