@@ -94,7 +94,12 @@ class Detection:
 
 
 def _read(path: Path, limit: int = MAX_BYTES) -> str:
+    """The first `limit` bytes of a project file; "" when it is missing, unreadable or special
+    (a FIFO named package.json would block `open` forever, /dev/zero never ends)."""
+    from hardenify.safeio import check_regular
+
     try:
+        check_regular(path)
         with path.open("rb") as f:
             return f.read(limit).decode("utf-8", errors="replace")
     except OSError:
@@ -140,7 +145,7 @@ def walk(root: Path, suffixes: tuple[str, ...], *, skip_tests: bool = True) -> I
                 if p.name in SKIP_DIRS or p.name.startswith(".") or (skip_tests and p.name in _TEST_DIRS):
                     continue
                 stack.append(p)
-            elif p.suffix in suffixes and not (skip_tests and _is_test_file(p.name)):
+            elif p.suffix in suffixes and p.is_file() and not (skip_tests and _is_test_file(p.name)):
                 count += 1
                 if count > MAX_FILES:
                     return

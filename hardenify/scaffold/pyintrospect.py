@@ -30,6 +30,8 @@ _APP_FACTORIES = {
     "get_wsgi_application": "django",
     "get_asgi_application": "django",
 }
+#: A Python file larger than this is generated code, not where a service declares its app.
+MAX_SOURCE_BYTES = 2 * 1024 * 1024
 HEALTH_PATHS = ("/health", "/healthz", "/healthcheck", "/livez", "/readyz", "/ping", "/status")
 _SETTINGS_BASES = frozenset({"BaseSettings"})
 
@@ -376,10 +378,12 @@ def introspect(files: Iterable[Path], roots: Sequence[Path]) -> PythonFacts:
     """Parse every file with libcst and collect what each module tells about the service."""
     import libcst as cst
 
+    from hardenify.safeio import read_bytes
+
     out = PythonFacts()
     for path in files:
         try:
-            source = path.read_bytes()
+            source = read_bytes(path, MAX_SOURCE_BYTES)  # regular files only, bounded
             tree = cst.parse_module(source)
         except (OSError, cst.ParserSyntaxError, UnicodeDecodeError) as exc:
             out.errors.append(f"{path}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")

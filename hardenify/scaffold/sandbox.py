@@ -62,7 +62,7 @@ def describe(exc: BaseException, fallback: str) -> str:
         if frame is not None:
             where, line = frame
     if not isinstance(where, str) or where.startswith("<"):  # "<template>": a string template
-        where = fallback
+        where, line = fallback, None  # whose line 1 is no line of the file it came from
     message = _message(exc)
     return f"{where}:{line}: {message}" if isinstance(line, int) else f"{where}: {message}"
 

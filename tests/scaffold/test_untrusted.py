@@ -392,3 +392,17 @@ def test_a_good_data_file_still_works(new: Callable[..., Result], tmp_path: Path
     assert result.exit_code == 0, result.output
     saved = (project / ".hardenify-answers.yml").read_text()
     assert "port: 7000" in saved and "memory: 1G" in saved and "base: distroless" in saved
+
+
+# -------------------------------------------------------------------------------- detection
+
+
+def test_detection_never_opens_special_files(tmp_path: Path) -> None:
+    """A FIFO named package.json or app.py, a link to /dev/zero: skipped, never opened."""
+    project = python_project(tmp_path)
+    os.mkfifo(project / "package.json")
+    os.mkfifo(project / "app.py")
+    (project / "settings.py").symlink_to("/dev/zero")
+    proc = run_cli("new", "--show-detection", str(project), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["stack"] == "python"
