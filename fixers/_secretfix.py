@@ -479,7 +479,7 @@ def runtime_action(name: str, readers: tuple[str, ...] | None) -> str:
         )
     return (
         f". {name} will no longer be set in the running container (nothing in the build context reads "
-        f'it): if the application does, pass it at run time (`docker run -e {name}`, compose `environment:`)'
+        f"it): if the application does, pass it at run time (`docker run -e {name}`, compose `environment:`)"
     )
 
 

@@ -257,7 +257,12 @@ def test_no_omit_dev_when_a_later_step_runs_a_dev_tool(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pkg = json.dumps({"name": "a", "devDependencies": {"typescript": "5", "@graphql-codegen/cli": "5"}})
-    for later in ("RUN tsc -p .", "RUN npx prisma generate", "RUN npm test", "RUN graphql-codegen --config codegen.yml"):
+    for later in (
+        "RUN tsc -p .",
+        "RUN npx prisma generate",
+        "RUN npm test",
+        "RUN graphql-codegen --config codegen.yml",
+    ):
         text = _project(
             tmp_path,
             monkeypatch,
