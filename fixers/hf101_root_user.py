@@ -80,13 +80,9 @@ CMD/ENTRYPOINT. The user is one the image is known to contain, numeric whenever 
   httpd → www-data (`33:33`, Alpine `82:82`) with `chown -R` of its logs/;
   php `-apache` (or a file that runs `apache2-foreground`) → `33:33` with
   `chown 33:33 /var/run/apache2 /var/lock/apache2 /var/log/apache2`;
-- images whose docker-library style entrypoint (`docker-entrypoint.sh`) drops from root with
-  gosu/su-exec: the service user the build creates or chowns its VOLUMEs to (`postgres`
-  `999:999`, `redis`, `mysql`, `mongodb`, `rabbitmq`, ghost's `node`...), since those
-  entrypoints skip the switch when they do not start as root. Images built `FROM` the official
-  postgres/redis/mongo/mysql/mariadb/rabbitmq/cassandra/ghost images use that image's service
-  user (numeric where the tag is known to pin it, e.g. postgres `999:999`, Alpine `70:70`);
-- the Dockerfile creates a user (`useradd`/`adduser`): use it;
+- the Dockerfile creates a user (`useradd`/`adduser`): use it; ids it takes from build arguments
+  stay variables (`USER ${APP_UID}:${APP_GID}`, when the ARGs are declared in the final stage),
+  never their defaults, and never a root default (`${USER_ID:-0}`);
 - the base ships one: `node` → `1000:1000`, distroless and Chainguard → `65532:65532`,
   .NET 8+ → `1654:1654`, Dev Containers images (`mcr.microsoft.com/devcontainers/*`) →
   `1000:1000`, Elasticsearch < 8 → `1000:0`, PhotoPrism → `1000:1000`; a build that runs
@@ -112,30 +108,32 @@ When only a user name is known (a user created without an explicit id, a service
 old image tag), the fix writes `USER <name>`: that trades the root finding for hadolint's
 info-level DL3066 (and HF105), on purpose, because only that user is known to exist.
 
-No fix is offered (the message says what to do) for unknown bases with nothing to infer a
-family from, minimal images without shadow-utils (ubi-minimal, Amazon Linux) unless the file
-installs it, docker-in-docker, sshd, cron, images that install netfilter/virtualisation tools
-(iptables, nftables, ipvsadm, conntrack, libvirt, qemu-kvm), images that drop privileges or
-supervise services in ways hardenify cannot follow (supervisord, s6-overlay, an init system,
-a gosu entrypoint that is not docker-library's).
+A VOLUME the image declares gets a visible note: a bind mount there must be writable by the user.
 
-A stage with ONBUILD triggers is a base for other images, whose triggers run in the child's
-build as the image's user: the user is created in the image itself as above, and
-`ONBUILD USER <uid>:<gid>` is appended after the last ONBUILD instruction, so the triggers
-(`ONBUILD RUN pip install ...`) still run as root and the child image then runs as that user.
-A trailing `ONBUILD USER <non-root>` therefore satisfies the rule.""",
+No fix is offered, and the message says "left for a human" and why, for:
+- images that start as root and switch user themselves: the ENTRYPOINT/CMD, the scripts they run
+  (read from the build context: regular files inside it only, at most 256 KiB each) or the
+  build's installs use gosu, su-exec, setpriv, chpst, s6-setuidgid, runuser, su, s6-overlay
+  (`/init`), supervisord, runit, systemd or sshd, and images built FROM official servers whose
+  entrypoint does (postgres, mysql, redis, mongo...), or run network tools needing root
+  (iptables, openvpn, pptp, kismet, wg-quick...): harden those in compose/Kubernetes
+  (`cap_drop`, `no-new-privileges`), not with USER;
+- base images: a final stage with ONBUILD triggers, or with no CMD/ENTRYPOINT of its own (nor
+  from the stages of the file it builds on) on an OS or language image, whose inherited CMD is a
+  shell or REPL: images built FROM it run `apt-get`/`pip install` as root after FROM. An
+  inherited CMD counts as an application only for known service images (nginx, httpd, php
+  Apache/FPM, the official servers, tiangolo's, images whose tools identify them);
+- unknown bases with nothing to infer a family from, minimal images without shadow-utils
+  (ubi-minimal, Amazon Linux) unless the file installs it, docker-in-docker, cron, bpftrace, and
+  images that install netfilter/virtualisation tools.
+
+A trailing `ONBUILD USER <non-root>` satisfies the rule.""",
     fix_availability=FixAvailability.SOMETIMES,
     fix_safety="Unsafe: the application then runs without root. It can no longer write to "
     "root-owned paths (only the paths named above are chown'ed: give it a writable directory or "
-    "volume explicitly) or install packages at start-up. Servers that drop to a service user "
-    "(postgres, redis, mysql...) then start as that user: a named volume created from the image "
-    "keeps the image's ownership, but a bind mount or an existing volume must be owned by that "
-    "user, and their entrypoint can no longer fix ownership for you. Ports below 1024 work under "
+    "volume explicitly) or install packages at start-up. Ports below 1024 work under "
     "Docker 20.10+ only; on Kubernetes set `net.ipv4.ip_unprivileged_port_start=0` (a safe "
-    "sysctl) or use a port of 1024 or above. For an image with ONBUILD triggers the image itself "
-    "stays root and `ONBUILD USER` is appended after the triggers: a child image's own "
-    "instructions after FROM then run as that user, so a child that installs packages needs "
-    "`USER root` before them (and its own non-root USER after).",
+    "sysctl) or use a port of 1024 or above.",
     references=References(
         hadolint=("DL3002",), trivy=("DS002",), checkov=("CKV_DOCKER_3", "CKV_DOCKER_8"), cis=("4.1",)
     ),
