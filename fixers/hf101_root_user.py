@@ -260,8 +260,8 @@ def _base_image_reason(df: Dockerfile, stage: Stage, instructions: list[Instruct
     if name in SERVICE_IMAGES or (name == "php" and ("apache" in tag or "fpm" in tag)):
         return None
     return (
-        "the final stage has no CMD/ENTRYPOINT of its own, so it is a base for other images (which "
-        "install packages as root after FROM): set USER in the images built on it"
+        f"the final stage has no CMD/ENTRYPOINT of its own (it inherits `{image}`'s), so it is a base "
+        "for other images (which install packages as root after FROM): set USER in the images built on it"
     )
 
 
