@@ -38,10 +38,15 @@ RULE = Rule(
     "type checkers) are not needed at runtime: shipped, they add size and CVEs (CIS Docker Benchmark "
     "4.3).",
     example='FROM node:22-slim\nWORKDIR /app\nCOPY package*.json ./\nRUN npm install\nCOPY . .\nCMD ["node", "server.js"]',
-    fix="1. Replace `install` with `ci` — not offered when the stage visibly copies package.json without "
-    "a lockfile, copies only yarn.lock/pnpm-lock.yaml, or the base is `node:<10` (no `npm ci`).\n"
+    fix="1. Replace `install` with `ci` — only when a package-lock.json/npm-shrinkwrap.json exists in the "
+    "build context on disk and a COPY (or bind mount) before the RUN brings it in; without a context on "
+    "disk, not when the stage visibly copies package.json without a lockfile or only yarn.lock/"
+    "pnpm-lock.yaml. Never on `node:<10` (no `npm ci`).\n"
     "2. Insert ` --omit=dev` after the subcommand (` --production` on `node:<15` bases, whose npm 6 "
-    "ignores `--omit`) — only when no `npm run`/`npx`/`yarn`... follows in the stage.",
+    "ignores `--omit`) — only when no later step of the stage needs devDependencies (`npm run`, `npx`, "
+    "`yarn`..., a dev tool such as `tsc`/`webpack`/`prisma` or one named in package.json's "
+    "devDependencies), package.json has no install lifecycle script (`prepare`, `postinstall`...), and "
+    "CMD does not run an npm script that starts a devDependency.",
     fix_availability=FixAvailability.UNSAFE,
     fix_safety="Unsafe. `npm ci` fails without a package-lock.json (or npm-shrinkwrap.json) in sync "
     "with package.json, and deletes an existing node_modules first. `--omit=dev` breaks the image when "
