@@ -68,7 +68,9 @@ def corpus_results(corpus_dir: Path) -> Tally:
         linux = not df.is_windows and df.final_stage is not None
         if linux and any(d.code == "HF101" for d in before):
             t.root_before += 1
-            if any(d.code == "HF101" for d in res.remaining):
+            # A fix declined with its reason ("left for a human: needs root because the entrypoint
+            # runs gosu", a base image...) is the right outcome (issue 14), not a miss.
+            if any(d.code == "HF101" and "left for a human" not in d.message for d in res.remaining):
                 t.root_after += 1
         if res.refused:
             t.refused[res.refused.split(":")[0].split("(")[0].strip()] += 1
@@ -117,7 +119,7 @@ def test_root_user_gone_from_95_percent(corpus_results: Tally) -> None:
     t = corpus_results
     assert t.root_before > 100
     gone = (t.root_before - t.root_after) / t.root_before
-    print(f"\nroot-user finding removed from {gone:.1%} of {t.root_before} Linux final stages")
+    print(f"\nroot-user finding fixed or declined with a reason in {gone:.1%} of {t.root_before} Linux final stages")
     assert gone >= 0.95
 
 
