@@ -74,8 +74,10 @@ def report(ctx: CheckContext, rule: Rule, findings: Iterable[Finding]) -> Iterat
         return
     kept = [f for f in findings if not cf.ignored(rule.code, f.start, *f.pragma_at)]
     changes: list[Change] = []
+    seen: set[int] = set()  # by identity; a list scan here was quadratic in the services
     for f in kept:
-        if f.change is not None and not any(f.change is c for c in changes):
+        if f.change is not None and id(f.change) not in seen:
+            seen.add(id(f.change))
             changes.append(f.change)
     verdicts = verify(cf, changes)
     ok = {id(c) for c, v in zip(changes, verdicts, strict=True) if v}
