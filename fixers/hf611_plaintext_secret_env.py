@@ -58,8 +58,9 @@ the value (a trailing newline aside). Hardenify never writes a secret value to d
 created file could be committed (a fleet PR commits every file a fix creates) or copied into
 images, and a reference to a file nobody creates stops `docker compose up`. So every
 `secrets: … file:` the fixed file references exists. Otherwise the finding says which file to
-create (mode 0600, listed in `.gitignore` and `.dockerignore`); the next `fix --unsafe-fixes`
-then moves the variable. Other images cannot read a file: the finding stays, without a fix.""",
+create: mode 0600, owned by the uid the service reads it as (compose bind-mounts the file with
+its own owner and mode, and postgres, mysql... read it after dropping to uid 999), listed in
+`.gitignore` and `.dockerignore`; the next `fix --unsafe-fixes` then moves the variable. Other images cannot read a file: the finding stays, without a fix.""",
     fix_availability=FixAvailability.SOMETIMES,
     fix_safety="Unsafe: the value now comes from the file, so the file must travel with every "
     "deployment of the compose file. Entries merged from an anchor are moved only when no other "
@@ -206,8 +207,8 @@ def _findings(ctx: CheckContext, cf: ComposeFile) -> Iterator[Finding]:
         elif kind == "literal" and (fvar := _file_var(cf, var)) is not None:
             finding.note = (
                 f"left for a human: hardenify writes no secret to disk. Create ./{secret_file(_sid(var))} "
-                f"holding the value (mode 0600, listed in .gitignore and .dockerignore), then `hardenify fix "
-                f"--unsafe-fixes` moves `{var.name}` to `{fvar}`; rotate the credential"
+                f"holding the value ({_file_mode(var)}, listed in .gitignore and .dockerignore), then "
+                f"`hardenify fix --unsafe-fixes` moves `{var.name}` to `{fvar}`; rotate the credential"
             )
         elif kind == "literal":
             finding.note = "use a compose secret (`secrets:`) the application reads from /run/secrets, or pass it from the environment (`${VAR}`), and rotate it"
@@ -279,6 +280,19 @@ def _sid(var: Var) -> str:
     prefixed = var.name.lower().startswith(var.svc.name.lower() + "_")  # wordpress + WORDPRESS_DB_PASSWORD
     sid: str = secret_id_for(var.name if prefixed else f"{var.svc.name}_{var.name}")
     return sid
+
+
+def _file_mode(var: Var) -> str:
+    """Compose bind-mounts a `file:` secret with the file's own owner and mode, and images that
+    drop privileges read it after the switch: the file must be readable by that uid."""
+    from hardenify.fixers._compose import image
+    from hardenify.knowledge.images import family
+
+    img = image(var.svc)
+    fam = family(img.key, img.tag) if not img.builds else None
+    if fam is not None and fam.uid is not None:
+        return f"mode 0600 and owned by uid {fam.uid}, the user {fam.name} reads it as"
+    return "mode 0600 and owned by the user the service reads it as"
 
 
 def secret_file(sid: str) -> str:
