@@ -585,3 +585,29 @@ def test_build_secret_wired_in_one_run_with_the_users_variable(docker: str, tmp_
     finally:
         _compose(project, "down", "-v", "--remove-orphans", cwd=v1, timeout=120)
         docker_cli("rmi", f"hf-e2e-build-secret:{TAG}", check=False)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    ("image", "hardening"),
+    [
+        ("postgres", "    cap_drop: [ALL]\n    environment: {POSTGRES_PASSWORD: pw}\n"),
+        ("nginx", "    cap_drop: [ALL]\n    cap_add: [NET_BIND_SERVICE, SETGID, SETUID]\n"),
+        ("nginx", "    read_only: true\n    tmpfs: [/tmp]\n"),
+    ],
+    ids=["gosu-like-without-cap_add", "nginx-without-chown", "nginx-read-only-tmp-only"],
+)
+def test_stand_ins_break_the_way_the_old_fixes_broke_them(
+    image: str, hardening: str, standins: dict[str, str], tmp_path: Path
+) -> None:
+    """Control: what the fixer wrote before issue 15 stops the stand-ins, as it stops the real
+    images, so the tests above measure the facts the fixes now carry. (Not NET_BIND_SERVICE:
+    Docker 20.10+ sets net.ipv4.ip_unprivileged_port_start=0 in a container's own network
+    namespace, so :80 binds without it; the fixes keep it for host networking and older engines.)"""
+    (tmp_path / "docker-compose.yml").write_text(f"services:\n  s:\n    image: {image}:{TAG}\n{hardening}")
+    project = f"hfe2e{os.getpid()}control{image}{len(hardening)}"
+    try:
+        with pytest.raises(ContainerError):
+            _bring_up(project, tmp_path)
+    finally:
+        _compose(project, "down", "-v", "--remove-orphans", cwd=tmp_path, timeout=120)
