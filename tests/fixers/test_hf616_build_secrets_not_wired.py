@@ -101,3 +101,47 @@ def test_fix_uses_the_variable_the_dockerfile_names(tmp_path: Path) -> None:
     assert "gh:\n    environment: PRIVATE_GH" in got
     assert "pip_token:\n    environment: PIP_TOKEN" in got
     assert "npm_token\n" in got and "environment: npm_token" not in got
+
+
+def test_one_fix_run_moves_the_build_arg_and_wires_compose(tmp_path: Path) -> None:
+    """Issue 14 item 11: `hardenify fix` fixes the compose file against the Dockerfile as the same
+    run leaves it, so HF616 wires the new secret now (with NPM_TOKEN), and a second run changes
+    nothing."""
+    import subprocess
+    import sys
+
+    (tmp_path / "Dockerfile").write_text(
+        "FROM node:22-bookworm-slim\nARG NPM_TOKEN\nCOPY package.json .\n"
+        'RUN echo "//registry.npmjs.org/:_authToken=${NPM_TOKEN}" > .npmrc && npm ci && rm .npmrc\n'
+    )
+    (tmp_path / "package.json").write_text("{}\n")
+    (tmp_path / "package-lock.json").write_text("{}\n")
+    (tmp_path / "compose.yaml").write_text("services:\n  app:\n    build: .\n")
+
+    def fix(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "hardenify",
+                "fix",
+                "--unsafe-fixes",
+                "--select",
+                "HF301,HF616",
+                *extra,
+                ".",
+            ],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    assert fix().returncode == 0
+    assert "id=npm_token" in (tmp_path / "Dockerfile").read_text()
+    compose = (tmp_path / "compose.yaml").read_text()
+    assert "      secrets:\n        - npm_token\n" in compose
+    assert "  npm_token:\n    environment: NPM_TOKEN\n" in compose
+    again = fix("--diff")
+    assert again.returncode == 0 and again.stdout == ""
