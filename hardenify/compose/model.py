@@ -50,6 +50,9 @@ _PRAGMA_RE = re.compile(
     r"#\s*hardenify\s*:\s*(?:ignore|noqa)\b(?!-)\s*(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE
 )
 _MAX_DEPTH = 64
+# A file's values with every alias expanded. Without aliases a file within the 2 MiB read
+# limit has about a million at most; more can only come from aliases nesting aliases.
+MAX_EXPANDED_NODES = 2_000_000
 # Mappings with more pairs than this get a key index in `ComposeFile.own` instead of a scan.
 _SCAN_PAIRS = 16
 
@@ -513,8 +516,9 @@ class ComposeFile:
                             dashes[v.start_mark.column - kcol] += 1
                     walk(v, depth + 1)
             elif is_seq(node):
-                for item in node.value:
-                    walk(item, depth + 1)
+                for i, item in enumerate(node.value):
+                    if not self.is_alias(node, i):  # written elsewhere: walked there
+                        walk(item, depth + 1)
             elif is_scalar(node) and node.style in ("'", '"'):
                 quotes[node.style] += 1
 
@@ -579,6 +583,64 @@ def parse(
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         cf.error_offset = min(max(int(getattr(mark, "index", 0) or 0), 0), len(text))
         cf.docs = []
+    if cf.error is None:
+        bomb = _alias_bomb(cf.docs)
+        if bomb is not None:
+            cf.error = (
+                f"its aliases expand to more than {MAX_EXPANDED_NODES:,} values "
+                '(a "billion laughs" alias bomb); no tool can load it'
+            )
+            cf.error_offset = min(max(int(bomb.start_mark.index), 0), len(text))
+            cf.docs = []
     if cf.error is None and not quick:
         cf._index()
     return cf
+
+
+class _Bomb(Exception):
+    def __init__(self, node: Node) -> None:
+        super().__init__()
+        self.node = node
+
+
+def _alias_bomb(docs: list[Node]) -> Node | None:
+    """The first node whose value, with every alias expanded, passes MAX_EXPANDED_NODES.
+
+    ruamel composes an alias as a reference to the anchored node, so composing a "billion
+    laughs" file is cheap; anything that walks it as data (a rule, `docker compose`) is not.
+    Sizes are memoised per node, so this is linear in the nodes written. A node met inside
+    its own value (a recursive alias) counts once here; `verify.to_data` refuses it.
+    """
+    sizes: dict[int, int] = {}
+
+    def size(node: Node) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        sizes[id(node)] = 1
+        total = 1
+        if is_map(node):
+            for k, v in node.value:
+                total += size(k) + size(v)
+                if total > MAX_EXPANDED_NODES:
+                    raise _Bomb(node)
+        elif is_seq(node):
+            for item in node.value:
+                total += size(item)
+                if total > MAX_EXPANDED_NODES:
+                    raise _Bomb(node)
+        sizes[id(node)] = total
+        return total
+
+    try:
+        grand = 0
+        for doc in docs:
+            if doc is not None:
+                grand += size(doc)
+                if grand > MAX_EXPANDED_NODES:
+                    raise _Bomb(doc)
+    except _Bomb as found:
+        return found.node
+    except RecursionError:
+        return docs[0] if docs else None
+    return None
