@@ -226,11 +226,14 @@ class _Validator:
         hint = ""
         if expected.startswith("a list") and isinstance(value, str):
             hint = f' (write {key.rsplit(".", 1)[-1]} = ["{value}"])'
-        return self.error(
+        err = self.error(
             f"'{key}' must be {expected}, not {_toml_type(value)}{hint}",
             key,
             self._key_needle(key.rsplit(".", 1)[-1]),
         )
+        if err.line is None and key.count(".") > 1:  # in an inline table: its key's line
+            err.line = _find_line(self.text, self._key_needle(key.split(".")[1]), self.start_line)
+        return err
 
     def strings(self, value: object, key: str) -> tuple[str, ...]:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):

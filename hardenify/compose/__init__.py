@@ -14,6 +14,7 @@ from contextvars import ContextVar
 from pathlib import Path
 
 from hardenify.compose.model import ComposeFile, Entry, Service, parse
+from hardenify.safeio import read_bytes
 
 __all__ = ["MAX_SIBLING_BYTES", "ComposeFile", "Entry", "Service", "load", "parse", "sibling_reader"]
 
@@ -72,9 +73,7 @@ def _read(root: Path, rel: str) -> str | None:
         texts = _OVERLAY.get()
         if texts is not None and path in texts:
             return texts[path]
-        if not path.is_file() or path.stat().st_size > MAX_SIBLING_BYTES:
-            return None
-        data = path.read_bytes()
+        data = read_bytes(path, MAX_SIBLING_BYTES)  # regular files only: never a FIFO or device
     except (OSError, ValueError, RuntimeError):
         return None
     if b"\x00" in data[:8192]:
