@@ -344,12 +344,12 @@ def _verify(before: str, after: str, kind: str) -> str | None:
     when the original did not, or that reorder/rename existing stages."""
     if kind != "dockerfile":
         return None
-    new_problem = _new_parse_problem(parse_dockerfile(before), parse_dockerfile(after))
-    if new_problem is not None:
-        return f"the fixed file would not parse ({new_problem}); left unchanged"
     bk = buildkit_error(after)
     if bk is not None and buildkit_error(before) is None:
         return f"the fixed file would not parse with BuildKit ({bk}); left unchanged"
+    new_problem = _new_parse_problem(parse_dockerfile(before), parse_dockerfile(after))
+    if new_problem is not None:
+        return f"the fixed file would not parse ({new_problem}); left unchanged"
     stages_before = [(s.name or "").lower() for s in parse_dockerfile(before).stages]
     stages_after = [(s.name or "").lower() for s in parse_dockerfile(after).stages]
     if len(stages_after) == len(stages_before) and stages_after != stages_before:
