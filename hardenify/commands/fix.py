@@ -177,6 +177,7 @@ def command(
             click.echo(summary, err=True, nl=not summary.endswith("\n"))
         if not quiet:
             _print_secret_wiring(outcomes, p.tasks)
+            _print_declined(outcomes)
     if errors:
         sys.exit(EXIT_ERROR)
     if (changed or created) and (diff or exit_non_zero_on_fix):
@@ -211,6 +212,14 @@ def _new_file_diff(path: Path, content: str) -> str:
     lines = content.splitlines()
     head = f"--- /dev/null\n+++ b/{display_name(path)}\n@@ -0,0 +1,{len(lines)} @@\n"
     return head + "".join(f"+{line}\n" for line in lines)
+
+
+def _print_declined(outcomes: Sequence[FileOutcome]) -> None:
+    """Say why a fix was not applied: a finding whose note starts "left for a human"."""
+    for o in outcomes:
+        for d in o.diagnostics:
+            if d.fix is None and d.note and d.note.startswith("left for a human"):
+                click.echo(o.redactor(f"{o.filename}:{d.location.row}: {d.code} {d.note}"), err=True)
 
 
 def _print_secret_wiring(outcomes: Sequence[FileOutcome], tasks: Sequence[Task]) -> None:
