@@ -71,7 +71,9 @@ def command(
     image behaves (adding a USER, turning secret ARG/ENV into BuildKit secret mounts,
     removing EXPOSE 22, ...). A fixed file is written only when BuildKit's parser accepts
     it and a second pass would not change it again; otherwise it is left untouched and the
-    reason is printed. Writes are atomic and keep the file's mode, line endings and BOM.
+    reason is printed. Writes are atomic and keep the file's mode, owner, line endings
+    and BOM; a read-only file, a file edited meanwhile or one with merge-conflict markers
+    is left alone with one line saying why.
 
     \b
     Examples:
