@@ -203,6 +203,26 @@ def image(svc: Service) -> Image:
     return Image(written, ref, key, tag, entry, build is not None)
 
 
+def pulled_image_findings(
+    ctx: CheckContext, rule: Rule, judge: Callable[[ImageRef, str], str | None]
+) -> Iterator[Diagnostic]:
+    """Report each pulled `image:` (services that `build:` are skipped) that `judge(ref,
+    written)` has something to say about; its answer is the message after the service name."""
+    cf = model(ctx)
+    if cf is None:
+        return
+    found: list[Finding] = []
+    for svc in cf.services:
+        img = image(svc)
+        if img.builds or img.ref is None or img.entry is None or img.written is None:
+            continue
+        what = judge(img.ref, img.written)
+        if what is not None:
+            start, end = node_span(cf, img.entry.value)
+            found.append(Finding(start, end, f"service `{svc.name}`: {what}", (svc.start, img.entry.start)))
+    yield from report(ctx, rule, found)
+
+
 # ------------------------------------------------------------------------ Dockerfile lookup
 
 
@@ -377,7 +397,9 @@ def place_items(cf: ComposeFile, svc: Service, key: str, items: Sequence[Any]) -
     return Placed(edit, cf.entry_paths(entry.owner, key), others)
 
 
-def place_nested(cf: ComposeFile, svc: Service, path: Sequence[str], items: Sequence[tuple[str, Any]]) -> Placed | None:
+def place_nested(
+    cf: ComposeFile, svc: Service, path: Sequence[str], items: Sequence[tuple[str, Any]]
+) -> Placed | None:
     """Add `items` to the mapping at `path` under the service (e.g. deploy.resources.limits),
     creating the missing levels at the deepest existing one."""
     node = svc.node

@@ -94,18 +94,8 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 
 def _compose(ctx: CheckContext, patterns: Sequence[str]) -> Iterator[Diagnostic]:
-    from hardenify.fixers._compose import Finding, image, model, node_span, report
+    from hardenify.fixers._compose import pulled_image_findings
 
-    cf = model(ctx)
-    if cf is None:
-        return
-    found: list[Finding] = []
-    for svc in cf.services:
-        img = image(svc)
-        if img.builds or img.ref is None or img.entry is None or img.written is None:
-            continue
-        if not is_trusted(img.ref, patterns):
-            start, end = node_span(cf, img.entry.value)
-            msg = f"service `{svc.name}`: {_why(img.ref, img.written)}"
-            found.append(Finding(start, end, msg, (svc.start, img.entry.start)))
-    yield from report(ctx, RULE, found)
+    yield from pulled_image_findings(
+        ctx, RULE, lambda ref, written: None if is_trusted(ref, patterns) else _why(ref, written)
+    )

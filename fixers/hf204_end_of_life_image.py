@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, Severity
+from hardenify.imageref import ImageRef
 from hardenify.rules import References, Rule
 
 RULE = Rule(
@@ -83,20 +84,11 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 
 def _compose(ctx: CheckContext, today: dt.date) -> Iterator[Diagnostic]:
-    from hardenify.fixers._compose import Finding, image, model, node_span, report
+    from hardenify.fixers._compose import pulled_image_findings
     from hardenify.knowledge.eol import end_of_life
 
-    cf = model(ctx)
-    if cf is None:
-        return
-    found: list[Finding] = []
-    for svc in cf.services:
-        img = image(svc)
-        if img.builds or img.ref is None or img.entry is None or img.written is None:
-            continue
-        verdict = end_of_life(img.ref, today)
-        if verdict is not None:
-            start, end = node_span(cf, img.entry.value)
-            msg = f"service `{svc.name}`: " + _message(img.written, today, verdict)
-            found.append(Finding(start, end, msg, (svc.start, img.entry.start)))
-    yield from report(ctx, RULE, found)
+    def judge(ref: ImageRef, written: str) -> str | None:
+        verdict = end_of_life(ref, today)
+        return None if verdict is None else _message(written, today, verdict)
+
+    yield from pulled_image_findings(ctx, RULE, judge)
