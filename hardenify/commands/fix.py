@@ -6,6 +6,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -21,6 +22,10 @@ from hardenify.commands._common import (
 )
 from hardenify.companions import NewFile
 from hardenify.runner import FileOutcome, Task
+
+if TYPE_CHECKING:
+    from hardenify.prove.docker import Docker
+    from hardenify.prove.model import Proof
 
 
 @click.command("fix", context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -47,6 +52,17 @@ from hardenify.runner import FileOutcome, Task
     is_flag=True,
     help="PATHS are git repositories: same as `hardenify bulk PATHS` (--diff means --dry-run).",
 )
+@click.option(
+    "--prove",
+    is_flag=True,
+    help="Build and run each changed Dockerfile before and after its fix (needs a Docker engine); "
+    "a fix whose image fails where the original passed is reverted.",
+)
+@click.option("--keep-unproven", is_flag=True, help="With --prove: keep a fix even when its proof fails.")
+@click.option("--build-arg", "build_args", multiple=True, metavar="K=V", help="With --prove: a build argument.")
+@click.option(
+    "--secret", "build_secrets", multiple=True, metavar="SPEC", help="With --prove: a `docker build --secret` spec."
+)
 def command(
     paths: tuple[str, ...],
     select: tuple[str, ...] | None,
@@ -64,6 +80,10 @@ def command(
     exit_non_zero_on_fix: bool,
     repos: bool,
     split_stages: bool,
+    prove: bool = False,
+    keep_unproven: bool = False,
+    build_args: tuple[str, ...] = (),
+    build_secrets: tuple[str, ...] = (),
 ) -> None:
     """Fix findings in place, keeping every byte the fix does not mean to change.
 
@@ -91,6 +111,7 @@ def command(
     from hardenify.reporters.diff import fix_summary, unified_diff
     from hardenify.runner import Progress, WriteRefused, atomic_write, roots_of, run_all, write_target
 
+    engine = _engine_or_exit() if prove else None
     if repos:
         from hardenify.commands.bulk import collect_repos, run_bulk
 
@@ -136,6 +157,7 @@ def command(
             click.echo(f"hardenify: error: {o.filename}: {o.redactor(o.error)}", err=True)
 
     stdin_mode = len(p.tasks) == 1 and p.tasks[0].path == "-"
+    proofs = _prove(engine, outcomes, p.tasks, keep_unproven, build_args, build_secrets) if engine else []
     color_out = use_color(color)
     created = [] if stdin_mode else _companions(outcomes, p.tasks)  # may re-fix compose files
     changed = [o for o in outcomes if o.changed]
@@ -180,11 +202,41 @@ def command(
         if not quiet:
             _print_secret_wiring(outcomes, p.tasks)
             _print_declined(outcomes)
+    for proof in proofs:
+        click.echo(proof.line(), err=True)
+        if proof.log_excerpt and proof.verdict.value != "proven":
+            click.echo("  " + proof.log_excerpt.replace("\n", "\n  "), err=True)
     if errors:
         sys.exit(EXIT_ERROR)
     if (changed or created) and (diff or exit_non_zero_on_fix):
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_OK)
+
+
+def _engine_or_exit() -> Docker:
+    """`--prove` without a reachable engine: say so in one line and exit 2, before fixing anything."""
+    from hardenify.prove.docker import find_engine
+
+    engine = find_engine()
+    if isinstance(engine, str):
+        click.echo(f"hardenify: error: --prove needs a Docker engine: {engine}", err=True)
+        sys.exit(EXIT_ERROR)
+    return engine
+
+
+def _prove(
+    engine: Docker,
+    outcomes: Sequence[FileOutcome],
+    tasks: Sequence[Task],
+    keep_unproven: bool,
+    build_args: tuple[str, ...],
+    build_secrets: tuple[str, ...],
+) -> list[Proof]:
+    """`--prove`: build and run each changed Dockerfile (`hardenify.prove`), reverting what fails."""
+    from hardenify.prove.run import ProveOptions, prove_outcomes
+
+    opts = ProveOptions(build_args=build_args, secrets=build_secrets, keep_unproven=keep_unproven)
+    return prove_outcomes(engine, outcomes, tasks, opts)
 
 
 def _companions(outcomes: Sequence[FileOutcome], tasks: Sequence[Task]) -> list[NewFile]:
