@@ -79,6 +79,9 @@ class Rule:
     # Rules that find secret values run even when not selected, so that every output is
     # redacted whatever --select says (their findings are then discarded).
     registers_secrets: bool = False
+    # Off by default (noisy or a matter of policy): the rule runs only when a selector names its
+    # exact code (`--select HF418`, `extend-select = ["HF418"]`); `ALL` and prefixes do not.
+    default_enabled: bool = True
     check: Callable[[CheckContext], Iterable[Diagnostic]] | None = field(
         default=None, compare=False, repr=False
     )
@@ -104,7 +107,8 @@ class Rule:
             f"# {self.code} {self.name}",
             "",
             f"Severity: {self.severity.value} · Category: {self.category} · "
-            f"Fix: {self.fix_availability.value}",
+            f"Fix: {self.fix_availability.value}"
+            + ("" if self.default_enabled else f" · Off by default (enable with `--select {self.code}`)"),
             "",
             self.summary,
             "",
@@ -239,8 +243,11 @@ def _resolve_selection(
 ) -> frozenset[str]:
     chosen = list(select) if select is not None else ["ALL"]
     chosen += list(extend_select)
+    exact = {c.upper() for c in chosen}
     enabled = set()
     for r in rules:
+        if not r.default_enabled and r.code not in exact:
+            continue
         s = _specificity(chosen, r.code)
         i = _specificity(ignore, r.code)
         if s >= 0 and s > i:
