@@ -72,6 +72,10 @@ class Detection:
     facts: dict[str, Any] = field(default_factory=dict)
     evidence: list[str] = field(default_factory=list)  # "package.json + package-lock.json → node (npm)"
     notes: list[str] = field(default_factory=list)  # files that could not be read, guesses made
+    #: Choices a user must know about (a dev-server fallback, a remapped port, a newer runtime),
+    #: each saying how to change it. Printed by `new` and shown in README.Docker.md
+    #: (facts["warnings"]); also at the front of `notes`.
+    warnings: list[str] = field(default_factory=list)
 
     def for_stack(self, stack: str) -> dict[str, Any]:
         """Facts to use when the user picked `stack`: this stack's when detected, else common ones."""
@@ -84,9 +88,10 @@ class Detection:
         }
         other = _DETECTORS.get(stack)
         if other is not None:
-            found = other(self.root, Detection(self.root))
+            fresh = Detection(self.root)
+            found = other(self.root, fresh)
             if found is not None:
-                facts.update(found)
+                facts.update(finish(fresh, found))
         return facts
 
 
@@ -270,173 +275,11 @@ def _env_facts(env: list[str]) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------- python
 
 
-_REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
-
-
-def _requirement_names(lines: list[str]) -> set[str]:
-    out = set()
-    for line in lines:
-        line = line.split("#", 1)[0].strip()
-        if not line or line.startswith("-"):
-            continue
-        m = _REQ_NAME.match(line)
-        if m:
-            out.add(m.group(1).lower().replace("_", "-"))
-    return out
-
-
-def _python_version(root: Path, pyproject: dict[str, Any]) -> str | None:
-    pv = _read(root / ".python-version", 1024).strip().splitlines()
-    if pv:
-        m = re.match(r"^(?:python-?)?(3\.\d+)", pv[0].strip())
-        if m:
-            return m.group(1)
-    req = str((pyproject.get("project") or {}).get("requires-python") or "")
-    m = re.search(r"(?:==|~=)\s*(3\.\d+)", req)
-    if m:
-        return m.group(1)
-    m = re.search(r">=\s*3\.(\d+)", req)
-    if m and int(m.group(1)) > 12:
-        return f"3.{m.group(1)}"
-    return None
-
-
 def detect_python(root: Path, det: Detection) -> dict[str, Any] | None:
-    pyproject_path = root / "pyproject.toml"
-    reqs = sorted(p for p in root.glob("requirements*.txt") if p.is_file())
-    markers = [
-        p
-        for p in ("pyproject.toml", "Pipfile", "uv.lock", "poetry.lock", "setup.py", "manage.py")
-        if (root / p).is_file()
-    ]
-    if not markers and not reqs:
-        return None
-    pyproject = _toml(pyproject_path) if pyproject_path.is_file() else {}
-    project = pyproject.get("project") or {}
-    poetry = ((pyproject.get("tool") or {}).get("poetry")) or {}
-    deps: set[str] = set()
-    if (root / "uv.lock").is_file():
-        strategy = "uv"
-    elif (root / "poetry.lock").is_file():
-        strategy = "poetry"
-    elif (root / "Pipfile").is_file():
-        strategy = "pipenv"
-        deps |= set(_toml(root / "Pipfile").get("packages", {}) or {})
-    elif reqs:
-        strategy = "requirements"
-    elif project:
-        strategy = "pyproject"
-    else:
-        strategy = "none"
-    req_file = next((p for p in reqs if p.name == "requirements.txt"), reqs[0] if reqs else None)
-    for r in [req_file] if req_file else []:
-        deps |= _requirement_names(_read(r).splitlines())
-    deps |= _requirement_names([str(d) for d in project.get("dependencies", []) or []])
-    deps |= {str(k).lower() for k in (poetry.get("dependencies") or {})}
-    det.evidence.append(f"{' + '.join(markers + [r.name for r in reqs])} → python ({strategy})")
+    """Python projects: see `detect_python` (imported here lazily: it imports this module)."""
+    from hardenify.scaffold.detect_python import detect_python as detector
 
-    python_path = "src" if (root / "src").is_dir() and any((root / "src").glob("*/__init__.py")) else "."
-    roots = [root / "src", root] if python_path == "src" else [root]
-    from hardenify.scaffold.pyintrospect import introspect
-
-    py = introspect(walk(root, (".py",)), roots)
-    det.notes.extend(f"skipped {e}" for e in py.errors)
-    framework = py.framework(deps)
-    port = py.port()
-    facts: dict[str, Any] = _common(
-        root,
-        project.get("name") or poetry.get("name"),
-        {
-            "description": project.get("description") or poetry.get("description"),
-            "app_version": project.get("version") or poetry.get("version"),
-            "license": _license(project.get("license") or poetry.get("license")),
-        },
-    )
-    if framework == "django" and port is None:
-        port = 8000
-    elif framework == "flask" and port is None:
-        port = 5000 if "gunicorn" not in deps else 8000
-    facts.update(
-        {
-            "python_deps": strategy,
-            "python_path": python_path,
-            "framework": framework,
-            "deps": sorted(deps),
-        }
-    )
-    if req_file is not None:
-        facts["requirements_file"] = req_file.name
-    version = _python_version(root, pyproject)
-    if version:
-        facts["version"] = version
-    facts["port"] = port or 8000
-    facts["command"] = _python_command(root, py, framework, deps, facts["port"], project, roots)
-    apps = py.apps()
-    if apps:
-        facts["app_object"] = apps[0].target
-    health = py.health_path()
-    facts["health_path"] = health or ("/" if framework != "django" else "/admin/login/")
-    env = py.env()
-    facts.update(_env_facts(env))
-    facts.update(_services(env, deps))
-    return facts
-
-
-def _license(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict) and isinstance(value.get("text"), str) and len(value["text"]) < 64:
-        return str(value["text"])
-    return None
-
-
-def _python_command(
-    root: Path,
-    py: Any,
-    framework: str | None,
-    deps: set[str],
-    port: int,
-    project: dict[str, Any],
-    roots: list[Path],
-) -> str:
-    # The port stays a reference to the answer, so `--port` changes the command too.
-    port_ref = "{{ port }}"
-    bind = f"0.0.0.0:{port_ref}"
-    if framework == "django":
-        target = py.django_target()
-        if target is not None:
-            kind, obj = target
-            if kind == "asgi" and "uvicorn" in deps:
-                return f"python -m uvicorn {obj} --host 0.0.0.0 --port {port_ref}"
-            if "gunicorn" in deps:
-                return f"python -m gunicorn --bind {bind} {obj}"
-        return f"python manage.py runserver {bind} --noreload"
-    apps = py.apps()
-    if framework in ("fastapi", "starlette"):
-        target = apps[0].target if apps else "main:app"
-        if "gunicorn" in deps and "uvicorn" in deps:
-            return f"python -m gunicorn --bind {bind} --worker-class uvicorn.workers.UvicornWorker {target}"
-        return f"python -m uvicorn {target} --host 0.0.0.0 --port {port_ref}"
-    if framework == "flask":
-        target = apps[0].target if apps else "app:app"
-        if "gunicorn" in deps:
-            return f"python -m gunicorn --bind {bind} {target}"
-        return f"python -m flask --app {target} run --host 0.0.0.0 --port {port_ref}"
-    for base in roots:
-        for pkg in sorted(base.glob("*/__main__.py")):
-            if pkg.parent.name not in SKIP_DIRS:
-                return f"python -m {pkg.parent.name}"
-    for script in (project.get("scripts") or {}).values():
-        module = str(script).split(":", 1)[0]
-        if module in py.main_modules():
-            return f"python -m {module}"
-    for name in ("main.py", "app.py", "server.py", "run.py", "wsgi.py"):
-        if (root / name).is_file():
-            return f"python {name}"
-    mains = py.main_modules()
-    if mains:
-        return f"python -m {mains[0]}"
-    return "python main.py"
+    return detector(root, det)
 
 
 # ----------------------------------------------------------------------------------------- node
@@ -906,10 +749,30 @@ def detect(root: Path) -> Detection:
         facts = _DETECTORS[stack](root, det)
         if facts is not None:
             det.stack = stack
-            det.facts = facts
+            det.facts = finish(det, facts)
             return det
     det.facts = _common(root, None, {})
     return det
+
+
+def finish(det: Detection, facts: dict[str, Any]) -> dict[str, Any]:
+    """Checks common to every stack, once the stack's detector is done: a privileged port becomes
+    an unprivileged one (the service never runs as root), and the warnings go into the facts
+    (for README.Docker.md) and to the front of the notes (which `new` prints)."""
+    from hardenify.scaffold.detect_routes import unprivileged
+
+    port = facts.get("port")
+    if isinstance(port, int) and 0 < port < 1024:
+        facts["port"] = unprivileged(port)
+        facts["code_port"] = port
+        det.warnings.append(
+            f"the code listens on port {port}, which only root may bind: the container uses "
+            f"{facts['port']} instead. Make the app listen on {facts['port']} (set its port setting or "
+            f"PORT={facts['port']}), or pass --port to choose another port above 1023"
+        )
+    facts["warnings"] = list(det.warnings)
+    det.notes = det.warnings + [n for n in det.notes if n not in det.warnings]
+    return facts
 
 
 def _is_static_node(root: Path) -> bool:

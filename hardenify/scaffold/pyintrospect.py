@@ -10,7 +10,12 @@ What it finds, per module:
 * every environment variable the code reads (`os.environ[...]`, `os.environ.get`,
   `os.getenv`, `environ.get` after `from os import environ`, pydantic `BaseSettings` fields
   with their `env_prefix`), which become compose `environment:` or `secrets:` entries;
-* health-check routes (string literals such as "/health") and `if __name__ == "__main__":`.
+* health-check routes (string literals such as "/health") and `if __name__ == "__main__":`;
+* GET routes the app object itself declares (`@app.get("/")`, `@app.route("/health")`,
+  `app.add_url_rule("/")`, routes of a Blueprint/APIRouter made without a prefix), so the
+  healthcheck probes a path that exists;
+* app factories: `def create_app(): app = Flask(...); return app` is the target
+  `pkg:create_app()`, not `pkg:app` (which does not exist at import time).
 
 A file that does not parse is skipped (and reported): detection must never fail a run.
 """
@@ -34,6 +39,10 @@ _APP_FACTORIES = {
 MAX_SOURCE_BYTES = 2 * 1024 * 1024
 HEALTH_PATHS = ("/health", "/healthz", "/healthcheck", "/livez", "/readyz", "/ping", "/status")
 _SETTINGS_BASES = frozenset({"BaseSettings"})
+#: Router objects whose decorated routes are served at their literal path when made without a
+#: prefix (a prefix given where they are mounted is not seen: a known, rare miss).
+_ROUTERS = frozenset({"Blueprint", "APIRouter"})
+_GET_DECORATORS = frozenset({"get", "route", "api_route", "head"})
 
 
 @dataclass
@@ -42,10 +51,12 @@ class AppObject:
     module: str  # dotted module path, e.g. "app.main"
     name: str  # the variable, e.g. "app"
     kind: str  # "asgi" or "wsgi"
+    factory: bool = False  # `name` is a function that returns the app (`create_app`)
 
     @property
     def target(self) -> str:
-        return f"{self.module}:{self.name}"
+        """`module:app`, or `module:create_app()` for a factory (gunicorn's and flask's syntax)."""
+        return f"{self.module}:{self.name}()" if self.factory else f"{self.module}:{self.name}"
 
 
 @dataclass
@@ -58,9 +69,13 @@ class ModuleFacts:
     env_defaults: dict[str, str] = field(default_factory=dict)
     ports: list[int] = field(default_factory=list)
     health_paths: list[str] = field(default_factory=list)
+    routes: list[str] = field(default_factory=list)  # GET routes on an app object (no prefix)
+    router_routes: list[tuple[str, str]] = field(default_factory=list)  # (router name, path)
+    prefixed: set[str] = field(default_factory=set)  # routers mounted with a prefix here
     has_main_guard: bool = False
     django_wsgi: str | None = None  # WSGI_APPLICATION = "proj.wsgi.application"
     django_asgi: str | None = None
+    django_urlconf: str | None = None  # ROOT_URLCONF = "proj.urls"
 
 
 @dataclass
@@ -97,7 +112,15 @@ class PythonFacts:
                 a.module,
             )
 
-        return sorted(found, key=rank)
+        return sorted(found, key=lambda a: (a.factory, *rank(a)))
+
+    def routes(self) -> list[str]:
+        """GET routes declared on app objects, and on routers never mounted with a prefix
+        (matched by name, so a shared name like `router` errs towards leaving routes out)."""
+        prefixed = {name for m in self.modules for name in m.prefixed}
+        out = [r for m in self.modules for r in m.routes]
+        out += [path for m in self.modules for name, path in m.router_routes if name not in prefixed]
+        return out
 
     def env(self) -> list[str]:
         out: list[str] = []
@@ -125,6 +148,11 @@ class PythonFacts:
 
     def main_modules(self) -> list[str]:
         return [m.module for m in self.modules if m.has_main_guard]
+
+    def django_urls(self) -> Path | None:
+        """The file of ROOT_URLCONF, when it is one of the modules read."""
+        conf = next((m.django_urlconf for m in self.modules if m.django_urlconf), None)
+        return next((m.path for m in self.modules if conf and m.module == conf), None)
 
     def django_target(self) -> tuple[str, str] | None:
         """("wsgi"|"asgi", "proj.wsgi:application") from settings, or from a wsgi.py/asgi.py module."""
@@ -189,6 +217,10 @@ def _make_visitor(facts: ModuleFacts) -> Any:
             self.os_names: set[str] = {"os"}
             self.settings_depth = 0
             self.settings_prefix: list[str] = []
+            self.functions: list[str] = []  # enclosing function names
+            self.local_apps: dict[str, tuple[str, str]] = {}  # function → (framework, kind)
+            self.route_objects: set[str] = set()  # app objects
+            self.routers: set[str] = set()  # Blueprint()/APIRouter() made without a prefix
 
         # ---- imports
         def visit_Import(self, node: cst.Import) -> None:
@@ -241,6 +273,16 @@ def _make_visitor(facts: ModuleFacts) -> Any:
             func = _dotted(node.func)
             if func is None:
                 return
+            owner, _, leaf_name = func.rpartition(".")
+            if leaf_name == "add_url_rule" and owner in (self.route_objects | self.routers):
+                self._route(node, None if owner in self.route_objects else owner)
+            if leaf_name in ("include_router", "register_blueprint", "mount") and any(
+                a.keyword is not None and a.keyword.value in ("prefix", "url_prefix") for a in node.args
+            ):
+                mounted = [a for a in node.args if a.keyword is None]
+                name = _dotted(mounted[0].value) if mounted else None
+                if name:
+                    facts.prefixed.add(name.rsplit(".", 1)[-1])
             args = [a for a in node.args if a.keyword is None]
             if func in self.getenv_names or (
                 func.endswith((".get", ".setdefault")) and func.rsplit(".", 1)[0] in self.environ_names
@@ -262,24 +304,69 @@ def _make_visitor(facts: ModuleFacts) -> Any:
                 self._django_setting(node)
                 return
             factory = (_dotted(node.value.func) or "").rsplit(".", 1)[-1]
+            names = [t.target.value for t in node.targets if isinstance(t.target, cst.Name)]
+            if factory in _ROUTERS and not any(
+                a.keyword is not None and a.keyword.value in ("prefix", "url_prefix") for a in node.value.args
+            ):
+                self.routers.update(names)
             fw = _APP_FACTORIES.get(factory)
             if fw is None:
+                if not self.functions and factory in self.local_apps:
+                    # `app = create_app()` at module level: a real module attribute
+                    fw, kind = self.local_apps[factory]
+                    facts.apps.extend(AppObject(fw, facts.module, n, kind) for n in names)
                 return
             kind = "wsgi" if factory in ("Flask", "get_wsgi_application") else "asgi"
-            for target in node.targets:
-                if isinstance(target.target, cst.Name):
-                    facts.apps.append(AppObject(fw, facts.module, target.target.value, kind))
+            self.route_objects.update(names)
+            if self.functions:
+                # made inside a function: the function is the factory (`pkg:create_app()`)
+                func = self.functions[-1]
+                if func not in self.local_apps and not func.startswith("_") and len(self.functions) == 1:
+                    self.local_apps[func] = (fw, kind)
+                    facts.apps.append(AppObject(fw, facts.module, func, kind, factory=True))
+                return
+            facts.apps.extend(AppObject(fw, facts.module, n, kind) for n in names)
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+            for deco in node.decorators:
+                call = deco.decorator
+                if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute):
+                    continue
+                owner = _dotted(call.func.value)
+                if owner in (self.route_objects | self.routers) and call.func.attr.value in _GET_DECORATORS:
+                    self._route(call, None if owner in self.route_objects else owner)
+            self.functions.append(node.name.value)
+
+        def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+            self.functions.pop()
+
+        def _route(self, call: cst.Call, router: str | None = None) -> None:
+            """Record the path of `@app.get("/x")`/`@app.route("/x")` unless its methods exclude GET."""
+            args = [a for a in call.args if a.keyword is None or a.keyword.value in ("path", "rule")]
+            path = _string(args[0].value) if args else None
+            methods = next((a.value for a in call.args if a.keyword and a.keyword.value == "methods"), None)
+            if methods is not None and "GET" not in cst.Module([]).code_for_node(methods).upper():
+                return
+            if path is None or not path.startswith("/"):
+                return
+            if router is not None:
+                facts.router_routes.append((router, path))
+            elif path not in facts.routes:
+                facts.routes.append(path)
 
         def _django_setting(self, node: cst.Assign) -> None:
             for target in node.targets:
                 if isinstance(target.target, cst.Name) and target.target.value in (
                     "WSGI_APPLICATION",
                     "ASGI_APPLICATION",
+                    "ROOT_URLCONF",
                 ):
                     value = _string(node.value)
                     if value:
                         if target.target.value == "WSGI_APPLICATION":
                             facts.django_wsgi = value
+                        elif target.target.value == "ROOT_URLCONF":
+                            facts.django_urlconf = value
                         else:
                             facts.django_asgi = value
 
