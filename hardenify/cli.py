@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "rules": ("hardenify.commands.rules", "List every rule with its code, severity and fix."),
     "bulk": ("hardenify.commands.bulk", "Fix many git repositories: branch, fix, commit, PR body."),
     "report": ("hardenify.commands.report", "Write an HTML/Markdown/JSON fleet report."),
+    "server": ("hardenify.commands.server", "Run the language server for editors (needs hardenify[lsp])."),
 }
 
 

@@ -19,10 +19,14 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hardenify.bulk.git import GitError, Repo
 from hardenify.bulk.treefix import FixOptions, TreeFix, plan_tree, run_trees
+
+if TYPE_CHECKING:
+    from hardenify.prove.docker import Docker
+    from hardenify.prove.run import ProveOptions
 
 
 class State(str, enum.Enum):
@@ -44,6 +48,8 @@ class BulkOptions:
     dry_run: bool = False
     pr_body_dir: Path | None = None
     jobs: int | None = None
+    prove: ProveOptions | None = None  # `--prove`: build and run each changed Dockerfile
+    engine: Docker | None = None
 
 
 @dataclass
@@ -59,6 +65,7 @@ class RepoResult:
     fixed: Counter[str] = field(default_factory=Counter)
     diffstat: list[tuple[str, int, int]] = field(default_factory=list)
     pr_body: str = ""  # where the PR body was written
+    proofs: list[dict[str, Any]] = field(default_factory=list)  # `--prove` evidence (Proof.as_json)
 
     @property
     def ok(self) -> bool:
@@ -78,6 +85,7 @@ class RepoResult:
             "fixed": dict(sorted(self.fixed.items())),
             "files": [{"path": p, "added": a, "removed": r} for p, a, r in self.diffstat],
             "pr_body": self.pr_body,
+            "proofs": self.proofs,
         }
 
 
@@ -125,6 +133,12 @@ def run_fleet(
 
     total = sum(len(w.tree.tasks) for w in work)
     run_trees([w.tree for w in work], opts.jobs, Progress(total, "fixing "))
+    if opts.prove is not None and opts.engine is not None:
+        from hardenify.prove.run import prove_tree
+
+        for w in work:
+            w.tree.proofs = prove_tree(opts.engine, w.tree, opts.prove, log)
+            w.result.proofs = [p.as_json() for p in w.tree.proofs]
 
     for w in work:
         _finish(w, opts, branch)

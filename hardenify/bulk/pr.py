@@ -72,6 +72,15 @@ def left_for_human(tf: TreeFix, opts: FixOptions) -> list[tuple[str, Diagnostic]
     return out
 
 
+def proof_table(tf: TreeFix) -> list[str]:
+    """`--prove`: per changed Dockerfile, whether it was proven, with the evidence."""
+    if not tf.proofs:
+        return []
+    from hardenify.prove.report import markdown
+
+    return markdown(tf.proofs)
+
+
 def pr_body(
     tf: TreeFix, opts: FixOptions, *, repo_name: str, branch: str, tool: str = "hardenify bulk"
 ) -> str:
@@ -107,6 +116,7 @@ def pr_body(
             what = escape(created[path]) + " (new file, HF304)"
         frows.append([code(path), what, f"+{added} −{removed}"])
     out += table(["File", "Fixes", "Lines"], frows, ["l", "l", "r"])
+    out += proof_table(tf)
 
     wiring = secret_wiring(tf)
     if wiring:

@@ -14,11 +14,15 @@ from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hardenify import __version__
 from hardenify.companions import NewFile
 from hardenify.runner import FileOutcome, Task
 from hardenify.settings import Settings
+
+if TYPE_CHECKING:
+    from hardenify.prove.model import Proof
 
 # Findings that mean "this file does not parse": a fleet run must not commit around them.
 PARSE_ERROR_CODES = frozenset({"HF001", "HF600"})
@@ -65,6 +69,8 @@ class TreeFix:
     plan_errors: list[tuple[str, str]] = field(default_factory=list)
     # root-relative paths the repository tracks (None: every file may be written)
     only: Collection[str] | None = None
+    # `--prove` evidence per changed Dockerfile (hardenify.prove.model.Proof)
+    proofs: list[Proof] = field(default_factory=list)
 
     def failures(self) -> list[tuple[str, str]]:
         """Files that could not be read, analysed, parsed or safely written, with why."""

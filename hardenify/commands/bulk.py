@@ -5,10 +5,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from hardenify.commands._common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, rule_options
+
+if TYPE_CHECKING:
+    from hardenify.prove.run import ProveOptions
 
 
 def read_repos_file(path: Path) -> list[Path]:
@@ -57,6 +61,16 @@ def collect_repos(repos: Sequence[str], repos_file: Path | None, repos_dir: Path
     return out
 
 
+def _prove_options(
+    prove: bool, keep_unproven: bool, build_args: tuple[str, ...], build_secrets: tuple[str, ...]
+) -> ProveOptions | None:
+    if not prove:
+        return None
+    from hardenify.prove.run import ProveOptions
+
+    return ProveOptions(build_args=build_args, secrets=build_secrets, keep_unproven=keep_unproven)
+
+
 def run_bulk(
     repos: list[Path],
     *,
@@ -73,11 +87,13 @@ def run_bulk(
     jobs: int | None = None,
     output_format: str = "table",
     quiet: bool = False,
+    prove: ProveOptions | None = None,
 ) -> int:
     """Run the fleet and print the table; returns the exit code (0 all ok or skipped, 1 some failed)."""
     from hardenify.bulk.fleet import BulkOptions, run_fleet
     from hardenify.bulk.table import render_json, render_table
     from hardenify.bulk.treefix import FixOptions
+    from hardenify.prove.docker import engine_or_exit
 
     if push and dry_run:
         raise click.UsageError("--push and --dry-run cannot be combined")
@@ -96,6 +112,8 @@ def run_bulk(
         dry_run=dry_run,
         pr_body_dir=pr_body_dir,
         jobs=jobs,
+        prove=prove,
+        engine=engine_or_exit() if prove is not None else None,
     )
 
     def log(msg: str) -> None:
@@ -148,6 +166,17 @@ def run_bulk(
     help="The closing summary as a table for people or JSON for scripts.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No per-repository progress lines on stderr.")
+@click.option(
+    "--prove",
+    is_flag=True,
+    help="Build and run each changed Dockerfile before and after its fix (needs a Docker engine); "
+    "a fix whose image fails where the original passed is reverted; the PR body gets the evidence.",
+)
+@click.option("--keep-unproven", is_flag=True, help="With --prove: keep a fix even when its proof fails.")
+@click.option("--build-arg", "build_args", multiple=True, metavar="K=V", help="With --prove: a build argument.")
+@click.option(
+    "--secret", "build_secrets", multiple=True, metavar="SPEC", help="With --prove: a `docker build --secret` spec."
+)
 def command(
     repos: tuple[str, ...],
     repos_file: Path | None,
@@ -165,6 +194,10 @@ def command(
     jobs: int | None,
     output_format: str,
     quiet: bool,
+    prove: bool = False,
+    keep_unproven: bool = False,
+    build_args: tuple[str, ...] = (),
+    build_secrets: tuple[str, ...] = (),
 ) -> None:
     """Fix many git repositories: a branch, a commit and a PR body each.
 
@@ -207,6 +240,7 @@ def command(
             jobs=jobs,
             output_format=output_format,
             quiet=quiet,
+            prove=_prove_options(prove, keep_unproven, build_args, build_secrets),
         )
     except ConfigError as e:
         click.echo(f"hardenify: error: {e}", err=True)

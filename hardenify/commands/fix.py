@@ -108,12 +108,13 @@ def command(
     something would change (or --exit-non-zero-on-fix when something changed), 2 a path,
     file or config could not be used.
     """
+    from hardenify.prove.docker import engine_or_exit
     from hardenify.reporters.diff import fix_summary, unified_diff
     from hardenify.runner import Progress, WriteRefused, atomic_write, roots_of, run_all, write_target
 
-    engine = _engine_or_exit() if prove else None
+    engine = engine_or_exit() if prove else None
     if repos:
-        from hardenify.commands.bulk import collect_repos, run_bulk
+        from hardenify.commands.bulk import _prove_options, collect_repos, run_bulk
 
         sys.exit(
             run_bulk(
@@ -126,6 +127,7 @@ def command(
                 dry_run=diff,
                 jobs=jobs,
                 quiet=quiet,
+                prove=_prove_options(prove, keep_unproven, build_args, build_secrets),
             )
         )
     p = plan_or_exit(
