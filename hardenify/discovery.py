@@ -20,7 +20,8 @@ from typing import Literal, NamedTuple
 from hardenify.safeio import file_kind, read_text
 from hardenify.settings import Settings
 
-Kind = Literal["dockerfile", "dockerignore", "compose"]
+# "workflow": a GitHub Actions workflow that `hardenify new` wrote (see hardenify/workflows.py).
+Kind = Literal["dockerfile", "dockerignore", "compose", "workflow"]
 
 # Like ruff's defaults: VCS metadata, virtualenvs, caches, build output and vendored code.
 DEFAULT_EXCLUDES: tuple[str, ...] = (
@@ -92,6 +93,16 @@ def kind_for_name(name: str) -> Kind | None:
     for suffix in (".Dockerfile", ".dockerfile"):
         if name.endswith(suffix) and len(name) > len(suffix):
             return "dockerfile"
+    return None
+
+
+def _generated_workflow(display: Path, path: str) -> Kind | None:
+    """"workflow" for a `.github/workflows/*.yml` that `hardenify new` generated (its marker line);
+    any other workflow is not ours to check."""
+    from hardenify import workflows
+
+    if workflows.is_workflow_path(display.as_posix()) and workflows.read_marked(path):
+        return "workflow"
     return None
 
 
@@ -442,7 +453,8 @@ class _Walker:
         if stat.S_ISDIR(st.st_mode):
             self.walk(raw)
         elif stat.S_ISREG(st.st_mode):
-            self._add(display, kind_for_name(display.name) or "dockerfile", True)
+            kind = kind_for_name(display.name) or _generated_workflow(Path(os.path.abspath(raw)), raw)
+            self._add(display, kind or "dockerfile", True)
         else:
             # A FIFO, socket or device (or a link to one) is never opened: reading a FIFO
             # blocks forever and /dev/zero never ends.
@@ -530,6 +542,8 @@ class _Walker:
                 enter(display / name, entry.path, stack, child_git, child_ex)
             elif is_file:
                 kind = kind_for_name(name)
+                if kind is None and name.endswith((".yml", ".yaml")):
+                    kind = _generated_workflow(display / name, entry.path)
                 if kind is not None:
                     self._add(display / name, kind, False)
             elif kind_for_name(name) is not None:

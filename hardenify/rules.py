@@ -37,6 +37,7 @@ CATEGORIES = {
     "HF4": "build-hygiene",
     "HF5": "instructions-runtime",
     "HF6": "compose",
+    "HF7": "ci-pipeline",
 }
 
 
@@ -119,7 +120,7 @@ class Rule:
             self.why.strip(),
             "",
             "## Example",
-            "```yaml" if self.kinds == ("compose",) else "```dockerfile",
+            "```yaml" if self.kinds in (("compose",), ("workflow",)) else "```dockerfile",
             self.example.strip("\n"),
             "```",
         ]

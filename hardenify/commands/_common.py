@@ -119,7 +119,7 @@ def plan(
     stdin_filename: str | None,
     respect_gitignore: bool | None,
     force_exclude: bool,
-    kinds: Sequence[str] = ("dockerfile", "dockerignore", "compose"),
+    kinds: Sequence[str] = ("dockerfile", "dockerignore", "compose", "workflow"),
 ) -> Plan:
     """Resolve paths and per-file settings into tasks. Raises click.UsageError / ConfigError."""
     from hardenify import config, discovery

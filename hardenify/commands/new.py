@@ -50,6 +50,8 @@ FLAGS: dict[str, str] = {
     "bind": "--bind",
     "pin": "--pin/--no-pin",
     "syntax_directive": "--syntax-directive/--no-syntax-directive",
+    "ci": "--ci",
+    "k8s": "--k8s/--no-k8s",
 }
 
 
@@ -101,6 +103,17 @@ def _data(ctx: click.Context, param: click.Parameter, value: Sequence[str]) -> d
     "--syntax-directive/--no-syntax-directive",
     default=None,
     help="Write `# syntax=docker/dockerfile:1` (off for air-gapped builders).",
+)
+@click.option(
+    "--ci",
+    type=click.Choice(["github", "gitlab", "none"]),
+    default=None,
+    help="Also write a pipeline: build with SBOM and provenance, Trivy scan, cosign sign (default: none).",
+)
+@click.option(
+    "--k8s/--no-k8s",
+    default=None,
+    help="Also write kustomize-ready Kubernetes manifests, Pod Security `restricted` (default: off).",
 )
 @click.option(
     "-d",

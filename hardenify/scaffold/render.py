@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from hardenify import __version__
-from hardenify.scaffold import sandbox
+from hardenify.scaffold import extras, sandbox
 from hardenify.scaffold.questions import Answers, base_info
 from hardenify.scaffold.templateset import COMMON_OUTPUTS, TemplateError, TemplateSet
 from hardenify.scaffold.validators import split_names
@@ -153,6 +153,7 @@ def base_context(tset: TemplateSet, answers: Answers, facts: Mapping[str, Any]) 
             "probe": PROBES.get(str(binfo["health"]), (None, None))[0],
         }
     )
+    extras.extend_context(ctx)  # --ci / --k8s: their images join `images`, so pinning covers them
     return ctx
 
 
@@ -219,6 +220,7 @@ def render(
         outputs.append((path, template))
     for extra in ctx["stack_info"].get("outputs") or []:
         outputs.append((str(extra["path"]), f"{answers.stack}/{extra['template']}"))
+    outputs.extend(extras.outputs(answers.values))
     files: dict[str, str] = {}
     for path, template in outputs:
         try:
@@ -270,6 +272,7 @@ def lint_outputs(files: Mapping[str, str]) -> list[str]:
     """hardenify's own rules over the rendered files; every finding is a reason not to write."""
     from hardenify.engine import lint
     from hardenify.settings import Settings
+    from hardenify.workflows import is_marked, is_workflow_path
 
     # HF204 (end of life) is judged against today's date, so the clock alone can turn a
     # template's pinned release into a finding; that must not make `new` refuse its output.
@@ -292,6 +295,8 @@ def lint_outputs(files: Mapping[str, str]) -> list[str]:
             result = lint(path, text, "dockerignore", settings)
         elif name.startswith(("compose", "docker-compose")) and name.endswith((".yaml", ".yml")):
             result = lint(path, text, "compose", settings)
+        elif is_workflow_path(path) and is_marked(text):
+            result = lint(path, text, "workflow", settings)
         else:
             continue
         for d in result.diagnostics:
