@@ -285,112 +285,21 @@ def detect_python(root: Path, det: Detection) -> dict[str, Any] | None:
 # ----------------------------------------------------------------------------------------- node
 
 
-_JS_ENV = re.compile(
-    r"process\.env(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*['\"]([A-Za-z_][A-Za-z0-9_]*)['\"]\s*\])"
-)
-_JS_PORT = re.compile(r"process\.env\.PORT\s*(?:\|\||\?\?)\s*['\"]?(\d{2,5})|\.listen\(\s*(\d{2,5})")
 _PATH_LITERAL = re.compile(r"['\"](/(?:health|healthz|healthcheck|livez|readyz|ping|status))['\"]")
 
 
-def _node_manager(root: Path) -> tuple[str, str | None]:
-    if (root / "pnpm-lock.yaml").is_file():
-        return "pnpm", "pnpm-lock.yaml"
-    if (root / "yarn.lock").is_file():
-        return ("yarn-berry" if (root / ".yarnrc.yml").is_file() else "yarn"), "yarn.lock"
-    if (root / "package-lock.json").is_file():
-        return "npm", "package-lock.json"
-    if (root / "npm-shrinkwrap.json").is_file():
-        return "npm", "npm-shrinkwrap.json"
-    return "npm", None
-
-
-def _node_version(root: Path, pkg: dict[str, Any]) -> str | None:
-    for f in (".nvmrc", ".node-version"):
-        m = re.match(r"^v?(\d{2})", _read(root / f, 256).strip())
-        if m:
-            return m.group(1)
-    engines = str((pkg.get("engines") or {}).get("node") or "")
-    m = re.match(r"^\s*(\^|~|>=|=)?\s*v?(\d{2})(?:\.|\s|$)", engines)
-    if m is None or int(m.group(2)) < 18:
-        return None
-    # `>=18` is a floor, not a choice: keep the default (an LTS) unless the floor is above it.
-    if m.group(1) == ">=" and int(m.group(2)) <= 22:
-        return None
-    return m.group(2)
-
-
-def _js_facts(root: Path) -> tuple[list[str], int | None, str | None]:
-    env: list[str] = []
-    ports: list[str] = []
-    paths: list[str] = []
-    for path in walk(root, (".js", ".mjs", ".cjs", ".ts", ".mts")):
-        text = _read(path)
-        for m in _JS_ENV.finditer(text):
-            name = m.group(1) or m.group(2)
-            if name not in env:
-                env.append(name)
-        ports += [m.group(1) or m.group(2) for m in _JS_PORT.finditer(text)]
-        paths += [m.group(1) for m in _PATH_LITERAL.finditer(text)]
-    return env, _first_port(ports), _health(paths)
-
-
 def detect_node(root: Path, det: Detection) -> dict[str, Any] | None:
-    if not (root / "package.json").is_file():
-        return None
-    pkg = _json(root / "package.json")
-    manager, lockfile = _node_manager(root)
-    det.evidence.append(f"package.json{' + ' + lockfile if lockfile else ''} → node ({manager})")
-    if lockfile is None:
-        det.notes.append(
-            "no lockfile: run `npm install` once and commit package-lock.json (the build uses `npm ci`)"
-        )
-    scripts = pkg.get("scripts") or {}
-    deps = set(pkg.get("dependencies") or {}) | set(pkg.get("devDependencies") or {})
-    env, port, health = _js_facts(root)
-    facts = _common(
-        root,
-        pkg.get("name"),
-        {
-            "description": pkg.get("description"),
-            "app_version": pkg.get("version"),
-            "license": pkg.get("license"),
-        },
-    )
-    start = str(scripts.get("start") or "")
-    main = str(pkg.get("main") or "")
-    if start.startswith("node "):
-        command = start
-    elif main:
-        command = f"node {main}"
-    else:
-        command = next(
-            (
-                f"node {f}"
-                for f in ("server.js", "index.js", "app.js", "main.js", "dist/index.js")
-                if (root / f).is_file()
-            ),
-            "node index.js",
-        )
-    facts.update(
-        {
-            "package_manager": manager,
-            "lockfile": lockfile or "",
-            "build_script": "build" in scripts,
-            "port": port or 3000,
-            "command": re.sub(r"\s+", " ", command).strip(),
-            "health_path": health or "/",
-        }
-    )
-    version = _node_version(root, pkg)
-    if version:
-        facts["version"] = version
-    npmrc = _read(root / ".npmrc", 16 * 1024)
-    tokens = re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", npmrc)
-    if tokens:
-        facts["build_secrets"] = ",".join(dict.fromkeys(tokens))
-    facts.update(_env_facts(env))
-    facts.update(_services(env, deps))
-    return facts
+    """Node servers: see `detect_node` (imported lazily: it imports this module)."""
+    from hardenify.scaffold.detect_node import detect_node as detector
+
+    return detector(root, det)
+
+
+def detect_static(root: Path, det: Detection) -> dict[str, Any] | None:
+    """Static sites and single-page apps: see `detect_node`."""
+    from hardenify.scaffold.detect_node import detect_static as detector
+
+    return detector(root, det)
 
 
 # ------------------------------------------------------------------------------------------- go
@@ -686,45 +595,6 @@ def detect_dotnet(root: Path, det: Detection) -> dict[str, Any] | None:
     return facts
 
 
-# --------------------------------------------------------------------------------------- static
-
-
-def detect_static(root: Path, det: Detection) -> dict[str, Any] | None:
-    pkg = _json(root / "package.json") if (root / "package.json").is_file() else {}
-    scripts = pkg.get("scripts") or {}
-    site = next(
-        (
-            d
-            for d in ("dist", "build", "public", "_site", "site", "out")
-            if (root / d / "index.html").is_file()
-        ),
-        None,
-    )
-    if site is None and (root / "index.html").is_file():
-        site = "."
-    node_build = "build" in scripts and "start" not in scripts
-    if site is None and not node_build:
-        return None
-    if node_build:
-        site = "dist" if site in (None, ".") else site
-    det.evidence.append(
-        f"{(site or '.') + '/index.html' if not node_build else 'package.json (build script)'} → static"
-    )
-    facts = _common(root, pkg.get("name"), {"description": pkg.get("description")})
-    manager, lockfile = _node_manager(root)
-    facts.update(
-        {
-            "site_dir": site or ".",
-            "node_build": node_build,
-            "package_manager": manager,
-            "lockfile": lockfile or "",
-            "port": 8080,
-            "health_path": "/health" if (root / (site or ".") / "health").is_file() else "/",
-        }
-    )
-    return facts
-
-
 _DETECTORS: dict[str, Callable[[Path, Detection], dict[str, Any] | None]] = {
     "dotnet": detect_dotnet,
     "java": detect_java,
@@ -776,7 +646,6 @@ def finish(det: Detection, facts: dict[str, Any]) -> dict[str, Any]:
 
 
 def _is_static_node(root: Path) -> bool:
-    if not (root / "package.json").is_file():
-        return False
-    scripts = _json(root / "package.json").get("scripts") or {}
-    return "build" in scripts and "start" not in scripts
+    from hardenify.scaffold.detect_node import is_static_node
+
+    return is_static_node(root)
