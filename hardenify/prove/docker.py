@@ -246,3 +246,16 @@ def effective_uid(pid: int) -> int | None:
     except (OSError, ValueError, IndexError):
         return None
     return None
+
+
+def engine_or_exit() -> Docker:
+    """`--prove` without a reachable engine: say so in one line and exit 2 (before fixing anything)."""
+    engine = find_engine()
+    if isinstance(engine, str):
+        import click
+
+        from hardenify.commands._common import EXIT_ERROR
+
+        click.echo(f"hardenify: error: --prove needs a Docker engine: {engine}", err=True)
+        raise SystemExit(EXIT_ERROR)
+    return engine

@@ -192,8 +192,9 @@ def gone_summary(gone: Sequence[str]) -> str:
     return f"{len(gone)} files: {shown}{more}"
 
 
-def _show(words: tuple[str, ...] | None) -> str:
-    return "none" if words is None else " ".join(words)
+def _show(words: tuple[str, ...] | None, width: int = 60) -> str:
+    text = "none" if words is None else " ".join(words)
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 class StateKind(str, enum.Enum):
@@ -282,13 +283,14 @@ class Proof:
             out.append(f"{c.gone_build_only} build-only file(s) dropped")
         if self.hardened_before is not None:
             out.append(f"plain run (the original fails the hardened run: {self.hardened_before.describe()})")
+        run = "hardened" if self.hardened_before is None else "plain"
         if self.before is not None and self.after is not None:
             if self.before.kind is self.after.kind and self.after.kind is StateKind.HEALTHY:
                 out.append("healthcheck healthy")
             elif self.before.describe() == self.after.describe():
-                out.append(f"hardened run: {self.after.describe()} before and after")
+                out.append(f"{run} run: {self.after.describe()} before and after")
             else:
-                out.append(f"hardened run: {self.before.describe()} → {self.after.describe()}")
+                out.append(f"{run} run: {self.before.describe()} → {self.after.describe()}")
         return out
 
     def headline(self) -> str:

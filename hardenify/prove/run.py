@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hardenify.diagnostics import Redactor
 from hardenify.prove import buildlog, wiring
@@ -38,6 +39,9 @@ from hardenify.prove.model import (
     decide_run,
 )
 from hardenify.runner import FileOutcome, Task
+
+if TYPE_CHECKING:
+    from hardenify.bulk.treefix import TreeFix
 
 # Test-only: makes `--prove` treat a deliberately wrong fix as the fix, so the e2e tier can show
 # it is reverted. "run" adds an ENTRYPOINT that does not exist; "build" adds a failing RUN.
@@ -93,6 +97,7 @@ def observe(d: Docker, cid: str, facts: ImageFacts, opts: ProveOptions, redactor
     deadline = start + max(opts.run_timeout, opts.settle)
     uid: int | None = None
     ports_seen: set[int] | None = None
+    first_listen: float | None = None
     while True:
         st = d.state(cid)
         pid = int(st.get("Pid") or 0)
@@ -104,17 +109,22 @@ def observe(d: Docker, cid: str, facts: ImageFacts, opts: ProveOptions, redactor
             return RunState(StateKind.EXITED, code, uid=uid, detail=detail)
         health = (st.get("Health") or {}).get("Status")
         now = time.monotonic()
+        if facts.ports and d.local and pid > 0:
+            ports_seen = listening_ports(pid)
+        listening = ports_seen is None or set(facts.ports) <= ports_seen
         if facts.healthcheck is not None:
-            if health == "healthy":
-                return RunState(StateKind.HEALTHY, uid=uid)
+            if health == "healthy" and listening:
+                return RunState(StateKind.HEALTHY, ports=facts.ports, uid=uid)
             if health == "unhealthy":
                 return RunState(StateKind.UNHEALTHY, uid=uid, detail=buildlog.excerpt(d.logs(cid), redactor))
-        elif facts.ports and d.local and pid > 0:
-            ports_seen = listening_ports(pid)
-            if ports_seen is not None and set(facts.ports) <= ports_seen:
-                return RunState(StateKind.LISTENING, ports=facts.ports, uid=uid)
-            if ports_seen is None and now - start >= opts.settle:
-                return RunState(StateKind.RUNNING, uid=uid)
+        elif facts.ports and ports_seen is not None:
+            some = set(facts.ports) & ports_seen
+            if some and first_listen is None:
+                first_listen = now
+            # All exposed ports, or those that listen once `settle` passed since the first did
+            # (an EXPOSE the app never binds must not cost the whole budget).
+            if listening or (first_listen is not None and now - first_listen >= opts.settle):
+                return RunState(StateKind.LISTENING, ports=tuple(sorted(some)), uid=uid)
         elif now - start >= opts.settle:
             return RunState(StateKind.RUNNING, uid=uid)
         if now >= deadline:
@@ -326,4 +336,25 @@ def prove_outcomes(
     return proofs
 
 
-__all__ = ["ProveOptions", "prove_one", "prove_outcomes"]
+def prove_tree(
+    d: Docker, tf: TreeFix, opts: ProveOptions, log: Callable[[str], None] | None = None
+) -> list[Proof]:
+    """`bulk --prove` for one repository: prove, and after a revert plan compose files and new
+    `.dockerignore` files again from what is left, as `fix` does (which proves before planning them)."""
+    from hardenify.bulk.treefix import companions
+    from hardenify.runner import process
+
+    proofs = prove_outcomes(
+        d,
+        tf.outcomes,
+        tf.tasks,
+        opts,
+        root=tf.root,
+        progress=(lambda f: log(f"proving {f}")) if log else None,
+    )
+    if any(p.verdict is Verdict.REVERTED and not p.kept for p in proofs):
+        for i, t in enumerate(tf.tasks):
+            if t.kind == "compose":
+                tf.outcomes[i] = process(t)
+        tf.created = companions(tf.outcomes, tf.tasks)
+    return proofs
