@@ -119,6 +119,8 @@ async def test_config_file_change_and_editor_settings_are_picked_up(editor: Edit
     uri = editor.uri("Dockerfile")
     diags = await editor.open("Dockerfile", DOCKERFILE)
     assert "HF201" in codes(diags)
+    registered = editor.client.registrations  # type: ignore[attr-defined]
+    assert [r.method for r in registered] == [types.WORKSPACE_DID_CHANGE_WATCHED_FILES]
 
     (tmp_path / "pyproject.toml").write_text('[tool.hardenify]\nignore = ["HF201"]\n')
     editor.drain()
@@ -218,3 +220,17 @@ async def test_crlf_bom_and_non_ascii_positions(editor: Editor) -> None:
     ]
     assert editor.applied(uri, sup).startswith("\ufeff# hardenify: ignore[HF201]\r\nFROM python:latest\r\n")
     assert "HF401" not in codes(await editor.change(uri, new))
+
+
+async def test_saving_a_dockerignore_rechecks_the_open_dockerfile(editor: Editor) -> None:
+    uri = editor.uri("Dockerfile")
+    before = await editor.open("Dockerfile", "FROM python:3.12\nCOPY . /app\n")
+    assert "there is no .dockerignore" in _by_code(before, "HF304").message
+    ignore_uri = editor.uri(".dockerignore")
+    await editor.open(".dockerignore", ".git\n.env\n", "ignore")
+    editor.drain()
+    editor.client.text_document_did_save(
+        types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(ignore_uri))
+    )
+    after = _by_code(await editor.next_publish(uri), "HF304").message
+    assert ".dockerignore does not exclude `.env.*`" in after
