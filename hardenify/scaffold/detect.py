@@ -210,19 +210,9 @@ def _scan(
 
 
 def _first_port(values: list[str]) -> int | None:
-    for v in values:
-        if v.isdigit() and 0 < int(v) < 65536:
-            return int(v)
-    return None
+    from hardenify.scaffold.detect_routes import first_port
 
-
-def _health(paths: list[str]) -> str | None:
-    from hardenify.scaffold.pyintrospect import HEALTH_PATHS
-
-    for p in HEALTH_PATHS:
-        if p in paths:
-            return p
-    return None
+    return first_port(values)
 
 
 def _services(env: list[str], deps: set[str]) -> dict[str, bool]:
@@ -285,9 +275,6 @@ def detect_python(root: Path, det: Detection) -> dict[str, Any] | None:
 # ----------------------------------------------------------------------------------------- node
 
 
-_PATH_LITERAL = re.compile(r"['\"](/(?:health|healthz|healthcheck|livez|readyz|ping|status))['\"]")
-
-
 def detect_node(root: Path, det: Detection) -> dict[str, Any] | None:
     """Node servers: see `detect_node` (imported lazily: it imports this module)."""
     from hardenify.scaffold.detect_node import detect_node as detector
@@ -305,7 +292,83 @@ def detect_static(root: Path, det: Detection) -> dict[str, Any] | None:
 # ------------------------------------------------------------------------------------------- go
 
 
+#: Go modules that need cgo (a C compiler at build time, libc at run time).
+CGO_MODULES = (
+    "github.com/mattn/go-sqlite3",
+    "github.com/mattn/go-oci8",
+    "github.com/confluentinc/confluent-kafka-go",
+    "github.com/tecbot/gorocksdb",
+    "github.com/linxGnu/grocksdb",
+    "github.com/DataDog/zstd",
+    "github.com/miekg/pkcs11",
+    "gopkg.in/gographics/imagick",
+    "github.com/go-gl/glfw",
+    "github.com/google/gopacket/pcap",
+    "github.com/shirou/gopsutil/v3/internal/common",
+    "github.com/rjeczalik/notify",
+    "github.com/godror/godror",
+    "github.com/libgit2/git2go",
+    "github.com/h2non/bimg",
+    "github.com/davidbyttow/govips",
+)
+_GO_PORT = re.compile(
+    r"(?:\bport\s*:?=|Addr:|ListenAndServe(?:TLS)?\(|\.Run\(|\.Listen\(|\.Start\()\s*\"[\w.-]*:?"
+    + r"(\d{2,5})\""
+    + r"|\"[A-Z_]*PORT[A-Z_]*\"\s*,\s*\"?(\d{2,5})\b"
+    + r"|\"port\"\s*,\s*\"?(\d{2,5})\b"
+)
+
+
+def supported_version(product: str, version: str, what: str, det: Detection) -> str | None:
+    """`version` if its release is still supported, else the oldest supported one above it, else
+    None (the template's default), with a warning either way. Uses the end-of-life table."""
+    from hardenify.knowledge import eol
+
+    known = {c.cycle: c for c in eol.cycles(product)}
+    cycle = known.get(version)
+    if cycle is None or cycle.eol > _today():
+        return version
+    newer = [c for c in eol.supported(product, _today()) if _vkey(c.cycle) >= _vkey(version)]
+    choice = min(newer, key=lambda c: _vkey(c.cycle)).cycle if newer else None
+    det.warnings.append(
+        f"{what} {version}, which reached end of life on {cycle.eol.isoformat()}: the image uses "
+        + (f"{choice}, the nearest supported release" if choice else "the template's current release")
+        + " (a newer toolchain builds older code). Pass --runtime-version to choose another"
+    )
+    return choice
+
+
+def _warn_eol(product: str, version: str, what: str, det: Detection) -> None:
+    """A warning when a version the project fixes (a .NET TargetFramework) is past its end of life."""
+    from hardenify.knowledge import eol
+
+    cycle = next((c for c in eol.cycles(product) if c.cycle == version), None)
+    if cycle is not None and cycle.eol <= _today():
+        det.warnings.append(
+            f"{what}, which reached end of life on {cycle.eol.isoformat()}: the image gets no more "
+            "security fixes; retarget the project to a supported release"
+        )
+
+
+def _today() -> Any:
+    import datetime
+
+    return datetime.date.today()
+
+
+def _vkey(v: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in re.findall(r"\d+", v))
+
+
 def detect_go(root: Path, det: Detection) -> dict[str, Any] | None:
+    from hardenify.scaffold.detect_routes import (
+        first_port,
+        go_routes,
+        health_facts,
+        pick_health,
+        strip_comments,
+    )
+
     if not (root / "go.mod").is_file():
         return None
     gomod = _read(root / "go.mod")
@@ -317,33 +380,52 @@ def detect_go(root: Path, det: Detection) -> dict[str, Any] | None:
         if cmds:
             main_pkg = "./" + cmds[0].relative_to(root).as_posix()
     det.evidence.append(f"go.mod → go{' ' + gover.group(1) if gover else ''} (main package {main_pkg})")
-    found = _scan(
-        root,
-        (".go",),
-        {
-            "env": re.compile(r"os\.(?:Getenv|LookupEnv)\(\s*\"([A-Za-z_][A-Za-z0-9_]*)\""),
-            "port": re.compile(r"(?:port\s*=|Addr:|ListenAndServe\()\s*\"?:?(\d{2,5})\""),
-            "path": _PATH_LITERAL,
-        },
-    )
+    env: list[str] = []
+    ports: list[str] = []
+    routes: list[str] = []
+    cgo_import = False
+    for path in walk(root, (".go",)):
+        code = strip_comments(_read(path))
+        env += [
+            n
+            for n in re.findall(r"os\.(?:Getenv|LookupEnv)\(\s*\"([A-Za-z_][A-Za-z0-9_]*)\"", code)
+            if n not in env
+        ]
+        ports += [next(g for g in m.groups() if g) for m in _GO_PORT.finditer(code)]
+        routes += go_routes(code)
+        cgo_import = cgo_import or bool(re.search(r'^\s*import\s+"C"|^\s*"C"\s*$', code, re.M))
     name = sanitize_name(
         (module.group(1) if module else root.name) if main_pkg == "." else main_pkg.rsplit("/", 1)[-1]
     )
     facts = _common(root, name, {})
+    required = set(re.findall(r"^\s*(?:require\s+)?([\w./-]+)\s+v[\w.+-]+", gomod, re.M))
+    cgo_mods = sorted(m for m in required if any(m == c or m.startswith(c + "/") for c in CGO_MODULES))
+    # gin's r.Run() with no address listens on :8080, as does the template's default
     facts.update(
         {
             "main_package": main_pkg,
             "binary": name,
-            "port": _first_port(found["port"]) or 8080,
+            "port": first_port(ports) or 8080,
             "command": "/usr/local/bin/{{ binary }}",
-            "health_path": _health(found["path"]) or "/",
             "go_sum": (root / "go.sum").is_file(),
+            "cgo": bool(cgo_mods) or cgo_import,
         }
     )
+    health, notes = health_facts(pick_health(routes))
+    det.warnings.extend(notes)
+    facts.update(health)
+    if facts["cgo"]:
+        why = ", ".join(cgo_mods) if cgo_mods else 'import "C"'
+        det.warnings.append(
+            f"cgo is needed ({why}): the build uses CGO_ENABLED=1 with a C compiler, and the runtime "
+            "image must have the C library (not scratch/static)"
+        )
     if gover:
-        facts["version"] = gover.group(1)
-    facts.update(_env_facts(found["env"]))
-    facts.update(_services(found["env"], set(re.findall(r"^\s*([\w./-]+)\s+v", gomod, re.M))))
+        version = supported_version("go", gover.group(1), "go.mod says go", det)
+        if version:
+            facts["version"] = version
+    facts.update(_env_facts(env))
+    facts.update(_services(env, required | {m.rsplit("/", 1)[-1] for m in required}))
     return facts
 
 
@@ -362,15 +444,27 @@ def detect_rust(root: Path, det: Detection) -> dict[str, Any] | None:
         else str(package.get("name") or root.name)
     )
     det.evidence.append(f"Cargo.toml → rust (binary {binary})")
-    found = _scan(
-        root,
-        (".rs",),
-        {
-            "env": re.compile(r"env::var(?:_os)?\(\s*\"([A-Za-z_][A-Za-z0-9_]*)\""),
-            "port": re.compile(r"(?:unwrap_or(?:_else)?\([^)]*?\"|0\.0\.0\.0:|127\.0\.0\.1:)(\d{2,5})"),
-            "path": _PATH_LITERAL,
-        },
+    from hardenify.scaffold.detect_routes import (
+        PORT_DIGITS,
+        first_port,
+        health_facts,
+        pick_health,
+        rust_routes,
+        strip_comments,
     )
+
+    env: list[str] = []
+    ports: list[str] = []
+    routes: list[str] = []
+    port_re = re.compile(rf"(?:unwrap_or(?:_else)?\([^)]*?\"|0\.0\.0\.0:|127\.0\.0\.1:|\[::\]:){PORT_DIGITS}")
+    for path in walk(root, (".rs",)):
+        code = strip_comments(_read(path))
+        env += [
+            n for n in re.findall(r"env::var(?:_os)?\(\s*\"([A-Za-z_][A-Za-z0-9_]*)\"", code) if n not in env
+        ]
+        ports += port_re.findall(code)
+        routes += rust_routes(code)
+    ports += _config_ports(root)
     facts = _common(
         root,
         package.get("name"),
@@ -384,14 +478,33 @@ def detect_rust(root: Path, det: Detection) -> dict[str, Any] | None:
         {
             "binary": binary,
             "locked": (root / "Cargo.lock").is_file(),
-            "port": _first_port(found["port"]) or 8080,
+            "port": first_port(ports) or 8080,
             "command": "/usr/local/bin/{{ binary }}",
-            "health_path": _health(found["path"]) or "/",
         }
     )
-    facts.update(_env_facts(found["env"]))
-    facts.update(_services(found["env"], {str(k) for k in (cargo.get("dependencies") or {})}))
+    health, notes = health_facts(pick_health(routes))
+    det.warnings.extend(notes)
+    facts.update(health)
+    facts.update(_env_facts(env))
+    facts.update(_services(env, {str(k) for k in (cargo.get("dependencies") or {})}))
     return facts
+
+
+def _config_ports(root: Path) -> list[str]:
+    """`port:` under an `application:`/`server:`/`http:` key of a base config file (the
+    config-crate layout: configuration/base.yaml)."""
+    out: list[str] = []
+    for d in ("configuration", "config"):
+        for f in ("base.yaml", "base.yml", "default.yaml", "default.yml"):
+            text = _read(root / d / f, 64 * 1024)
+            m = re.search(
+                r"^(?:application|server|http):[ \t]*\n(?:[ \t]+.*\n)*?[ \t]+port:[ \t]*(\d{2,5})\b",
+                text,
+                re.M,
+            )
+            if m:
+                out.append(m.group(1))
+    return out
 
 
 # ----------------------------------------------------------------------------------------- java
@@ -413,7 +526,17 @@ def detect_java(root: Path, det: Detection) -> dict[str, Any] | None:
         r"(?:JavaLanguageVersion\.of\(|sourceCompatibility\s*=\s*['\"]?(?:JavaVersion\.VERSION_)?)(\d+)",
         build_text,
     )
-    artifact = re.search(r"<artifactId>([^<]+)</artifactId>\s*(?:<version>|<packaging>|<name>)", build_text)
+    # the project's own artifactId: the one outside <parent>, <dependencies>, <build>, <profiles>
+    own = re.sub(
+        r"<(parent|dependencies|dependencyManagement|build|profiles|reporting|pluginRepositories)\b.*?</\1>",
+        "",
+        re.sub(r"<!--.*?-->", "", build_text, flags=re.S),
+        flags=re.S,
+    )
+    artifact = re.search(r"<artifactId>\s*([^<\s]+)\s*</artifactId>", own) if tool == "maven" else None
+    if artifact is None:
+        settings = _read(root / "settings.gradle.kts") or _read(root / "settings.gradle")
+        artifact = re.search(r"rootProject\.name\s*=\s*['\"]([^'\"]+)['\"]", settings)
     det.evidence.append(
         f"{'pom.xml' if tool == 'maven' else gradle.name if gradle else ''} → java ({tool}{', Spring Boot' if spring else ''})"
     )
@@ -421,11 +544,14 @@ def detect_java(root: Path, det: Detection) -> dict[str, Any] | None:
         root / "src/main/resources/application.yml"
     )
     port_m = re.search(r"server\.port\s*[=:]\s*(\d{2,5})|port:\s*(\d{2,5})", props)
+    from hardenify.scaffold.detect_routes import health_facts, java_routes, pick_health
+
     found = _scan(
         root,
         (".java", ".kt"),
-        {"env": re.compile(r"System\.getenv\(\s*\"([A-Za-z_][A-Za-z0-9_]*)\""), "path": _PATH_LITERAL},
+        {"env": re.compile(r"System\.getenv\(\s*\"([A-Za-z_][A-Za-z0-9_]*)\"")},
     )
+    routes = [r for p in walk(root, (".java", ".kt")) for r in java_routes(_read(p))]
     facts = _common(root, artifact.group(1) if artifact else None, {})
     facts.update(
         {
@@ -434,9 +560,11 @@ def detect_java(root: Path, det: Detection) -> dict[str, Any] | None:
             "spring_boot": spring,
             "port": int(port_m.group(1) or port_m.group(2)) if port_m else 8080,
             "command": "java -XX:MaxRAMPercentage=75 -jar /app/app.jar",
-            "health_path": "/actuator/health" if actuator else (_health(found["path"]) or "/"),
         }
     )
+    health, notes = health_facts("/actuator/health" if actuator else pick_health(routes))
+    det.warnings.extend(notes)
+    facts.update(health)
     if m and int(m.group(1)) >= 17:
         facts["version"] = m.group(1)
     facts.update(_env_facts(found["env"]))
@@ -461,14 +589,20 @@ def detect_ruby(root: Path, det: Detection) -> dict[str, Any] | None:
         (".rb", ".ru"),
         {
             "env": re.compile(r"ENV(?:\.fetch\(\s*|\[\s*)['\"]([A-Za-z_][A-Za-z0-9_]*)['\"]"),
-            "port": re.compile(r"ENV\.fetch\(\s*['\"]PORT['\"]\s*,\s*['\"]?(\d{2,5})"),
-            "path": _PATH_LITERAL,
+            "port": re.compile(
+                r"ENV(?:\.fetch\(\s*['\"]PORT['\"]\s*,|\[\s*['\"]PORT['\"]\s*\]\s*(?:\|\||or))\s*['\"]?(\d{2,5})\b"
+            ),
         },
     )
+    from hardenify.scaffold.detect_routes import health_facts, pick_health, rails_routes, sinatra_routes
+
     facts = _common(root, None, {})
     if rails:
         command, port = "bin/rails server --binding 0.0.0.0 --port {{ port }}", 3000
-        facts["writable"] = "/app/tmp,/app/log"
+        # Rails writes pids and caches to tmp/, logs to log/, and (Rails 8) SQLite files to storage/
+        facts["writable"] = ",".join(
+            f"/app/{d}" for d in ("tmp", "log", "storage") if d != "storage" or (root / d).is_dir()
+        )
     elif (root / "config.ru").is_file():
         port = _first_port(found["port"]) or 9292
         command = "bundle exec rackup --host 0.0.0.0 --port {{ port }}"
@@ -482,10 +616,22 @@ def detect_ruby(root: Path, det: Detection) -> dict[str, Any] | None:
             "rails": rails,
             "port": port,
             "command": command,
-            "health_path": "/up" if rails else (_health(found["path"]) or "/"),
             "gemfile_lock": (root / "Gemfile.lock").is_file(),
         }
     )
+    if rails:
+        rails_version = _rails_version(root, gemfile)
+        if rails_version:
+            facts["rails_version"] = ".".join(str(x) for x in rails_version)
+        routes = rails_routes(_read(root / "config" / "routes.rb"))
+        if "/up" in routes and rails_version is not None and rails_version < (7, 1):
+            routes.remove("/up")  # /up is Rails 7.1's rails/health#show; older Rails has no such controller
+        health = pick_health(routes)
+    else:
+        health = pick_health([r for p in walk(root, (".rb", ".ru")) for r in sinatra_routes(_read(p))])
+    health_found, notes = health_facts(health)
+    det.warnings.extend(notes)
+    facts.update(health_found)
     if version:
         facts["version"] = version.group(1)
     elif re.match(r"^\d+\.\d+", rv):
@@ -496,6 +642,15 @@ def detect_ruby(root: Path, det: Detection) -> dict[str, Any] | None:
         _services(env, ({"pg"} if "pg" in gems else set()) | ({"redis"} if "redis" in gems else set()))
     )
     return facts
+
+
+def _rails_version(root: Path, gemfile: str) -> tuple[int, ...] | None:
+    """Rails' version from Gemfile.lock (`    rails (7.1.3)`), else the Gemfile's requirement."""
+    lock = _read(root / "Gemfile.lock")
+    m = re.search(r"^    (?:rails|railties) \((\d+)\.(\d+)", lock, re.M) or re.search(
+        r"^\s*gem\s+['\"]rails['\"]\s*,\s*['\"][~>=\s]*(\d+)\.(\d+)", gemfile, re.M
+    )
+    return (int(m.group(1)), int(m.group(2))) if m else None
 
 
 # ------------------------------------------------------------------------------------------ php
@@ -512,11 +667,17 @@ def detect_php(root: Path, det: Detection) -> dict[str, Any] | None:
     found = _scan(
         root,
         (".php",),
-        {
-            "env": re.compile(r"(?:getenv\(\s*|\$_(?:ENV|SERVER)\[\s*)['\"]([A-Z_][A-Z0-9_]*)['\"]"),
-            "path": _PATH_LITERAL,
-        },
+        {"env": re.compile(r"(?:getenv\(\s*|\$_(?:ENV|SERVER)\[\s*)['\"]([A-Z_][A-Z0-9_]*)['\"]")},
     )
+    from hardenify.scaffold.detect_routes import health_facts, php_routes, pick_health
+
+    routes: list[str] = []
+    for path in walk(root, (".php",)):
+        found_routes = php_routes(_read(path))
+        if path.name == "api.php" and path.parent.name == "routes":  # Laravel prefixes these with /api
+            found_routes = ["/api" + r.rstrip("/") if r != "/" else "/api" for r in found_routes]
+        routes += found_routes
+    laravel = (root / "artisan").is_file() or "laravel/framework" in require
     serve = str((composer.get("scripts") or {}).get("serve") or "")
     port_m = re.search(r"-S\s+[\w.]+:(\d{2,5})", serve)
     port = int(port_m.group(1)) if port_m else 8080
@@ -539,15 +700,30 @@ def detect_php(root: Path, det: Detection) -> dict[str, Any] | None:
             "composer_lock": (root / "composer.lock").is_file(),
             "docroot": docroot,
             "port": port,
-            "health_path": _health(found["path"]) or "/",
+            "php_server": _php_server(root, docroot),
         }
     )
+    if laravel:
+        facts["framework"] = "laravel"
+        # Laravel writes compiled views, sessions, logs and caches here at run time
+        facts["writable"] = ",".join(
+            f"/app/{d}" for d in ("storage", "bootstrap/cache") if (root / d).is_dir()
+        )
+    health, notes = health_facts(pick_health(routes))
+    det.warnings.extend(notes)
+    facts.update(health)
     version = re.search(r"(\d+\.\d+)", str((composer.get("require") or {}).get("php") or ""))
     if version and tuple(int(x) for x in version.group(1).split(".")) >= (8, 2):
         facts["version"] = version.group(1)
     facts.update(_env_facts(env))
     facts.update(_services(env, {"pg"} if any("pgsql" in r or "postgres" in r for r in require) else set()))
     return facts
+
+
+def _php_server(root: Path, docroot: str) -> str:
+    """`apache` when the docroot has an .htaccess (its rewrite rules only work under Apache),
+    else `php-fpm` (behind a web server). Both serve as an unprivileged user, never `php -S`."""
+    return "apache" if (root / docroot / ".htaccess").is_file() else "php-fpm"
 
 
 # --------------------------------------------------------------------------------------- dotnet
@@ -562,7 +738,15 @@ def detect_dotnet(root: Path, det: Detection) -> dict[str, Any] | None:
         return None
     proj = projects[0]
     text = _read(proj)
-    tfm = re.search(r"<TargetFrameworks?>\s*net(\d+\.\d+)", text)
+    # the TargetFramework may come from a Directory.Build.props in the project's folder or above
+    props = "".join(
+        _read(d / "Directory.Build.props")
+        for d in [proj.parent, *proj.parent.parents]
+        if d == root or root in d.parents
+    )
+    tfm = re.search(r"<TargetFrameworks?>\s*net(\d+\.\d+)", text) or re.search(
+        r"<TargetFrameworks?>\s*net(\d+\.\d+)", props
+    )
     assembly = re.search(r"<AssemblyName>([^<]+)</AssemblyName>", text)
     web = "Microsoft.NET.Sdk.Web" in text
     asm = assembly.group(1).strip() if assembly else proj.stem
@@ -572,11 +756,11 @@ def detect_dotnet(root: Path, det: Detection) -> dict[str, Any] | None:
     found = _scan(
         root,
         (".cs",),
-        {
-            "env": re.compile(r"GetEnvironmentVariable\(\s*\"([A-Za-z_][A-Za-z0-9_]*)\""),
-            "path": _PATH_LITERAL,
-        },
+        {"env": re.compile(r"GetEnvironmentVariable\(\s*\"([A-Za-z_][A-Za-z0-9_]*)\"")},
     )
+    from hardenify.scaffold.detect_routes import dotnet_routes, health_facts, pick_health
+
+    routes = [r for p in walk(root, (".cs",)) for r in dotnet_routes(_read(p))]
     facts = _common(root, asm, {})
     facts.update(
         {
@@ -585,11 +769,19 @@ def detect_dotnet(root: Path, det: Detection) -> dict[str, Any] | None:
             "web": web,
             "port": 8080,
             "command": f"/app/{asm}",
-            "health_path": _health(found["path"]) or "/",
         }
     )
+    health, notes = health_facts(pick_health(routes))
+    det.warnings.extend(notes)
+    facts.update(health)
     if tfm:
         facts["version"] = tfm.group(1)
+        facts["target_framework"] = f"net{tfm.group(1)}"
+        # .NET 8 images listen on ASPNETCORE_HTTP_PORTS (8080); 6 and 7 only read ASPNETCORE_URLS
+        facts["aspnetcore_port_env"] = (
+            "ASPNETCORE_HTTP_PORTS" if _vkey(tfm.group(1)) >= (8,) else "ASPNETCORE_URLS"
+        )
+        _warn_eol("dotnet", tfm.group(1), f"the project targets net{tfm.group(1)}", det)
     facts.update(_env_facts(found["env"]))
     facts.update(_services(found["env"], {"pg"} if "Npgsql" in text else set()))
     return facts
