@@ -175,12 +175,10 @@ def sanitize_name(raw: str) -> str:
 
 
 def is_secret_name(name: str) -> bool:
-    """hardenify's own secret-name matcher (HF301) when available, else a conservative fallback."""
-    try:
-        from hardenify.fixers._secrets import is_secret_name as matcher
-    except ImportError:  # pragma: no cover - the fixers package ships with hardenify
-        tokens = set(re.split(r"[_\W]+", name.lower()))
-        return bool(tokens & {"token", "password", "passwd", "secret", "apikey", "key", "credentials"})
+    """hardenify's one secret-name judgement (HF301's): `ACCESS_TOKEN_EXPIRE_MINUTES` is a
+    setting, `ACCESS_TOKEN` a secret."""
+    from hardenify.fixers._secrets import is_secret_name as matcher
+
     return bool(matcher(name))
 
 
@@ -188,7 +186,7 @@ def split_env(names: list[str]) -> tuple[list[str], list[str]]:
     """Env var names the code reads → (plain, secret); PORT and process plumbing are dropped."""
     plain: list[str] = []
     secret: list[str] = []
-    for n in names:
+    for n in dict.fromkeys(names):  # once each: compose rejects a repeated environment/secret entry
         if n.upper() in _NEVER_ENV or n.endswith("_FILE"):
             continue
         (secret if is_secret_name(n) else plain).append(n)
