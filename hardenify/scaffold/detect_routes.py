@@ -226,13 +226,13 @@ def dotnet_routes(text: str) -> list[str]:
     return _CS_MAP.findall(strip_comments(text))
 
 
-_PHP_ROUTE = re.compile(r"(?:\$app->get|Route::get|\$router->get)\(\s*['\"](/[^'\"]*)['\"]")
+_PHP_ROUTE = re.compile(r"(?:\$app->get|Route::get|\$router->get)\(\s*['\"]([^'\"]*)['\"]")
 
 
 def php_routes(text: str) -> list[str]:
     """Slim `$app->get('/')`, Laravel `Route::get('/')` (Laravel's routes/api.php has an /api prefix,
     which callers add)."""
-    return _PHP_ROUTE.findall(strip_comments(text, hash_comments=True))
+    return ["/" + p.lstrip("/") for p in _PHP_ROUTE.findall(strip_comments(text, hash_comments=True))]
 
 
 _RB_ROUTE = re.compile(r"^\s*get\s+['\"](/[^'\"]*)['\"]", re.M)
