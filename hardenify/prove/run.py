@@ -204,6 +204,8 @@ def prove_one(
                 proof.reason = "cannot inspect the built images"
                 return proof
             before, after = facts[0], facts[1]
+            # A secret the fix moved out of the image (to a build mount or to run time) is not "lost".
+            moved |= {k for k, v in before.env.items() if v and redactor(v) != v}
             proof.comparison = compare(before, after, moved)
             proof.user = after.user
             hardened = [*HARDENED]
@@ -258,16 +260,18 @@ def _run_pair(
     """Start both images at once (so their waits overlap) and observe each; None when the
     original cannot even be created."""
     started: list[str | None] = []
+    errors: list[str] = []
     for i, tag in enumerate(tags):
-        cid, _ = d.start(tag, f"hardenify-prove-{token}-{len(containers)}-{i}", options)
+        name = f"hardenify-prove-{token}-{len(containers)}-{i}"
+        cid, err = d.start(tag, name, options)
         started.append(cid)
-        if cid:
-            containers.append(cid)
+        errors.append(buildlog.excerpt(err, redactor, lines=2))
+        containers.append(cid or name)  # a failed `docker run -d` can leave a created container
     if started[0] is None:
         return None
     return [
-        RunState(StateKind.FAILED) if cid is None else observe(d, cid, f, opts, redactor)
-        for cid, f in zip(started, facts, strict=True)
+        RunState(StateKind.FAILED, detail=err) if cid is None else observe(d, cid, f, opts, redactor)
+        for cid, f, err in zip(started, facts, errors, strict=True)
     ]
 
 
