@@ -615,6 +615,7 @@ def detect_ruby(root: Path, det: Detection) -> dict[str, Any] | None:
             "port": port,
             "command": command,
             "gemfile_lock": (root / "Gemfile.lock").is_file(),
+            "native_gems": _native_gems(root, gems),
         }
     )
     if rails:
@@ -640,6 +641,59 @@ def detect_ruby(root: Path, det: Detection) -> dict[str, Any] | None:
         _services(env, ({"pg"} if "pg" in gems else set()) | ({"redis"} if "redis" in gems else set()))
     )
     return facts
+
+
+#: Gems that compile a C extension at install time (the build stage needs a compiler).
+NATIVE_GEMS = frozenset(
+    {
+        "nokogiri",
+        "pg",
+        "mysql2",
+        "sqlite3",
+        "bcrypt",
+        "puma",
+        "nio4r",
+        "ffi",
+        "msgpack",
+        "bootsnap",
+        "websocket-driver",
+        "json",
+        "racc",
+        "bigdecimal",
+        "date",
+        "io-console",
+        "psych",
+        "thin",
+        "eventmachine",
+        "unf_ext",
+        "hiredis",
+        "oj",
+        "byebug",
+        "debug",
+        "redcarpet",
+        "sassc",
+        "grpc",
+        "google-protobuf",
+        "charlock_holmes",
+        "rugged",
+        "stringio",
+        "strscan",
+        "digest-crc",
+        "curb",
+        "typhoeus",
+        "unicorn",
+        "kgio",
+        "raindrops",
+        "mini_racer",
+    }
+)
+
+
+def _native_gems(root: Path, gems: set[str]) -> bool:
+    """Whether any gem, direct or locked, builds a native extension (platform gems like
+    `nokogiri (1.16.0-x86_64-linux)` ship compiled, but the locked platform may not match)."""
+    locked = set(re.findall(r"^    ([\w-]+) \(", _read(root / "Gemfile.lock"), re.M))
+    return bool((gems | locked) & NATIVE_GEMS)
 
 
 def _rails_version(root: Path, gemfile: str) -> tuple[int, ...] | None:

@@ -9,6 +9,7 @@ module with an old `go` line, a Gradle root project name, a Maven child of a par
 from __future__ import annotations
 
 import datetime
+import itertools
 import json
 import shutil
 from pathlib import Path
@@ -86,7 +87,7 @@ def test_requirement_include_cycle_and_depth_are_bounded(tmp_path: Path) -> None
     (tmp_path / "requirements.txt").write_text("-r a.txt\nflask\n")
     (tmp_path / "a.txt").write_text("-r requirements.txt\n-r b.txt\n")
     chain = ["b", "c", "d", "e", "f", "g", "h"]
-    for this, nxt in zip(chain, chain[1:]):
+    for this, nxt in itertools.pairwise(chain):
         (tmp_path / f"{this}.txt").write_text(f"-r {nxt}.txt\n{this}-pkg\n")
     (tmp_path / "h.txt").write_text("h-pkg\n")
     det = detect(tmp_path)
@@ -437,3 +438,11 @@ def test_secret_names_are_the_core_judgement() -> None:
     )
     assert plain == ["ACCESS_TOKEN_EXPIRE_MINUTES"]
     assert secret == ["ACCESS_TOKEN", "SECRET_KEY"]  # once each
+
+
+def test_native_gems_need_a_compiler(tmp_path: Path) -> None:
+    (tmp_path / "Gemfile").write_text('gem "sinatra"\n')
+    (tmp_path / "app.rb").write_text('get "/" do\n  "hi"\nend\n')
+    assert detect(tmp_path).facts["native_gems"] is False
+    (tmp_path / "Gemfile.lock").write_text("GEM\n  specs:\n    sinatra (4.0.0)\n    puma (6.4.2)\n")
+    assert detect(tmp_path).facts["native_gems"] is True
