@@ -22,6 +22,7 @@ A file that does not parse is skipped (and reported): detection must never fail 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -476,6 +477,10 @@ def introspect(files: Iterable[Path], roots: Sequence[Path]) -> PythonFacts:
             out.errors.append(f"{path}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
             continue
         facts = ModuleFacts(module_name(path, roots), path)
-        tree.visit(_make_visitor(facts))
+        with warnings.catch_warnings():
+            # evaluating a project's string literals warns on its invalid escapes ("\_"): not ours
+            warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree.visit(_make_visitor(facts))
         out.modules.append(facts)
     return out
