@@ -2,12 +2,14 @@
 
 Detect → answer (flags, --data, --data-file, saved answers, wizard) → render → lint → write.
 Nothing is written unless every generated file passes `hardenify check` with zero findings,
-and no existing file is replaced without `--force` or a yes on the TTY. `--update` re-renders
-with the saved answers and merges the result into the user's edited files (3-way, against the
-files as they were generated, which the answers file keeps).
+and no existing file is replaced without `--force` or a yes on the TTY: one yes for the whole
+set, so the files on disk and the answers file always come from the same answers. `--update`
+re-renders with the saved answers and merges the result into the user's edited files (3-way,
+against the files as they were generated, which the answers file keeps).
 
-Exit codes: 0 done; 1 existing files differ (nothing written) or `--update` left conflicts;
-2 usage error, missing answers without a TTY, or output that failed the checks.
+Exit codes: 0 done; 1 existing files differ or the wizard was cancelled (nothing written), or
+`--update` left conflicts; 2 usage error, answers nothing settled without a TTY, or output
+that failed the checks.
 """
 
 from __future__ import annotations
@@ -148,7 +150,14 @@ def _data(ctx: click.Context, param: click.Parameter, value: Sequence[str]) -> d
     "--update", is_flag=True, help="Re-render with the saved answers and merge into your edited files."
 )
 @click.option("--show-detection", is_flag=True, help="Print what detection found (JSON) and exit.")
-@click.option("--list-questions", is_flag=True, help="List the questions (names for --data) and exit.")
+@click.option(
+    "--list-questions", is_flag=True, help="List the questions, one a line (names for --data), and exit."
+)
+@click.option(
+    "--help-questions",
+    is_flag=True,
+    help="Explain every question: its flag, type, choices, default here, and whether the wizard asks it.",
+)
 def command(
     directory: Path,
     data: dict[str, str],
@@ -161,20 +170,45 @@ def command(
     update: bool,
     show_detection: bool,
     list_questions: bool,
+    help_questions: bool,
     **flags: Any,
 ) -> None:
     """Scaffold a hardened container setup for the project in DIRECTORY (default: .).
 
-    Detects the stack (python, node, go, java, rust, ruby, php, dotnet, static) and what the
-    code needs (for Python by parsing it: framework, app object, port, env vars), asks what
-    it cannot know (on a TTY), then writes a multi-stage Dockerfile, .dockerignore,
-    compose.yaml and README.Docker.md that pass `hardenify check` with zero findings: numeric
-    non-root user, read-only root filesystem, no capabilities, no-new-privileges, resource
-    limits, healthcheck, secrets as files, base images pinned by digest.
+    Writes a multi-stage Dockerfile, .dockerignore, compose.yaml and README.Docker.md that
+    pass `hardenify check` with zero findings: numeric non-root user, read-only root
+    filesystem, no capabilities, no-new-privileges, resource limits, healthcheck, secrets as
+    files, base images pinned by digest.
 
-    Without a TTY every answer must come from flags, --data, --data-file or --defaults; a
-    missing one is an error (exit 2) naming the flag. Existing files are never replaced
-    silently: a diff and a question on a TTY, a refusal (exit 1) without one.
+    \b
+    What is detected: the stack (python, node, go, java, rust, ruby, php,
+    dotnet, static), name, runtime version, port, start command, health path,
+    env vars, secrets and databases the code uses (Python is parsed, never
+    run). `--show-detection` prints it all.
+
+    \b
+    What is asked (on a TTY): only what detection could not settle, i.e.
+    the stack, port or start command when the project does not show them
+    (often nothing). Then a summary of every answer and where it came from:
+    write, change any answer (go back), or go through all questions
+    (advanced: base image, uid, limits, bind address, pinning...).
+    `--help-questions` explains each question; `--list-questions` names them.
+
+    \b
+    Answering without a TTY (CI, `</dev/null`): flags such as --port, or
+    `--data NAME=VALUE` for any question, or `--data-file answers.yml` (a
+    YAML mapping; a saved .hardenify-answers.yml works too). What detection
+    settled is used as is; anything it could not settle is an error (exit 2)
+    naming the flag, unless --defaults takes the template's defaults.
+
+    \b
+    The answers file: .hardenify-answers.yml records the answers (never a
+    secret) and the files as generated. A re-run in the wizard offers its
+    answers as the defaults; `--update` re-renders with them (a newer
+    template, your edits merged 3-way; new questions take their defaults).
+    Existing files that differ are shown as diffs and replaced all together
+    after one yes (or --force), never some of them; without a TTY: nothing
+    written, exit 1.
 
     \b
     Examples:
@@ -204,9 +238,19 @@ def command(
             saved = load_answers(root / FILENAME)
         except AnswersFileError as exc:
             raise NewError(str(exc)) from None
+    elif not defaults and _tty() and (root / FILENAME).is_file():
+        # A re-run in the wizard: the answers given last time are its defaults (copier's answers
+        # file). Without the wizard a re-run stays what the flags and detection say, as before.
+        try:
+            saved = load_answers(root / FILENAME)
+        except AnswersFileError as exc:
+            click.echo(f"hardenify: warning: {exc}; its answers are not used", err=True)
     try:
         chosen = choose(
-            root, template_dir, saved.template_dir if saved is not None else None, trust=trust_template_dir
+            root,
+            template_dir,
+            saved.template_dir if saved is not None and update else None,
+            trust=trust_template_dir,
         )
     except TemplateDirError as exc:
         raise NewError(str(exc)) from None
@@ -219,14 +263,21 @@ def command(
         if show_detection:
             _print_detection(detection)
             return
-        if list_questions:
-            _print_questions(tset, detection, flags.get("stack"))
-            return
         explicit = _explicit(data_file, data, flags)
+        if list_questions or help_questions:
+            _print_questions(tset, detection, explicit, saved, verbose=help_questions)
+            return
         interactive = not defaults and _tty()
         if interactive:
             _print_detection_summary(detection)
-        answers = _resolve(tset, detection, explicit, saved, interactive=interactive, defaults=defaults)
+            if saved is not None and not update:
+                click.echo(f"hardenify new: the answers saved in {FILENAME} are the defaults.")
+        else:  # detection's fallbacks (dev server, remapped port, TCP probe) must not pass silently
+            for warning in detection.warnings:
+                click.echo(f"hardenify new: note: {warning}", err=True)
+        answers = _resolve(
+            tset, detection, explicit, saved, interactive=interactive, defaults=defaults, update=update
+        )
         rendered = _render(tset, answers, detection)
     except (TemplateError, AnswerError, RenderError, AnswersFileError) as exc:
         raise NewError(str(exc)) from None
@@ -252,10 +303,17 @@ def command(
                 err=True,
             )
             sys.exit(EXIT_DIFFERS)
+        # One question for the whole set: files from two sets of answers would not fit together,
+        # and the answers file must describe what is on disk.
         for change in plan.differs:
             click.echo(_diff(change.path, change.old or "", change.new))
-            if not click.confirm(f"Overwrite {change.path}?", default=False):
-                change.action = "kept"
+        paths = ", ".join(c.path for c in plan.differs)
+        if not click.confirm(f"Overwrite {len(plan.differs)} existing file(s): {paths}?", default=False):
+            click.echo(
+                "hardenify new: nothing written (answers not saved). Use --update to merge with your edits.",
+                err=True,
+            )
+            sys.exit(EXIT_DIFFERS)
     _write(root, plan, tset, answers, rendered, tdir)
     _show_plan(plan, diffs=False)
     _next_steps(rendered, answers.values)
@@ -272,7 +330,11 @@ def command(
 
 
 def _tty() -> bool:
-    return sys.stdin.isatty() and sys.stdout.isatty()
+    """A person at a terminal on both ends. A closed stdin (`<&-`) is None, a closed file raises."""
+    try:
+        return bool(sys.stdin and sys.stdin.isatty() and sys.stdout and sys.stdout.isatty())
+    except (ValueError, OSError):
+        return False
 
 
 def _load_templates(tdir: Path | None) -> TemplateSet:
@@ -301,26 +363,33 @@ def _resolve(
     *,
     interactive: bool,
     defaults: bool,
+    update: bool = False,
 ) -> Any:
     from hardenify.scaffold.questions import Resolver
 
-    ask = None
-    if interactive:
-        from hardenify.scaffold.wizard import make_asker
-
-        ask = make_asker()
     resolver = Resolver(
         tset,
         detection,
         explicit=explicit,
         saved=saved.answers if saved is not None else {},
-        interactive=interactive,
         # --update: answers are saved; a question the newer template added takes its default.
-        use_defaults=defaults or saved is not None,
-        ask=ask,
+        use_defaults=defaults or update,
         flags=FLAGS,
     )
-    return resolver.resolve()
+    if not interactive:
+        return resolver.resolve()
+    from dataclasses import replace
+
+    from hardenify.scaffold.wizard import Cancelled, QuestionaryUI, interview
+
+    ui = QuestionaryUI()
+    if update:  # the saved answers stand; only what nothing settles is asked, no summary
+        return replace(resolver, interactive=True, ask=ui.ask).resolve()
+    try:
+        return interview(resolver, ui)
+    except Cancelled:
+        click.echo("hardenify new: cancelled; nothing written.", err=True)
+        sys.exit(EXIT_DIFFERS)
 
 
 def _render(tset: TemplateSet, answers: Any, detection: Detection) -> Rendered:
@@ -500,13 +569,83 @@ def _print_detection_summary(detection: Detection) -> None:
         click.echo(f"note: {note}")
 
 
-def _print_questions(tset: TemplateSet, detection: Detection, stack: str | None) -> None:
-    stack = stack or detection.stack
+def _print_questions(
+    tset: TemplateSet,
+    detection: Detection,
+    explicit: Mapping[str, Any],
+    saved: AnswersFile | None,
+    *,
+    verbose: bool,
+) -> None:
+    """The questions for this project, choices and defaults rendered as `new` would see them."""
+    from hardenify.scaffold.questions import AnswerError, Resolver, evaluate, truthy
+
+    resolver = Resolver(
+        tset,
+        detection,
+        explicit=explicit,
+        saved=saved.answers if saved is not None else {},
+        use_defaults=True,
+        flags=FLAGS,
+    )
+    try:
+        answers = resolver.resolve()
+    except AnswerError:
+        # No stack yet (an empty directory): list the common questions with what can be rendered.
+        answers = None
+    values = answers.values if answers is not None else {}
+    sources = answers.sources if answers is not None else {}
+    stack = values.get("stack")
+    if verbose:
+        where = f"the {stack} stack" if stack else "no detected stack (pass --stack for its own questions)"
+        click.echo(f"Questions of `hardenify new` for {where}.")
+        click.echo("The wizard asks those marked 'asked unless settled' when no flag, saved answer or")
+        click.echo("detection settles them; all are on its summary screen and under 'Advanced'.")
+        click.echo("Without a TTY, answer with the flag, --data NAME=VALUE or --data-file FILE.\n")
+    from hardenify.scaffold.wizard import show
+
     for q in tset.questions_for(stack):
         flag = FLAGS.get(q.name)
-        how = f"{flag}, " if flag else ""
-        choices = f" choices: {q.choices}" if q.choices is not None else ""
-        click.echo(f"{q.name:<20} {q.type:<7} {how}--data {q.name}=…  {q.help}{choices}")
+        how = f"{flag}, --data {q.name}=…" if flag else f"--data {q.name}=…"
+        ctx = resolver.context(answers) if answers is not None else None
+        choices = _rendered_choices(resolver, q, ctx)
+        applies = True
+        if ctx is not None and q.when is not None:
+            try:
+                applies = truthy(evaluate(q.when, ctx))
+            except AnswerError:
+                applies = True
+        if not verbose:
+            extra = f" choices: {', '.join(choices)}" if choices else ""
+            click.echo(f"{q.name:<20} {q.type:<7} {how}  {q.help}{extra}")
+            continue
+        kind = "asked unless settled" if (q.required or q.secret) else "advanced"
+        click.echo(f"{q.name} ({q.type}, {kind}): {q.help}")
+        click.echo(f"    answer with: {how}")
+        if choices:
+            click.echo(f"    choices: {', '.join(choices)}")
+        if not applies:
+            click.echo("    (does not apply to this project's answers)")
+        elif q.name in values:
+            shown = show(values[q.name], q.secret)
+            click.echo(f"    here: {shown} ({sources.get(q.name, 'default')})")
+
+
+def _rendered_choices(resolver: Any, q: Any, ctx: Mapping[str, Any] | None) -> list[str]:
+    """A choice question's choices as text, or [] when they depend on answers not known yet."""
+    from hardenify.scaffold.questions import AnswerError
+
+    if q.type != "choice":
+        return []
+    if isinstance(q.choices, list):
+        return [str(c) for c in q.choices]
+    if ctx is None:
+        ctx = {"stacks": sorted(resolver.templates.stacks), "detected": {}, "stack_info": {}, "base_info": {}}
+    try:
+        choices = resolver.choices(q, ctx)
+    except AnswerError:
+        return ["(depends on the stack)"]
+    return [str(c) for c in choices or []]
 
 
 def _next_steps(rendered: Rendered, values: Mapping[str, Any]) -> None:

@@ -3,13 +3,15 @@
 For each question, in order, the first source that has a value wins:
 
 1. an explicit answer (a flag such as `--port`, `--data port=8080`, `--data-file`);
-2. the answers file (`--update`), except secrets, which are never saved;
-3. the wizard, on a TTY without `--defaults`: detected values are its defaults;
-4. the default (a detected value, else the question's `default`), with `--defaults`, or for
-   a question that is not `required`.
+2. an answer given in the wizard (kept while the user goes back and changes others);
+3. the wizard's prompt, for the questions it asks (see `Resolver.asks`), with the default below;
+4. the default: the answers file's answer (a re-run or `--update`; never a secret), else the
+   detected value, else the question's `default`.
 
-Anything still missing is an `AnswerError` that names the flags to use (exit 2): a build in
-CI must never wait for a prompt or silently guess a port.
+A `required` question whose default came from neither the project (detection) nor the answers
+file is *unsettled*: the short wizard asks it, and without a TTY it needs a flag or
+`--defaults`. Anything still missing is an `AnswerError` that names the flags to use (exit 2):
+a build in CI must never wait for a prompt or silently guess a port.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ _REF = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 #: Asks one question; returns the validated answer. The wizard provides it on a TTY.
 Asker = Callable[[Question, Any, "list[Any] | None", "Callable[[Any], Any]"], Any]
+
+#: Sources that settle a question: the short wizard does not ask it, and no TTY is needed.
+SETTLED = frozenset({"flag", "data", "wizard", "saved", "detected"})
 
 
 class AnswerError(Exception):
@@ -167,6 +172,12 @@ class Resolver:
     use_defaults: bool = False
     ask: Asker | None = None
     flags: Mapping[str, str] = field(default_factory=dict)  # question → its CLI flag, for messages
+    given: Mapping[str, Any] = field(default_factory=dict)  # answers already given in the wizard
+    # Of `given`, those that took the default offered: they follow a changed default (the
+    # command of another stack), where a typed answer stays.
+    accepted: Mapping[str, Any] = field(default_factory=dict)
+    ask_all: bool = False  # the wizard's "advanced" pass: every question, current values as defaults
+    ask_only: frozenset[str] | None = None  # the wizard's "change an answer": just these
     _facts: dict[Any, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     def context(self, answers: Answers) -> dict[str, Any]:
@@ -196,7 +207,8 @@ class Resolver:
         }
         if unknown:
             raise AnswerError(
-                f"unknown answer(s): {', '.join(sorted(unknown))} (see `hardenify new --help-questions`)"
+                f"unknown answer(s): {', '.join(sorted(unknown))} (`hardenify new --list-questions` "
+                "names them all; `--help-questions` explains each)"
             )
         i = 0
         while True:
@@ -208,10 +220,15 @@ class Resolver:
             ctx = self.context(answers)
             if q.when is not None and not truthy(evaluate(q.when, ctx, env, f"question {q.name!r} when")):
                 continue
-            choices = self._choices(q, ctx, env)
+            choices = self.choices(q, ctx, env)
             if q.secret:
                 answers.secrets.add(q.name)
             value, source = self._answer(q, ctx, choices, env)
+            if source == "missing" and q.name == "stack":
+                # Nothing else can be worked out without a stack: say so, alone and first.
+                raise AnswerError(
+                    f"could not detect the stack; pass --stack (one of: {', '.join(map(str, choices or []))})"
+                )
             if source == "missing":
                 missing.append(q)
                 # Carry on with the default so the questions that depend on this one can still
@@ -228,7 +245,8 @@ class Resolver:
             raise AnswerError(self._missing_message(missing))
         return answers
 
-    def _choices(self, q: Question, ctx: Mapping[str, Any], env: Any) -> list[Any] | None:
+    def choices(self, q: Question, ctx: Mapping[str, Any], env: Any = None) -> list[Any] | None:
+        """A choice question's choices in `ctx` (None for other types)."""
         if q.type != "choice":
             return None
         choices = evaluate(q.choices, ctx, env, f"question {q.name!r} choices")
@@ -236,9 +254,22 @@ class Resolver:
             choices = [c.strip() for c in choices.split(",") if c.strip()]
         return list(choices)
 
+    def _valid(self, q: Question, source: Mapping[str, Any], choices: list[Any] | None) -> tuple[bool, Any]:
+        """(True, value) when `source` answers `q` with a value the current template accepts."""
+        if q.name not in source:
+            return False, None
+        try:
+            return True, coerce(q, source[q.name], choices)
+        except ValueError:
+            return False, None  # e.g. a base of another stack, or a newer template's rules
+
     def _default(
         self, q: Question, ctx: Mapping[str, Any], choices: list[Any] | None, env: Any
     ) -> tuple[Any, str]:
+        if not q.secret:
+            ok, value = self._valid(q, self.saved, choices)
+            if ok:
+                return value, "saved"
         facts = ctx["detected"]
         if q.detected is not None and facts.get(q.detected) is not None and not q.secret:
             try:
@@ -260,6 +291,19 @@ class Resolver:
         except ValueError as exc:
             raise AnswerError(f"the template's default for {q.name!r} is invalid: {exc}") from None
 
+    def asks(self, q: Question, source: str) -> bool:
+        """Whether the wizard prompts for `q`, whose best value so far came from `source`.
+
+        The short path asks only what nothing settled: a secret (never saved, never detected)
+        or a required answer that neither the project nor the answers file gave. Everything
+        else is on the summary screen, where any answer can be changed.
+        """
+        if not self.interactive or self.ask is None:
+            return False
+        if self.ask_all or (self.ask_only is not None and q.name in self.ask_only):
+            return True
+        return (q.secret or q.required) and source not in SETTLED
+
     def _answer(
         self,
         q: Question,
@@ -272,17 +316,16 @@ class Resolver:
                 return coerce(q, self.explicit[q.name], choices), "flag" if q.name in self.flags else "data"
             except ValueError as exc:
                 raise AnswerError(f"{self._how(q)}: {exc}") from None
-        if q.name in self.saved and not q.secret:
-            try:
-                return coerce(q, self.saved[q.name], choices), "saved"
-            except ValueError:
-                pass  # the newer template no longer accepts it: ask again / use the default
-        default, source = self._default(q, ctx, choices, env)
-        if self.interactive and self.ask is not None:
+        given, value = self._valid(q, self.given, choices)
+        if given and q.name in self.accepted:
+            fresh = self._default(q, ctx, choices, env)
+            given = fresh[0] == self.accepted[q.name]
+        default, source = (value, "wizard") if given else self._default(q, ctx, choices, env)
+        if self.asks(q, source) and self.ask is not None:
             return self.ask(q, default, choices, lambda v: coerce(q, v, choices)), "wizard"
-        if self.use_defaults or not q.required:
-            if default is None:
-                return (None, "default") if not q.required else (None, "missing")
+        if default is None:
+            return (None, "default") if not q.required else (None, "missing")
+        if source in SETTLED or self.use_defaults or not q.required:
             return default, source
         return None, "missing"
 
@@ -292,8 +335,9 @@ class Resolver:
         return f"{flag} (or {data})" if flag else data
 
     def _missing_message(self, missing: list[Question]) -> str:
-        lines = ["no TTY to ask on, and these answers were not given:"]
-        for q in missing:
-            lines.append(f"  {q.name}: {q.help} → {self._how(q)}")
-        lines.append("Pass them, use --data-file answers.yml, or --defaults to accept the detected defaults.")
-        return "\n".join(lines)
+        """One line: what detection could not settle, and how to answer it without a TTY."""
+        what = "; ".join(f"{q.name}: {self._how(q)}" for q in missing)
+        return (
+            f"no TTY to ask on, and detection could not settle {what}. Pass them, use --data-file FILE, "
+            "or --defaults to accept the template's defaults (`hardenify new --help-questions` explains each)"
+        )

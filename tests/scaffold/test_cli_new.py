@@ -46,11 +46,9 @@ def test_defaults_write_files_that_pass_hardenify_check(
     assert saved["rendered"]["Dockerfile"] == (project / "Dockerfile").read_text()
 
 
-def test_no_tty_without_defaults_names_the_missing_flags(
-    new: Callable[..., Result], sample_copy: Callable[[str], Path]
-) -> None:
-    project = sample_copy("python-app")
-    result = new(str(project))
+def test_no_tty_without_defaults_names_the_missing_flags(new: Callable[..., Result], tmp_path: Path) -> None:
+    project = tmp_path / "fresh"  # nothing to detect a port or command from
+    result = new("--stack", "python", str(project))
     assert result.exit_code == 2
     assert "no TTY" in result.output
     assert "--port (or --data port=VALUE)" in result.output

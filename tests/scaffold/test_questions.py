@@ -63,10 +63,75 @@ def test_the_wizard_gets_detected_defaults_and_validates(
             return check("8181")
         return default
 
-    answers = Resolver(tset, detect(sample_copy("python-app")), interactive=True, ask=ask).resolve()
+    det = detect(sample_copy("python-app"))
+    answers = Resolver(tset, det, interactive=True, ask=ask, ask_all=True).resolve()
     assert seen["stack"][0] == "python" and "rust" in seen["stack"][1]
     assert seen["port"][0] == 8000 and seen["secrets"][0] == "API_TOKEN"
     assert answers.values["port"] == 8181 and answers.sources["port"] == "wizard"
+
+
+def _recorder(asked: list[str]) -> Callable[..., Any]:
+    def ask(q: Question, default: Any, choices: list[Any] | None, check: Callable[[Any], Any]) -> Any:
+        asked.append(q.name)
+        return check({"stack": "go", "port": "9000"}.get(q.name, default))
+
+    return ask
+
+
+def test_the_short_path_asks_only_what_nothing_settled(
+    tset: templateset.TemplateSet, sample_copy: Callable[[str], Path], tmp_path: Path
+) -> None:
+    asked: list[str] = []
+    detected = Resolver(tset, detect(sample_copy("python-app")), interactive=True, ask=_recorder(asked))
+    answers = detected.resolve()
+    assert asked == []  # stack, port and command are detected
+    assert answers.sources["port"] == "detected" and answers.sources["memory"] == "default"
+
+    empty = Resolver(tset, detect(tmp_path), interactive=True, ask=_recorder(asked)).resolve()
+    assert asked == ["stack", "port", "command"]  # 21 questions were asked before
+    assert (empty.values["stack"], empty.values["port"]) == ("go", 9000)
+    assert empty.sources["base"] == "default"
+
+    asked.clear()
+    given = Resolver(
+        tset, detect(tmp_path), explicit={"stack": "go", "port": 80}, interactive=True, ask=_recorder(asked)
+    ).resolve()
+    assert asked == ["command"] and given.sources["port"] == "data"
+
+
+def test_saved_answers_settle_questions_and_the_wizard_can_change_them(
+    tset: templateset.TemplateSet, tmp_path: Path
+) -> None:
+    asked: list[str] = []
+    saved = {"stack": "go", "port": 7000, "command": "/usr/local/bin/app"}
+    r = Resolver(tset, detect(tmp_path), saved=saved, interactive=True, ask=_recorder(asked))
+    answers = r.resolve()
+    assert asked == [] and (answers.values["port"], answers.sources["port"]) == (7000, "saved")
+    changed = Resolver(
+        tset,
+        detect(tmp_path),
+        saved=saved,
+        interactive=True,
+        ask=_recorder(asked),
+        ask_only=frozenset({"port"}),
+    ).resolve()
+    assert asked == ["port"] and (changed.values["port"], changed.sources["port"]) == (9000, "wizard")
+    kept = Resolver(tset, detect(tmp_path), saved=saved, given={"port": 7100}).resolve()
+    assert (kept.values["port"], kept.sources["port"]) == (7100, "wizard")  # an earlier pass's answer
+
+
+def test_without_a_tty_what_detection_settled_is_enough(
+    tset: templateset.TemplateSet, sample_copy: Callable[[str], Path], tmp_path: Path
+) -> None:
+    answers = Resolver(tset, detect(sample_copy("python-app"))).resolve()
+    assert (answers.values["port"], answers.sources["command"]) == (8000, "detected")
+    with pytest.raises(AnswerError) as missing:
+        Resolver(tset, detect(tmp_path), explicit={"stack": "python"}, flags={"port": "--port"}).resolve()
+    message = str(missing.value)
+    assert "\n" not in message and "detection could not settle port: --port (or --data port=VALUE)" in message
+    assert "--help-questions" in message
+    with pytest.raises(AnswerError, match=r"^could not detect the stack; pass --stack \(one of: dotnet, go"):
+        Resolver(tset, detect(tmp_path), use_defaults=True).resolve()
 
 
 def test_org_overlay_changes_removes_and_adds_questions(tmp_path: Path) -> None:
