@@ -360,7 +360,7 @@ def _python_command(
             det.warnings.append(
                 "no production WSGI server (gunicorn, uwsgi, waitress) in the dependencies: the start "
                 "command is Flask's development server (`flask run`); add gunicorn to your dependencies "
-                f"and re-run `hardenify new`, or pass --command 'python -m gunicorn --bind {bind} {target}'"
+                f"and re-run `hardenify new`, or pass --command 'python -m gunicorn --bind 0.0.0.0:8000 {target}' --port 8000"
             )
             return f"python -m flask --app {target} run --host 0.0.0.0 --port {port_ref}", "flask", 5000
         det.warnings.append(
