@@ -359,3 +359,28 @@ def test_bulk_prove_without_an_engine_exits_2(tmp_path: Path) -> None:
         timeout=120,
     )
     assert proc.returncode == 2 and "--prove needs a Docker engine" in proc.stderr, proc.stderr
+
+
+def test_proofs_reach_the_fleet_report(tmp_path: Path) -> None:
+    from hardenify.prove.report import fleet_markdown, load, save
+
+    repo = tmp_path / "api"
+    (repo / ".git").mkdir(parents=True)
+    proofs = [
+        Proof("Dockerfile", Verdict.PROVEN, user="10001"),
+        Proof("worker/Dockerfile", Verdict.UNPROVEN, reason="needs network to build"),
+    ]
+    save(repo / ".git", proofs)
+    loaded = load(repo)
+    assert [(p["path"], p["verdict"], p["reason"]) for p in loaded] == [
+        ("Dockerfile", "proven", ""),
+        ("worker/Dockerfile", "unproven", "needs network to build"),
+    ]
+    assert loaded[0]["evidence"] == ["runs as 10001"]
+    md = "\n".join(fleet_markdown([("api", loaded), ("web", [])]))
+    assert "## Proofs (`bulk --prove`)" in md and "1 proven, 1 unproven, 0 reverted" in md
+    assert "| api | `worker/Dockerfile` | unproven: needs network to build |" in md
+    assert fleet_markdown([("web", [])]) == []
+    (repo / ".git" / "hardenify" / "PROOF.json").write_text('{"not": "a list"}')
+    assert load(repo) == []
+    assert load(tmp_path / "no-repo") == []

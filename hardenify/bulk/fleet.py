@@ -139,6 +139,10 @@ def run_fleet(
         for w in work:
             w.tree.proofs = prove_tree(opts.engine, w.tree, opts.prove, log)
             w.result.proofs = [p.as_json() for p in w.tree.proofs]
+            if w.tree.proofs:
+                from hardenify.prove.report import save
+
+                save(w.repo.git_dir(), w.tree.proofs)  # for `hardenify report`
 
     for w in work:
         _finish(w, opts, branch)

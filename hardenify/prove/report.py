@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
 
 from hardenify.prove.model import Proof, Verdict
 from hardenify.report.markdown_util import code, escape, table
@@ -34,3 +37,69 @@ def counts(proofs: Sequence[Proof]) -> dict[str, int]:
     for p in proofs:
         out[p.verdict.value] += 1
     return out
+
+
+# ---------------------------------------------------------------------- the fleet report
+
+PROOF_FILE = "PROOF.json"  # in <git dir>/hardenify/, beside bulk's PR_BODY.md
+_MAX_PROOF_BYTES = 4 << 20
+
+
+def save(git_dir: Path, proofs: Sequence[Proof]) -> None:
+    """Keep a repository's proofs where `hardenify report` finds them."""
+    from hardenify.runner import atomic_write
+
+    target = git_dir / "hardenify" / PROOF_FILE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(target, json.dumps([p.as_json() for p in proofs], indent=2, sort_keys=True) + "\n")
+
+
+def load(repo_root: Path) -> list[dict[str, Any]]:
+    """The proofs the last `bulk --prove` saved in this repository ([] when none or unusable)."""
+    from hardenify.safeio import read_bytes
+
+    path = repo_root / ".git" / "hardenify" / PROOF_FILE
+    try:
+        data = json.loads(read_bytes(path, _MAX_PROOF_BYTES))
+    except (OSError, ValueError):
+        return []
+    if not isinstance(data, list):
+        return []
+    out = []
+    for p in data:
+        if isinstance(p, dict) and all(isinstance(p.get(k), str) for k in ("path", "verdict", "reason")):
+            ev = p.get("evidence")
+            evidence = [str(e) for e in ev] if isinstance(ev, list) else []
+            out.append(
+                {"path": p["path"], "verdict": p["verdict"], "reason": p["reason"], "evidence": evidence}
+            )
+    return out
+
+
+def fleet_markdown(repos: Sequence[tuple[str, Sequence[Mapping[str, Any]]]]) -> list[str]:
+    """ "Proofs" section of the fleet report: one row per proven/unproven/reverted Dockerfile."""
+    rows = []
+    tally = {v.value: 0 for v in Verdict}
+    for name, proofs in repos:
+        for p in proofs:
+            verdict = str(p["verdict"]) + (f": {p['reason']}" if p.get("reason") else "")
+            tally[str(p["verdict"])] = tally.get(str(p["verdict"]), 0) + 1
+            rows.append(
+                [
+                    escape(name),
+                    code(str(p["path"])),
+                    escape(verdict),
+                    escape("; ".join(p.get("evidence") or [])),
+                ]
+            )
+    if not rows:
+        return []
+    summary = ", ".join(f"{n} {v}" for v, n in tally.items())
+    out = [
+        "",
+        "## Proofs (`bulk --prove`)",
+        "",
+        f"Dockerfiles built and run before and after their fix: {summary}.",
+        "",
+    ]
+    return out + table(["Repository", "Dockerfile", "Verdict", "Evidence"], rows)

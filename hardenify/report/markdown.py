@@ -59,6 +59,9 @@ def render(fleet: Fleet) -> str:
         rows.append(row)
     out += table(header, rows, align)
 
+    from hardenify.prove.report import fleet_markdown
+
+    out += fleet_markdown([(r.name, r.proofs) for r in fleet.repos])
     out += ["", "## Details"]
     for r in fleet.repos:
         out += ["", f"### {escape(r.name)}", ""]

@@ -44,6 +44,7 @@ class RepoReport:
     files: int = 0
     findings: list[Finding] = field(default_factory=list)
     failed_files: list[tuple[str, str]] = field(default_factory=list)
+    proofs: list[dict[str, Any]] = field(default_factory=list)  # the last `bulk --prove` here
 
     def severity_counts(self) -> Counter[str]:
         return Counter(f.severity for f in self.findings)
@@ -151,6 +152,7 @@ class Fleet:
                     "by_severity": {s: r.severity_counts()[s] for s in SEVERITIES},
                     "findings": [f.__dict__ for f in r.findings],
                     "failed_files": [{"file": p, "reason": why} for p, why in r.failed_files],
+                    "proofs": r.proofs,
                 }
                 for r in self.repos
             ],
@@ -236,6 +238,7 @@ def collect(
     """Check every repository (one process pool for all files) and keep redacted findings."""
     from hardenify.bulk.fleet import repo_names
     from hardenify.bulk.treefix import FixOptions, plan_tree, run_trees
+    from hardenify.prove.report import load as load_proofs
     from hardenify.reporters._common import clean, path_of, sorted_diagnostics
     from hardenify.runner import Progress
 
@@ -248,6 +251,7 @@ def collect(
     for root, name, tf in zip(roots, repo_names(roots), trees, strict=True):
         rep = RepoReport(name=name, path=str(root), files=len(tf.tasks))
         rep.failed_files.extend(tf.plan_errors)
+        rep.proofs = load_proofs(root)
         for o in tf.outcomes:
             file = path_of(o)
             if o.error is not None:

@@ -200,3 +200,14 @@ def test_bulk_prove_puts_a_proof_table_in_each_pr_body(docker: str, tmp_path: Pa
         ), body
         assert_no_secret(body)
     assert_no_secret(proc.stdout, proc.stderr)
+
+    # The fleet report carries the evidence the bulk run saved in each repository.
+    report = hardenify(
+        "report", str(fleet), "-o", str(tmp_path / "report"), "--format", "md,json", cwd=tmp_path
+    )
+    assert report.returncode == 0, report.stderr
+    md = (tmp_path / "report" / "hardenify-report.md").read_text()
+    assert "## Proofs (`bulk --prove`)" in md and "2 proven, 0 unproven, 0 reverted" in md, md
+    fleet_json = json.loads((tmp_path / "report" / "hardenify-report.json").read_text())
+    assert all(r["proofs"][0]["verdict"] == "proven" for r in fleet_json["repositories"])
+    assert_no_secret(md, json.dumps(fleet_json))
