@@ -7,11 +7,12 @@ severity, docs, cross-references, fix safety) lives in that one `Rule` value.
 
 from __future__ import annotations
 
+import enum
 import importlib
 import pkgutil
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -134,8 +135,8 @@ class Rule:
 
 
 def lazy_regex(pattern: str, flags: int = 0) -> Callable[[], re.Pattern[str]]:
-    """A regex compiled on its first use, for rule modules: every rule module is imported on
-    every run, so start-up should pay only for the patterns a run needs (`_RE().search(...)`)."""
+    """A regex compiled on its first use, for rule modules: start-up should pay only for the
+    patterns a run needs (`_RE().search(...)`)."""
     return cache(lambda: re.compile(pattern, flags))
 
 
@@ -145,18 +146,107 @@ class RuleLoadError(RuntimeError):
 
 @cache
 def all_rules() -> tuple[Rule, ...]:
-    """Import every `hfNNN_*` module under hardenify.fixers, sorted by code."""
-    pkg = importlib.import_module("hardenify.fixers")
+    """Every rule, sorted by code.
+
+    From the generated index (`hardenify/rules_index.py`, written by scripts/sync_readme.py)
+    when it lists exactly the rule modules present: a rule's module is then imported only when
+    its check first runs, so a Dockerfile run never imports the compose rules. When a module was
+    added or removed since the index was generated, every module is imported instead.
+    """
+    indexed = _from_index()
+    return indexed if indexed is not None else import_all_rules()
+
+
+@cache
+def import_all_rules() -> tuple[Rule, ...]:
+    """Import every `hfNNN_*` module under hardenify.fixers, sorted by code (the index's source)."""
     rules: dict[str, Rule] = {}
-    for info in pkgutil.iter_modules(pkg.__path__):
-        if not re.match(r"hf\d{3}_", info.name):
-            continue
-        mod = importlib.import_module(f"hardenify.fixers.{info.name}")
-        rule = _rule_from_module(mod, info.name)
+    for name in rule_module_names():
+        mod = importlib.import_module(f"hardenify.fixers.{name}")
+        rule = _rule_from_module(mod, name)
         if rule.code in rules:
-            raise RuleLoadError(f"{info.name}: duplicate rule code {rule.code}")
+            raise RuleLoadError(f"{name}: duplicate rule code {rule.code}")
         rules[rule.code] = rule
     return tuple(rules[c] for c in sorted(rules))
+
+
+def rule_module_names() -> list[str]:
+    """The rule modules under hardenify.fixers, found by listing the package: nothing imported."""
+    pkg = importlib.import_module("hardenify.fixers")
+    return sorted({info.name for info in pkgutil.iter_modules(pkg.__path__) if _RULE_MODULE.match(info.name)})
+
+
+_RULE_MODULE = re.compile(r"hf\d{3}_")
+# Fields of `Rule` stored as something else in the index, and how to turn them back.
+_INDEX_DECODE: dict[str, Callable[[Any], Any]] = {
+    "severity": Severity,
+    "fix_availability": FixAvailability,
+    "references": lambda d: References(**{k: tuple(v) for k, v in d.items()}),
+}
+
+
+def index_entry(rule: Rule) -> dict[str, Any]:
+    """A rule's metadata as plain literals for the generated index (`check` is not stored)."""
+    out: dict[str, Any] = {}
+    for f in fields(Rule):
+        if f.name == "check":
+            continue
+        v = getattr(rule, f.name)
+        if isinstance(v, enum.Enum):
+            v = v.value
+        elif isinstance(v, References):
+            v = {k: ids for k, ids in v.items() if ids}
+        out[f.name] = v
+    return out
+
+
+def rule_from_entry(
+    entry: dict[str, Any], check: Callable[[CheckContext], Iterable[Diagnostic]] | None
+) -> Rule:
+    values = {k: _INDEX_DECODE[k](v) if k in _INDEX_DECODE else v for k, v in entry.items()}
+    return Rule(**values, check=check)
+
+
+def _from_index() -> tuple[Rule, ...] | None:
+    try:
+        from hardenify.rules_index import RULES
+    except ImportError:
+        return None
+    if sorted(module for module, _ in RULES) != rule_module_names():
+        return None
+    out = []
+    for module, entry in RULES:
+        rule = rule_from_entry(entry, None)
+        object.__setattr__(rule, "check", _LazyCheck(module, rule))
+        out.append(rule)
+    return tuple(sorted(out, key=lambda r: r.code))
+
+
+def load_checks(kinds: Iterable[str]) -> None:
+    """Import now the rule modules that files of these kinds run (before a process pool forks,
+    so the workers inherit them instead of each importing them)."""
+    wanted = set(kinds)
+    for r in all_rules():
+        if wanted.intersection(r.kinds) and isinstance(r.check, _LazyCheck):
+            mod = importlib.import_module(f"hardenify.fixers.{r.check.module}")
+            object.__setattr__(r, "check", _rule_from_module(mod, r.check.module).check)
+
+
+class _LazyCheck:
+    """A rule's `check` that imports the rule's module on its first call, then hands over to it."""
+
+    __slots__ = ("module", "rule")
+
+    def __init__(self, module: str, rule: Rule) -> None:
+        self.module = module
+        self.rule = rule
+
+    def __call__(self, ctx: CheckContext) -> Iterable[Diagnostic]:
+        mod = importlib.import_module(f"hardenify.fixers.{self.module}")
+        check = _rule_from_module(mod, self.module).check
+        assert check is not None
+        object.__setattr__(self.rule, "check", check)  # later calls skip this stub
+        return check(ctx)
 
 
 def _rule_from_module(mod: Any, name: str) -> Rule:
@@ -193,6 +283,14 @@ def hadolint_index() -> dict[str, list[str]]:
 
 def is_selector(token: str) -> bool:
     return token.upper() == "ALL" or bool(re.fullmatch(r"HF\d{0,3}", token.upper()))
+
+
+def selects_any(token: str) -> bool:
+    """Is `token` a selector (`is_selector`) that names at least one rule?"""
+    if not is_selector(token):
+        return False
+    t = token.upper()
+    return t == "ALL" or any(r.code.startswith(t) for r in all_rules())
 
 
 def matches(code: str, selectors: Iterable[str]) -> bool:

@@ -1,5 +1,6 @@
-"""Regenerate the docs made from the rule metadata (a test checks they are current):
-the README's rule table, one page per rule under docs/rules/, and that folder's index.
+"""Regenerate what is made from the rule metadata (tests check each is current): the README's
+rule table, one page per rule under docs/rules/, that folder's index, and the rule index
+`hardenify/rules_index.py` the CLI loads instead of importing every rule module.
 
 Usage: python scripts/sync_readme.py
 """
@@ -14,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 RULE_DOCS = ROOT / "docs" / "rules"
 START, END = "<!-- rules-table:start -->", "<!-- rules-table:end -->"
+INDEX = ROOT / "hardenify" / "rules_index.py"
 HEADER = "<!-- Generated from the rule metadata by scripts/sync_readme.py: edit fixers/, not this file. -->\n"
 
 
@@ -46,6 +48,51 @@ def rule_pages() -> dict[str, str]:
     return pages
 
 
+def rule_index() -> str:
+    """The source of `hardenify/rules_index.py`: every rule's metadata as literals, by module.
+
+    Built from the modules themselves (`import_all_rules`), never from an older index."""
+    import pprint
+
+    from hardenify.rules import import_all_rules, index_entry, rule_from_entry
+
+    entries = []
+    for r in import_all_rules():
+        module = r.check.__module__.rsplit(".", 1)[-1] if r.check is not None else ""
+        entry = index_entry(r)
+        if rule_from_entry(entry, None) != r:
+            raise SystemExit(f"{r.code}: a Rule field does not survive the index; teach rules.index_entry")
+        entries.append((module, entry))
+    body = pprint.pformat(tuple(entries), width=110, sort_dicts=False)
+    return (
+        '"""Generated from the rule modules by scripts/sync_readme.py: do not edit (rerun it).\n\n'
+        "Every rule's metadata, so the CLI can select rules without importing their modules\n"
+        '(hardenify.rules.all_rules). A test checks it matches the modules."""\n\n'
+        "from typing import Any\n\n"
+        f"RULES: tuple[tuple[str, dict[str, Any]], ...] = {body}\n"
+    )
+
+
+def _formatted(source: str) -> str:
+    """`source` as `ruff format` writes it (when ruff is installed), so the file stays format-clean."""
+    import shutil
+    import subprocess
+
+    ruff = shutil.which("ruff")
+    if ruff is None:
+        return source
+    r = subprocess.run(
+        [ruff, "format", "--stdin-filename", str(INDEX), "-"],
+        input=source,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+        timeout=60,
+    )
+    return r.stdout if r.returncode == 0 else source
+
+
 def main() -> int:
     text = README.read_text(encoding="utf-8")
     new = render(text)
@@ -63,6 +110,10 @@ def main() -> int:
         if not path.exists() or path.read_text(encoding="utf-8") != content:
             path.write_text(content, encoding="utf-8")
             print(f"updated {path}")
+    index = _formatted(rule_index())
+    if not INDEX.exists() or INDEX.read_text(encoding="utf-8") != index:
+        INDEX.write_text(index, encoding="utf-8")
+        print(f"updated {INDEX}")
     return 0
 
 
