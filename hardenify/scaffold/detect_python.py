@@ -36,6 +36,8 @@ MAX_INCLUDED_FILES = 20
 _MARKERS = ("pyproject.toml", "Pipfile", "uv.lock", "poetry.lock", "setup.py", "manage.py")
 #: Where a repository keeps its Python service when not at the top (first match wins).
 _SUBDIRS = ("app", "backend", "server", "api", "web", "service", "src")
+#: Marker files of the stacks detected after Python: their projects are not searched below the top.
+_OTHER_STACKS = ("package.json", "Gemfile", "composer.json", "index.html")
 #: Production servers, in the order chosen when the project lists several (a Procfile decides first).
 WSGI_SERVERS = ("gunicorn", "uwsgi", "waitress")
 ASGI_SERVERS = ("uvicorn", "hypercorn", "daphne")
@@ -138,8 +140,8 @@ def project_dir(root: Path) -> str:
         for member in literal:
             if (root / member / "pyproject.toml").is_file() and ".." not in Path(member).parts:
                 return Path(member).as_posix()
-    if _has_markers(root):
-        return "."
+    if _has_markers(root) or any((root / f).is_file() for f in _OTHER_STACKS):
+        return "."  # a Node/Ruby/PHP/static project with a Python helper folder stays what it is
     for sub in _SUBDIRS:
         d = root / sub
         if d.is_dir() and not d.is_symlink() and _has_markers(d):

@@ -446,3 +446,10 @@ def test_native_gems_need_a_compiler(tmp_path: Path) -> None:
     assert detect(tmp_path).facts["native_gems"] is False
     (tmp_path / "Gemfile.lock").write_text("GEM\n  specs:\n    sinatra (4.0.0)\n    puma (6.4.2)\n")
     assert detect(tmp_path).facts["native_gems"] is True
+
+
+def test_a_node_project_with_a_python_folder_stays_node(tmp_path: Path) -> None:
+    shutil.copytree(PROJECTS / "express-comments", tmp_path, dirs_exist_ok=True)
+    (tmp_path / "api").mkdir()
+    (tmp_path / "api" / "requirements.txt").write_text("flask\n")
+    assert detect(tmp_path).stack == "node"
