@@ -15,6 +15,7 @@ import stat
 from dataclasses import dataclass
 
 from hardenify.dockerfile.model import Instruction, split_words, unquote
+from hardenify.safeio import note
 
 from ._users import effective_entry
 
@@ -50,6 +51,7 @@ def read_context_file(context: str, rel: str) -> str | None:
     if path != root and not path.startswith(root.rstrip(os.sep) + os.sep):
         return None
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+    note(path)
     try:
         if not stat.S_ISREG(os.lstat(path).st_mode):
             return None
@@ -111,6 +113,7 @@ def _source_of(word: str, copies: list[Copied], context: str, workdir: str) -> s
     target = word if word.startswith("/") else posixpath.normpath(posixpath.join(workdir, word))
     for c in reversed(copies):
         src = c.src.rstrip("/") or "."
+        note(os.path.join(context, src.lstrip("/")))
         is_dir = os.path.isdir(os.path.join(context, src.lstrip("/")))
         if is_dir:
             if bare:

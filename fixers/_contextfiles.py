@@ -14,6 +14,8 @@ import os
 import stat
 from collections.abc import Iterator
 
+from hardenify.safeio import note
+
 MAX_BYTES = 256 * 1024
 MAX_FILES = 2000
 MAX_SCAN_BYTES = 16 * 1024 * 1024
@@ -104,6 +106,7 @@ def is_file(root: str, rel: str) -> bool:
     path = _inside(root, rel)
     if path is None:
         return False
+    note(path)
     try:
         return stat.S_ISREG(os.stat(path).st_mode)
     except (OSError, ValueError):
@@ -118,6 +121,7 @@ def is_dir(root: str, rel: str) -> bool:
     )
     if path != root and not path.startswith(root.rstrip(os.sep) + os.sep):
         return False
+    note(path)
     try:
         return stat.S_ISDIR(os.stat(path).st_mode)
     except (OSError, ValueError):
@@ -135,6 +139,7 @@ def _read_path(path: str, limit: int) -> str | None:
     flags = (
         os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NOCTTY", 0)
     )
+    note(path)
     try:
         if not stat.S_ISREG(os.lstat(path).st_mode):
             return None
@@ -168,6 +173,7 @@ def source_files(root: str, under: str = ".") -> Iterator[tuple[str, str]]:
     stack = [start]
     while stack and seen < MAX_FILES and total < MAX_SCAN_BYTES:
         d = stack.pop()
+        note(d)  # a file added or removed here changes what the scan finds
         try:
             entries = sorted(os.scandir(d), key=lambda e: e.name)
         except OSError:

@@ -34,6 +34,8 @@ class Task:
     settings: Settings
     mode: str = "check"  # "check" | "fix"
     stdin_text: str | None = None
+    # For the result cache: note the other files the run reads (FileOutcome.reads).
+    record_reads: bool = False
 
 
 @dataclass
@@ -51,6 +53,10 @@ class FileOutcome:
     fixed: Counter[str] = field(default_factory=Counter)
     refused: str | None = None
     unsafe_available: int = 0
+    # With Task.record_reads: the hash of the text analysed, and (path, signature) of every other
+    # file the run read or probed (hardenify.cache.signature).
+    source_hash: str | None = None
+    reads: list[tuple[str, object]] | None = None
 
     @property
     def changed(self) -> bool:
@@ -252,8 +258,11 @@ def _fsync_dir(d: Path) -> None:
 
 def dockerignore_for(dockerfile: str) -> tuple[str | None, bool]:
     """The build context's ignore file: `<Dockerfile>.dockerignore` wins over `.dockerignore`."""
+    from hardenify.safeio import note
+
     p = Path(dockerfile)
     for cand in (p.with_name(p.name + ".dockerignore"), p.parent / ".dockerignore"):
+        note(cand)
         if cand.is_file():
             try:
                 return read_source(cand), True
@@ -264,6 +273,23 @@ def dockerignore_for(dockerfile: str) -> tuple[str | None, bool]:
 
 def process(task: Task) -> FileOutcome:
     """The per-file unit of work: pure apart from reading its inputs."""
+    if not task.record_reads:
+        return _process(task)
+    from hardenify import safeio
+    from hardenify.cache import content_hash, signatures
+
+    safeio.touched = []
+    try:
+        out = _process(task)
+    finally:
+        touched, safeio.touched = safeio.touched, None
+    if out.original is not None:
+        out.source_hash = content_hash(encode(out.original))
+        out.reads = signatures(touched or [], exclude=task.path)
+    return out
+
+
+def _process(task: Task) -> FileOutcome:
     from hardenify import engine
 
     out = FileOutcome(filename=task.display, kind=task.kind, status="success")
@@ -331,6 +357,10 @@ def run_all(
     if n:
         _start_up_done()
     jobs = jobs_for(jobs)
+    if jobs > 1 and n >= 16:
+        from hardenify.rules import load_checks
+
+        load_checks({t.kind for t in tasks})  # once here, not once per worker
     if jobs <= 1 or n < 16:
         results = []
         for i, t in enumerate(tasks):

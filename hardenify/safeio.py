@@ -27,6 +27,19 @@ _OPEN_FLAGS = (
 )
 
 
+# While the result cache (hardenify.cache) records one file's run, the paths of the other files
+# that run reads or probes (a .dockerignore, build context files, a compose service's
+# Dockerfile), so a cached result can be dropped when one of them changes. None: not recording.
+touched: list[str] | None = None
+
+
+def note(path: str | os.PathLike[str]) -> None:
+    """Tell the result cache that the current file's result depends on `path` (read, listed or
+    only probed for existence). Free when no cache is recording."""
+    if touched is not None:
+        touched.append(os.fspath(path))
+
+
 class UnreadableFile(OSError):
     """A file hardenify will not read; `str()` is the reason the user sees.
 
@@ -90,6 +103,7 @@ def read_bytes(path: str | os.PathLike[str], limit: int = DEFAULT_LIMIT) -> byte
     Raises `NotRegularFile`, `FileTooLarge` (both `UnreadableFile`, an OSError) or the
     OSError of `stat`/`open`/`read` (missing file, permission denied).
     """
+    note(path)
     st = check_regular(path)
     if st.st_size > limit:
         raise FileTooLarge(st.st_size, limit)

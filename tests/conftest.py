@@ -29,6 +29,13 @@ def corpus_dir() -> Path:
     return path
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_result_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """`hardenify check` caches results in the user's cache dir: tests use a directory of their own
+    (inherited by the CLI subprocesses they start), never the developer's."""
+    os.environ["HARDENIFY_CACHE_DIR"] = str(tmp_path_factory.mktemp("hardenify-cache"))
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark every test that uses the corpus, so `-m corpus` / `-m "not corpus"` select them."""
     for item in items:

@@ -21,8 +21,9 @@ EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
 def _codes(ctx: click.Context, param: click.Parameter, value: Sequence[str]) -> tuple[str, ...] | None:
-    """`--select HF1,HF201 --select HF3` → ("HF1", "HF201", "HF3"), validated."""
-    from hardenify.rules import is_selector
+    """`--select HF1,HF201 --select HF3` → ("HF1", "HF201", "HF3"), validated: a selector that
+    names no rule (`HF999`, `E501`) is a usage error, never a silent "All checks passed!"."""
+    from hardenify.rules import selects_any
 
     out: list[str] = []
     for v in value or ():
@@ -30,8 +31,9 @@ def _codes(ctx: click.Context, param: click.Parameter, value: Sequence[str]) -> 
             tok = tok.strip()
             if not tok:
                 continue
-            if not is_selector(tok):
-                raise click.BadParameter(f"{tok!r} is not a rule code or prefix (e.g. HF101, HF1, ALL)")
+            if not selects_any(tok):
+                click.echo(f"hardenify: error: unknown rule selector '{tok}'", err=True)
+                ctx.exit(EXIT_ERROR)
             out.append(tok.upper())
     return tuple(out) if out else None
 
@@ -187,13 +189,47 @@ def _resolved_cwd(cwd: str) -> Path:
     return Path(cwd).resolve()
 
 
+@functools.lru_cache(maxsize=256)
+def _resolved_dir(d: str) -> str:
+    return os.path.realpath(d)
+
+
 def display_name(path: Path) -> str:
-    """Paths relative to the current directory when below it, like ruff prints them."""
-    try:
-        rel = path.resolve().relative_to(_resolved_cwd(os.getcwd()))
-        return rel.as_posix()
-    except ValueError:
-        return str(path)
+    """Paths relative to the current directory when below it, like ruff prints them.
+
+    Resolved like `Path.resolve()`, but each directory once per run, not once per file (a
+    corpus of files in one directory costs one lstat each): only the file itself may be a link.
+    """
+    p = os.path.abspath(path)
+    head, name = os.path.split(p)
+    real = os.path.realpath(p) if os.path.islink(p) else os.path.join(_resolved_dir(head), name)
+    cwd = str(_resolved_cwd(os.getcwd()))
+    if real == cwd:
+        return "."
+    prefix = cwd if cwd.endswith(os.sep) else cwd + os.sep
+    if real.startswith(prefix):
+        return real[len(prefix) :].replace(os.sep, "/")
+    return str(path)
+
+
+def show_fixes_text(outcomes: Sequence[FileOutcome], *, diff_mode: bool = False) -> str:
+    """ruff's `--show-fixes`: each file's applied fixes, counted per rule."""
+    from collections import Counter
+
+    from hardenify.rules import rules_by_code
+
+    names = {code: r.name for code, r in rules_by_code().items()}
+    fixed = [(o.filename, o.fixed) for o in outcomes if sum(o.fixed.values())]
+    total = sum(sum(c.values()) for _, c in fixed)
+    if not total:
+        return "No fixes would be applied.\n" if diff_mode else "No fixes applied.\n"
+    noun = "finding" if total == 1 else "findings"
+    lines = [f"{'Would fix' if diff_mode else 'Fixed'} {total} {noun}:"]
+    for filename, counts in fixed:
+        lines.append(f"- {filename}:")
+        for code, n in sorted(Counter(counts).items(), key=lambda kv: (-kv[1], kv[0])):
+            lines.append(f"    {n} × {code} ({names.get(code, '')})")
+    return "\n".join(lines) + "\n"
 
 
 def print_errors(errors: Sequence[tuple[str, str]], outcomes: Sequence[FileOutcome]) -> int:

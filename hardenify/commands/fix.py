@@ -18,6 +18,7 @@ from hardenify.commands._common import (
     plan_or_exit,
     rule_options,
     run_options,
+    show_fixes_text,
     use_color,
 )
 from hardenify.companions import NewFile
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     help="Also apply fixes that can change behaviour (each rule's docs say why it is unsafe).",
 )
 @click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit 1 when any file was changed.")
+@click.option("--show-fixes", is_flag=True, help="List the fixes applied in each file, counted per rule.")
 @click.option(
     "--split-stages",
     is_flag=True,
@@ -84,6 +86,7 @@ def command(
     keep_unproven: bool = False,
     build_args: tuple[str, ...] = (),
     build_secrets: tuple[str, ...] = (),
+    show_fixes: bool = False,
 ) -> None:
     """Fix findings in place, keeping every byte the fix does not mean to change.
 
@@ -204,6 +207,8 @@ def command(
         if not quiet:
             _print_secret_wiring(outcomes, p.tasks)
             _print_declined(outcomes)
+    if show_fixes:
+        click.echo(show_fixes_text(outcomes, diff_mode=diff), err=True, nl=False)
     for proof in proofs:
         click.echo(proof.line(), err=True)
         if proof.log_excerpt and proof.verdict.value != "proven":

@@ -219,6 +219,8 @@ def expand(line: str, tab: int = 4) -> tuple[str, list[int]]:
     Tabs go to the next multiple of `tab`, wide East Asian characters take two cells and
     combining marks none, so carets land under the right characters.
     """
+    if line.isascii() and line.isprintable():  # most lines: one cell per character, as written
+        return line, list(range(len(line) + 1))
     out: list[str] = []
     cols: list[int] = []
     w = 0

@@ -50,6 +50,22 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def shell_words(command: Any) -> str:
+    """A detected command (a package.json script, say) as shell words that run it and nothing else.
+
+    Each word is quoted, so `;`, `&&` or `$(…)` in a hostile project's file stay literal
+    arguments; a command that does not split, or has a line break, renders as `false`.
+    """
+    text = str(command or "")
+    try:
+        words = shlex.split(text)
+    except ValueError:
+        return "false"
+    if not words or any(c in text for c in "\r\n\x00"):
+        return "false"
+    return " ".join(shlex.quote(w) for w in words)
+
+
 def secret_id(name: str) -> str:
     """`API_TOKEN` → `api_token`: the id of a BuildKit/compose secret for an env var."""
     return name.lower()
@@ -83,6 +99,7 @@ def _new_environment(tset: TemplateSet) -> Any:
     )
     env.filters["json"] = _json
     env.filters["secret_id"] = secret_id
+    env.filters["shell_words"] = shell_words
     env.filters["names"] = split_names
     env.globals["fail"] = _fail
     return env
@@ -113,8 +130,17 @@ def base_context(tset: TemplateSet, answers: Answers, facts: Mapping[str, Any]) 
     info = dict(stack.info)
     binfo = base_info(info, values.get("base"))
     version = binfo["version"] or values.get("version") or info.get("version")
+
+    def fact(name: str, default: Any = None) -> Any:
+        """An answer when a question asked it, else what detection found, else `default`: lets a
+        template use a detected fact (`spa`, `cgo`, `notes`) whether or not a question exists."""
+        if values.get(name) is not None:
+            return values[name]
+        return facts.get(name, default)
+
     ctx: dict[str, Any] = {
         **values,
+        "fact": fact,
         "version": version,
         "detected": dict(facts),
         "stack_info": info,
@@ -131,7 +157,9 @@ def base_context(tset: TemplateSet, answers: Answers, facts: Mapping[str, Any]) 
         if binfo.get(role):
             images[role] = _render_string(env, str(binfo[role]), ctx, f"{where} ({role})")
     for role, ref in (binfo.get("tools") or info.get("tools") or {}).items():
-        images[str(role)] = _render_string(env, str(ref), ctx, f"{where} (tools.{role})")
+        rendered = _render_string(env, str(ref), ctx, f"{where} (tools.{role})").strip()
+        if rendered:  # a tool whose reference renders empty is not needed for these answers
+            images[str(role)] = rendered
     services = _services(tset)
     for svc in ("postgres", "redis"):
         if values.get(svc) and svc in services:
@@ -143,8 +171,13 @@ def base_context(tset: TemplateSet, answers: Answers, facts: Mapping[str, Any]) 
         argv[0] = interpreter[argv[0]]
     writable = ["/tmp", *split_names(str(facts.get("writable", "")).replace(",", " "))]
     writable += [w for w in binfo.get("writable", []) if w not in writable]
+    health = str(values.get("health_path") or "")
     ctx.update(
         {
+            # A TCP probe when the answer says `tcp`, or detection found no route the app answers
+            # (`health_probe: tcp`) and the user kept its path: an HTTP probe there loops on 404s.
+            "health_tcp": health == "tcp"
+            or (fact("health_probe") == "tcp" and health == str(facts.get("health_path", health))),
             "base_info": binfo,
             "images": images,
             "argv": argv,

@@ -21,7 +21,7 @@ COPY . .
 RUN --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
     go build -ldflags="-s -w" -o /out/svc . \
-    && go build -ldflags="-s -w" -o /out/healthcheck ./.hardenify/healthcheck.go
+    && CGO_ENABLED=0 go build -ldflags="-s -w" -o /out/healthcheck ./.hardenify/healthcheck.go
 
 # ---- runtime: the binary alone ------------------------------------------------------------------
 # Not pinned to a digest (pinning was turned off with --no-pin): run `hardenify pin Dockerfile` to pin it.

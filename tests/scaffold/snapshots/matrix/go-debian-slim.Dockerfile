@@ -28,7 +28,10 @@ LABEL org.opencontainers.image.title="svc" \
       org.opencontainers.image.base.name="debian:bookworm-slim"
 RUN groupadd --system --gid 10001 app \
     && useradd --system --no-log-init --uid 10001 --gid app --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin app
-ENV PORT=8080
+# The slim base has no CA certificates: without them every outbound HTTPS call fails.
+COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+ENV PORT=8080 \
+    SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
 COPY --from=build /out/svc /usr/local/bin/svc
 USER 10001:10001
 EXPOSE 8080

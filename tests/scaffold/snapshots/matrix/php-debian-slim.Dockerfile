@@ -12,23 +12,36 @@ COPY composer.json composer.lock ./
 RUN --mount=type=cache,target=/tmp/composer-cache \
     COMPOSER_CACHE_DIR=/tmp/composer-cache composer install --no-dev --no-interaction --no-progress --no-scripts --prefer-dist --optimize-autoloader
 
-# ---- runtime: the PHP CLI and your sources ----------------
+# ---- runtime: Apache with mod_php and your sources ----------------
 # Not pinned to a digest (pinning was turned off with --no-pin): run `hardenify pin Dockerfile` to pin it.
 # hardenify: ignore[HF202]
-FROM php:8.3-cli-bookworm
+FROM php:8.3-apache-bookworm
 LABEL org.opencontainers.image.title="svc" \
-      org.opencontainers.image.base.name="php:8.3-cli-bookworm"
+      org.opencontainers.image.base.name="php:8.3-apache-bookworm"
 RUN cp "$PHP_INI_DIR/php.ini-production" "$PHP_INI_DIR/php.ini"
-RUN groupadd --system --gid 10001 app \
-    && useradd --system --no-log-init --uid 10001 --gid app --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin app
+
+# Apache runs as www-data from the start (no root parent), so it listens on 8080, keeps its
+# pid and lock files in /tmp and logs to stdout/stderr: the root filesystem can stay read-only.
+ENV APACHE_DOCUMENT_ROOT=/app/public \
+    APACHE_RUN_DIR=/tmp/apache2 \
+    APACHE_LOCK_DIR=/tmp/apache2 \
+    APACHE_PID_FILE=/tmp/apache2/apache2.pid
+# ${APACHE_DOCUMENT_ROOT} is written as is: Apache expands it from the environment at start.
+# hadolint ignore=SC2016
+RUN sed -ri 's/^Listen 80$/Listen 8080/' /etc/apache2/ports.conf \
+    && sed -ri -e 's/<VirtualHost \*:80>/<VirtualHost *:8080>/' -e 's!/var/www/html!${APACHE_DOCUMENT_ROOT}!g' /etc/apache2/sites-available/000-default.conf \
+    && sed -ri -e 's!/var/www/!${APACHE_DOCUMENT_ROOT}/!g' /etc/apache2/apache2.conf \
+    && printf '<Directory "${APACHE_DOCUMENT_ROOT}">\n    AllowOverride All\n</Directory>\n' > /etc/apache2/conf-available/app.conf \
+    && a2enconf app \
+    && a2enmod rewrite
 WORKDIR /app
 ENV PORT=8080
 COPY . /app
 COPY --from=build /app/vendor /app/vendor
-USER 10001:10001
+USER 33:33
 EXPOSE 8080
-# PHP's built-in server ignores SIGTERM as PID 1; SIGINT stops it at once.
-STOPSIGNAL SIGINT
+# Apache stops gracefully on SIGWINCH (finishing the requests in flight).
+STOPSIGNAL SIGWINCH
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["php", "-r", "ini_set('default_socket_timeout', '4'); exit(@file_get_contents('http://127.0.0.1:8080/health') === false ? 1 : 0);"]
-ENTRYPOINT ["php", "-S", "0.0.0.0:8080", "-t", "public"]
+ENTRYPOINT ["docker-php-entrypoint", "apache2-foreground"]

@@ -9,6 +9,7 @@
 FROM nginxinc/nginx-unprivileged:1.27-alpine
 LABEL org.opencontainers.image.title="svc" \
       org.opencontainers.image.base.name="nginxinc/nginx-unprivileged:1.27-alpine"
+COPY .hardenify/nginx.conf /etc/nginx/conf.d/default.conf
 COPY . /usr/share/nginx/html/
 USER 101:101
 EXPOSE 8080

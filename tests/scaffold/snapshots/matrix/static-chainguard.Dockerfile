@@ -22,6 +22,7 @@ RUN --mount=type=cache,target=/root/.cache/go-build \
 FROM cgr.dev/chainguard/nginx:latest
 LABEL org.opencontainers.image.title="svc" \
       org.opencontainers.image.base.name="cgr.dev/chainguard/nginx:latest"
+COPY .hardenify/nginx.conf /etc/nginx/conf.d/nginx.default.conf
 COPY . /usr/share/nginx/html/
 COPY --from=healthcheck /out/healthcheck /usr/local/bin/healthcheck
 USER 65532:65532
