@@ -317,22 +317,40 @@ _GO_PORT = re.compile(
 )
 
 
+#: The oldest release whose official image has a `-bookworm` tag (the templates build on Debian 12).
+OLDEST_BOOKWORM_TAG = {"go": "1.20"}
+
+
 def supported_version(product: str, version: str, what: str, det: Detection) -> str | None:
-    """`version` if its release is still supported, else the oldest supported one above it, else
-    None (the template's default), with a warning either way. Uses the end-of-life table."""
+    """The release to build with when the project names `version`, with a warning when that
+    release is past its end of life (the end-of-life table):
+
+    * the oldest supported release at or above it, when the table names one (and it has a tag);
+    * else the template's default (None) when no image tag exists for `version` (`golang:1.15-bookworm`);
+    * else `version` itself: the table knows no supported successor, so picking one would be a guess.
+    """
     from hardenify.knowledge import eol
 
-    known = {c.cycle: c for c in eol.cycles(product)}
-    cycle = known.get(version)
+    cycle = next((c for c in eol.cycles(product) if c.cycle == version), None)
     if cycle is None or cycle.eol > _today():
         return version
-    newer = [c for c in eol.supported(product, _today()) if _vkey(c.cycle) >= _vkey(version)]
-    choice = min(newer, key=lambda c: _vkey(c.cycle)).cycle if newer else None
-    det.warnings.append(
-        f"{what} {version}, which reached end of life on {cycle.eol.isoformat()}: the image uses "
-        + (f"{choice}, the nearest supported release" if choice else "the template's current release")
-        + " (a newer toolchain builds older code). Pass --runtime-version to choose another"
-    )
+    oldest = _vkey(OLDEST_BOOKWORM_TAG.get(product, "0"))
+    newer = [
+        c
+        for c in eol.supported(product, _today())
+        if _vkey(c.cycle) >= _vkey(version) and _vkey(c.cycle) >= oldest
+    ]
+    ended = f"{what} {version}, which reached end of life on {cycle.eol.isoformat()}"
+    if newer:
+        choice: str | None = min(newer, key=lambda c: _vkey(c.cycle)).cycle
+        how = f"the image uses {choice}, the nearest supported release (a newer toolchain builds older code)"
+    elif _vkey(version) < oldest:
+        choice = None
+        how = "no Debian 12 image exists for it, so the image uses the template's release"
+    else:
+        choice = version
+        how = "the image keeps it; move the project to a supported release"
+    det.warnings.append(f"{ended}: {how}. Pass --runtime-version to choose another")
     return choice
 
 

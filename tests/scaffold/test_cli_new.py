@@ -169,9 +169,9 @@ def test_pins_digests_when_the_registry_answers(
     project = sample_copy("go-app")
     result = new("--defaults", "--no-syntax-directive", str(project))
     assert result.exit_code == 0, result.output
-    assert asked == [["golang:1.24-bookworm", "gcr.io/distroless/static-debian12:nonroot"]]
+    assert asked == [["golang:1.23-bookworm", "gcr.io/distroless/static-debian12:nonroot"]]
     df = (project / "Dockerfile").read_text()
-    assert "FROM golang:1.24-bookworm@sha256:" + "1" * 64 + " AS build" in df
+    assert "FROM golang:1.23-bookworm@sha256:" + "1" * 64 + " AS build" in df
     assert "FROM gcr.io/distroless/static-debian12:nonroot@sha256:" + "2" * 64 in df
     assert "ignore[HF202]" not in df and "Not pinned" not in df
     assert check(project / "Dockerfile").exit_code == 0

@@ -313,12 +313,23 @@ def test_go_line_maps_to_the_nearest_supported_release(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = project("go-cgo", tmp_path)
-    monkeypatch.setattr(detect_module, "_today", lambda: datetime.date(2022, 1, 1))
+    monkeypatch.setattr(detect_module, "_today", lambda: datetime.date(2024, 1, 1))
     det = detect(root)
-    assert det.facts["version"] == "1.16"  # 1.15 ended 2021-08-16; 1.16 was supported then
+    assert det.facts["version"] == "1.20"  # 1.15 had ended; 1.20 was the oldest supported release then
     assert warned(det, "nearest supported")
     monkeypatch.setattr(detect_module, "_today", lambda: datetime.date(2021, 1, 1))
-    assert detect(root).facts["version"] == "1.15"
+    assert detect(root).facts["version"] == "1.15"  # still supported then: kept, no warning
+
+
+def test_go_line_past_eol_with_no_known_successor_is_kept_with_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "go.mod").write_text("module example.com/x\n\ngo 1.23\n")
+    (tmp_path / "main.go").write_text("package main\nfunc main() {}\n")
+    monkeypatch.setattr(detect_module, "_today", lambda: datetime.date(2026, 12, 5))
+    det = detect(tmp_path)
+    assert det.facts["version"] == "1.23"  # golang:1.23-bookworm exists; the table names no successor
+    assert warned(det, "go 1.23", "end of life", "--runtime-version")
 
 
 def test_go_without_cgo(tmp_path: Path) -> None:
