@@ -71,6 +71,7 @@ class Plan(NamedTuple):
     message: str
     secret_id: str = ""
     runs: int = 0
+    action: str = ""  # what the operator must do before merging (e.g. pass the ENV at run time)
 
 
 # ------------------------------------------------------------------------------ declarations
@@ -600,9 +601,12 @@ def var_to_secret(df: Dockerfile, name: str, context: str | None = None) -> Plan
         )
     else:
         msg = f"Remove the unused {decls[0].kind} {name}"
+    action = ""
     if runtime_env:
-        msg += runtime_action(name, runtime_readers(name, context))
-    return Plan(out, msg, sid, n)
+        tail = runtime_action(name, runtime_readers(name, context))
+        msg += tail
+        action = tail.removeprefix(". ").removeprefix("Action required before merge: ")
+    return Plan(out, msg, sid, n, action)
 
 
 def written_files(ins: Instruction, ref: re.Pattern[str]) -> list[str]:

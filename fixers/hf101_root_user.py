@@ -173,7 +173,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     instructions = chain_instructions(df, stage)
     if _onbuild_user_nonroot(df, stage):
         return
-    context = context_dir(ctx.filename)
+    context = context_dir(ctx.disk_path)
     users = [i for i in instructions if i.cmd == "USER"]
     if users:
         last = users[-1]

@@ -144,7 +144,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
                 plan: Plan | str = "ONBUILD declarations are not rewritten"
             else:
                 if d.name not in plans:
-                    plans[d.name] = var_to_secret(df, d.name, context_root(ctx.filename))
+                    plans[d.name] = var_to_secret(df, d.name, context_root(ctx.disk_path))
                 plan = plans[d.name]
             yield _diagnostic(ctx, d, plan)
 
@@ -167,5 +167,7 @@ def _diagnostic(ctx: CheckContext, d: Decl, plan: Plan | str) -> Diagnostic:
             msg += "; use a secret mount (`RUN --mount=type=secret`)"
     start, end = ins.src(d.start), ins.src(d.end, end=True)
     if isinstance(plan, Plan):
-        return ctx.diagnostic(RULE, start, end, msg, fix=unsafe_fix(plan.message, *plan.edits))
+        return ctx.diagnostic(
+            RULE, start, end, msg, fix=unsafe_fix(plan.message, *plan.edits), note=plan.action or None
+        )
     return ctx.diagnostic(RULE, start, end, msg, note=f"No automatic fix: {plan}.")

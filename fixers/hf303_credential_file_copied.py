@@ -77,7 +77,7 @@ def _content_check(ctx: CheckContext, cs: CopySource) -> tuple[bool, str | None]
     does not decide (`.npmrc`). Unreadable: still a credential, with a note saying so."""
     if cs.kind.key != "npmrc" or cs.ins.flag("from") is not None:
         return True, None
-    root = context_root(ctx.filename)
+    root = context_root(ctx.disk_path)
     text = read(root, cs.src) if root is not None else None
     if text is None:
         where = (

@@ -70,7 +70,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     df = ctx.df
     stages = df.stages
     final = df.final_stage
-    root = context_root(ctx.filename)
+    root = context_root(ctx.disk_path)
     for outer, run, cmds in _pkg.shell_runs(df):
         for n, cmd in enumerate(cmds):
             if cmd.prog != "npm":

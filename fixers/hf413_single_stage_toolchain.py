@@ -133,7 +133,7 @@ def _runtime_needs_root(ctx: CheckContext) -> str | None:
     from ._users import root_start
 
     stage = ctx.df.stages[0]
-    found = root_start(stage.instructions, entry_scripts(stage.instructions, context_dir(ctx.filename)))
+    found = root_start(stage.instructions, entry_scripts(stage.instructions, context_dir(ctx.disk_path)))
     if found is None:
         return None
     return (

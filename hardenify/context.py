@@ -34,7 +34,16 @@ class CheckContext:
     compose: Any = None
     options: Mapping[str, Any] = field(default_factory=dict)
     redactor: Redactor = field(default_factory=Redactor)
+    # Where the file is on disk, for rules that read its build context ("" = same as
+    # `filename`; "-" for stdin). `filename` is only the name shown in output: relative to a
+    # repository's root under `bulk`, so it cannot locate the context.
+    path: str = ""
     _line_starts: list[int] | None = field(default=None, repr=False)
+
+    @property
+    def disk_path(self) -> str:
+        """The file's path on disk (see `path`)."""
+        return self.path or self.filename
 
     @property
     def df(self) -> Dockerfile:

@@ -100,6 +100,36 @@ class Diagnostic:
         return self.location.row
 
 
+class AppliedFix(NamedTuple):
+    """A fix the fixer applied, kept so `fix`, the PR body and the report can say what was
+    done and what the operator must do before merging (`note`: an action, such as "pass
+    TOKEN at run time" or "rotate the credential")."""
+
+    code: str
+    name: str
+    row: int  # in the text the fix was applied to (the original, unless an earlier pass moved it)
+    message: str
+    fix_message: str
+    applicability: Applicability
+    note: str | None = None
+
+
+DECLINED_MARK = "left for a human"
+
+
+def declined_reason(d: Diagnostic) -> str | None:
+    """Why a fix was declined, when the finding says so ("left for a human: <why>"), else None.
+
+    One meaning for "declined" across `fix`, the PR body and the fleet report."""
+    if d.fix is not None:
+        return None
+    for text in (d.note, d.message):
+        if text and DECLINED_MARK in text:
+            why = text.split(DECLINED_MARK, 1)[1].lstrip(":; ").strip()
+            return why or text
+    return None
+
+
 class ParseProblem(NamedTuple):
     """Something the lossless parser tolerated but BuildKit would reject or warn about."""
 

@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from hardenify.context import CheckContext
-from hardenify.diagnostics import Applicability, Diagnostic, Edit, Fix, Redactor, Severity
+from hardenify.diagnostics import Applicability, AppliedFix, Diagnostic, Edit, Fix, Redactor, Severity
 from hardenify.rules import Rule, all_rules, hadolint_index, matches, resolve_selection
 from hardenify.settings import Settings
 
@@ -48,6 +48,9 @@ class FixResult:
     unsafe_available: int = 0
     refused: str | None = None  # why a result was not accepted
     redactor: Redactor = field(default_factory=Redactor)
+    applied: list[AppliedFix] = field(default_factory=list)  # in the order the passes applied them
+    # Findings the fixed text has that the original did not (per code): what a fix brought in.
+    introduced: Counter[str] = field(default_factory=Counter)
 
     @property
     def changed(self) -> bool:
@@ -66,8 +69,9 @@ def make_context(
     dockerignore_text: str | None = None,
     has_dockerignore: bool = False,
     base_dir: str | None = None,
+    path: str | None = None,
 ) -> CheckContext:
-    ctx = CheckContext(filename=filename, text=text, kind=kind, options=dict(settings.options))
+    ctx = CheckContext(filename=filename, text=text, kind=kind, options=dict(settings.options), path=path or "")
     if kind == "dockerfile":
         ctx.dockerfile = parse_dockerfile(text)
         ctx.has_dockerignore = has_dockerignore
@@ -309,13 +313,17 @@ def fix_text(
         if not fixable:
             settled = True
             break
-        by_fix = {id(d.fix): d.code for d in fixable}
+        by_fix = {id(d.fix): d for d in fixable}
         new, applied = apply_edits(current, [d.fix for d in fixable if d.fix is not None])
         if new == current:
             settled = True
             break
         for f in applied:
-            result.fixed[by_fix[id(f)]] += 1
+            d = by_fix[id(f)]
+            result.fixed[d.code] += 1
+            result.applied.append(
+                AppliedFix(d.code, d.name, d.location.row, d.message, f.message, f.applicability, d.note)
+            )
         current = new
     refused = None
     if not settled:
@@ -325,9 +333,12 @@ def fix_text(
     if refused is not None:
         result.refused = refused
         result.fixed.clear()
+        result.applied.clear()
         current, last = text, first or []
     result.text = current
     result.remaining = last
+    if current != text:
+        result.introduced = Counter(d.code for d in last) - Counter(d.code for d in first or [])
     if not settings.unsafe_fixes:
         result.unsafe_available = sum(
             1

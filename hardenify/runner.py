@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hardenify.diagnostics import Diagnostic, Redactor
+from hardenify.diagnostics import AppliedFix, Diagnostic, Redactor
 from hardenify.settings import Settings
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -53,6 +53,8 @@ class FileOutcome:
     fixed: Counter[str] = field(default_factory=Counter)
     refused: str | None = None
     unsafe_available: int = 0
+    applied: list[AppliedFix] = field(default_factory=list)
+    introduced: Counter[str] = field(default_factory=Counter)
     # With Task.record_reads: the hash of the text analysed, and (path, signature) of every other
     # file the run read or probed (hardenify.cache.signature).
     source_hash: str | None = None
@@ -61,6 +63,24 @@ class FileOutcome:
     @property
     def changed(self) -> bool:
         return self.fixed_text is not None and self.original is not None and self.fixed_text != self.original
+
+    def actions(self) -> list[tuple[AppliedFix, str]]:
+        """(applied fix, what the operator must do before merging), redacted; only for fixes
+        that were written (a refused file applied nothing)."""
+        if not self.changed:
+            return []
+        return [(a, self.redactor(a.note)) for a in self.applied if a.note]
+
+    def declined(self) -> list[tuple[Diagnostic, str]]:
+        """(finding, why its fix was declined), redacted, in file order."""
+        from hardenify.diagnostics import declined_reason
+
+        out = []
+        for d in sorted(self.diagnostics, key=lambda d: (d.location.row, d.location.column, d.code)):
+            why = declined_reason(d)
+            if why is not None:
+                out.append((d, self.redactor(why)))
+        return out
 
 
 def read_source(path: str | os.PathLike[str]) -> str:
@@ -303,13 +323,13 @@ def _process(task: Task) -> FileOutcome:
         out.status, out.error = "failure", str(conflict)
         return out
     out.original = text
-    kwargs: dict[str, object] = {}
+    kwargs: dict[str, object] = {"path": task.path}
     if task.kind == "dockerfile":
         di_text, has_di = (None, False) if task.path == "-" else dockerignore_for(task.path)
-        kwargs = {"dockerignore_text": di_text, "has_dockerignore": has_di}
+        kwargs |= {"dockerignore_text": di_text, "has_dockerignore": has_di}
     elif task.kind == "compose" and task.path != "-":
         # compose rules may read the Dockerfiles the services build (never outside this dir)
-        kwargs = {"base_dir": os.path.dirname(os.path.abspath(task.path))}
+        kwargs["base_dir"] = os.path.dirname(os.path.abspath(task.path))
     try:
         if task.mode == "fix":
             res = engine.fix_text(task.display, text, task.kind, task.settings, **kwargs)  # type: ignore[arg-type]
@@ -319,6 +339,8 @@ def _process(task: Task) -> FileOutcome:
             out.refused = res.refused
             out.unsafe_available = res.unsafe_available
             out.redactor = res.redactor
+            out.applied = res.applied
+            out.introduced = res.introduced
             if res.refused is not None:
                 out.status = "skip"  # analysed, but deliberately left unchanged (the reason is `refused`)
         else:

@@ -10,8 +10,8 @@ from collections import Counter
 
 from hardenify import __version__
 from hardenify.bulk.treefix import FixOptions, TreeFix
-from hardenify.diagnostics import Applicability, Diagnostic
-from hardenify.report.markdown_util import code, escape, link, table
+from hardenify.diagnostics import Applicability, Diagnostic, declined_reason
+from hardenify.report.markdown_util import code, escape, inline, link, table
 from hardenify.rules import Rule, rules_by_code
 
 
@@ -135,33 +135,8 @@ def pr_body(
             "and in every image built before this change."
         )
 
-    human = left_for_human(tf, opts)
-    refused = [(o.filename, o.redactor(o.refused)) for o in tf.outcomes if o.refused]
-    remaining = sum(len(o.diagnostics) for o in tf.outcomes) - len(human)
-    if human or refused or remaining:
-        out += ["", "### Left for a human", ""]
-    if human:
-        out += [
-            "These findings have a fix that can change how the image behaves, so it was not applied. "
-            "Read the rule's *Fix safety* section, then run `hardenify fix --unsafe-fixes` or fix them by hand:",
-            "",
-        ]
-        hrows = []
-        for path, d in human:
-            r = _rule(d.code)
-            rule_cell = link(f"{d.code} {d.name}", r.url) if r else escape(d.code)
-            hrows.append([code(f"{path}:{d.location.row}"), rule_cell, escape(d.message)])
-        out += table(["Where", "Rule", "Finding"], hrows)
-        out.append("")
-    if refused:
-        out += ["Fixes refused (the file was left unchanged):", ""]
-        out += [f"- {code(path, cell=False)}: {escape(reason)}" for path, reason in refused]
-        out.append("")
-    if remaining:
-        out.append(
-            f"{remaining} other finding(s) have no automatic fix; `hardenify check .` lists them with the "
-            "rule documentation."
-        )
+    out += checklist(tf, opts, wiring)
+    out += _left_for_human(tf, opts)
     out += [
         "",
         "---",
@@ -169,3 +144,96 @@ def pr_body(
         f"{code(tool, cell=False)} with the same version and flags is a no-op when nothing changed.</sub>",
     ]
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _rule_cell(code_: str, name: str) -> str:
+    r = _rule(code_)
+    return link(f"{code_} {name or (r.name if r else '')}".strip(), r.url) if r else escape(code_)
+
+
+def checklist(tf: TreeFix, opts: FixOptions, wiring: list[tuple[str, list[str]]]) -> list[str]:
+    """Per file: what the operator must do before merging (checkboxes), then every fix applied
+    (rule, safety, what it did) and every fix declined (with why): the reviewer's checklist."""
+    flags = dict(wiring)
+    created = {tf.relpath(nf.path): nf.reason for nf in tf.created}
+    out: list[str] = []
+    for o in tf.outcomes:
+        path = o.filename
+        todo: list[str] = []
+        if path in flags:
+            todo.append(
+                f"Pass the new build secrets to every build (CI included): "
+                f"{code('docker build ' + ' '.join(flags[path]) + ' .', cell=False)}"
+            )
+        todo += [
+            f"{inline(action, cell=False)} ({a.code}, line {a.row})"
+            for a, action in (o.actions() if o.changed else [])
+        ]
+        rows: list[list[str]] = []
+        if o.changed:
+            for a in o.applied:
+                what = o.redactor(a.fix_message or a.message)
+                rows.append([str(a.row), _rule_cell(a.code, a.name), a.applicability.value, inline(what)])
+        for d, why in o.declined():
+            rows.append([str(d.location.row), _rule_cell(d.code, d.name), "declined", inline(why)])
+        if not (todo or rows):
+            continue
+        if not out:
+            out += ["", "### Reviewer checklist", ""]
+        out += [f"#### {code(path, cell=False)}", ""]
+        if todo:
+            out += ["Before merging:", ""] + [f"- [ ] {t}" for t in todo] + [""]
+        if rows:
+            out += table(["Line", "Rule", "Fix", "What was done, or why not"], rows, ["r", "l", "l", "l"])
+            out.append("")
+    for rel, reason in sorted(created.items()):
+        if not out:
+            out += ["", "### Reviewer checklist", ""]
+        out += [f"#### {code(rel, cell=False)} (new file)", "", f"- [ ] Review it: {escape(reason)}", ""]
+    return out
+
+
+def _left_for_human(tf: TreeFix, opts: FixOptions) -> list[str]:
+    """Unsafe fixes not applied, refused files, and every finding with no automatic fix, listed."""
+    human = left_for_human(tf, opts)
+    refused = [(o.filename, o.redactor(o.refused)) for o in tf.outcomes if o.refused]
+    listed = {(path, id(d)) for path, d in human}
+    rest = [
+        (o.filename, d)
+        for o in tf.outcomes
+        for d in sorted(o.diagnostics, key=lambda d: (d.location.row, d.location.column, d.code))
+        if (o.filename, id(d)) not in listed and declined_reason(d) is None  # declined: in the checklist
+    ]
+    out: list[str] = []
+    if not (human or refused or rest):
+        return out
+    out += ["", "### Left for a human", ""]
+    if human:
+        out += [
+            "These findings have a fix that can change how the image behaves, so it was not applied. "
+            "Read the rule's *Fix safety* section, then run `hardenify fix --unsafe-fixes` or fix them by hand:",
+            "",
+        ]
+        hrows = [
+            [code(f"{path}:{d.location.row}"), _rule_cell(d.code, d.name), inline(d.message)]
+            for path, d in human
+        ]
+        out += table(["Where", "Rule", "Finding"], hrows)
+        out.append("")
+    if refused:
+        out += ["Fixes refused (the file was left unchanged):", ""]
+        out += [f"- {code(path, cell=False)}: {escape(reason)}" for path, reason in refused]
+        out.append("")
+    if rest:
+        out += [
+            "<details>",
+            f"<summary>{len(rest)} other finding(s) have no automatic fix</summary>",
+            "",
+        ]
+        rrows = [
+            [code(f"{path}:{d.location.row}"), _rule_cell(d.code, d.name), inline(d.message)]
+            for path, d in rest
+        ]
+        out += table(["Where", "Rule", "Finding"], rrows)
+        out += ["", "`hardenify check .` lists them with the rule documentation.", "</details>"]
+    return out

@@ -220,17 +220,6 @@ def command(
     sys.exit(EXIT_OK)
 
 
-def _engine_or_exit() -> Docker:
-    """`--prove` without a reachable engine: say so in one line and exit 2, before fixing anything."""
-    from hardenify.prove.docker import find_engine
-
-    engine = find_engine()
-    if isinstance(engine, str):
-        click.echo(f"hardenify: error: --prove needs a Docker engine: {engine}", err=True)
-        sys.exit(EXIT_ERROR)
-    return engine
-
-
 def _prove(
     engine: Docker,
     outcomes: Sequence[FileOutcome],
@@ -266,6 +255,7 @@ def _companions(outcomes: Sequence[FileOutcome], tasks: Sequence[Task]) -> list[
         if nf is not None and nf.path.resolve() not in out:
             out[nf.path.resolve()] = nf
             o.fixed["HF304"] += 1
+            o.diagnostics = [d for d in o.diagnostics if d.code != "HF304"]  # fixed by the new file
     return list(out.values())
 
 
@@ -276,11 +266,12 @@ def _new_file_diff(path: Path, content: str) -> str:
 
 
 def _print_declined(outcomes: Sequence[FileOutcome]) -> None:
-    """Say why a fix was not applied: a finding whose note starts "left for a human"."""
+    """Say why a fix was not applied, and what an applied fix needs from the operator."""
     for o in outcomes:
-        for d in o.diagnostics:
-            if d.fix is None and d.note and d.note.startswith("left for a human"):
-                click.echo(o.redactor(f"{o.filename}:{d.location.row}: {d.code} {d.note}"), err=True)
+        for d, why in o.declined():
+            click.echo(f"{o.filename}:{d.location.row}: {d.code} left for a human: {why}", err=True)
+        for a, action in o.actions():
+            click.echo(f"{o.filename}:{a.row}: {a.code} action required before merge: {action}", err=True)
 
 
 def _print_secret_wiring(outcomes: Sequence[FileOutcome], tasks: Sequence[Task]) -> None:

@@ -16,6 +16,23 @@ def escape(text: str) -> str:
     return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+
+
+def inline(text: str, *, cell: bool = True) -> str:
+    """Like `escape`, but a message's own `code spans` stay code spans (escaping their
+    backticks would show them literally); everything else is escaped."""
+    text = " ".join(text.split())
+    out: list[str] = []
+    pos = 0
+    for m in _CODE_SPAN.finditer(text):
+        out.append(_SPECIAL.sub(r"\\\1", text[pos : m.start()]))
+        out.append(code(m[1], cell=cell))
+        pos = m.end()
+    out.append(_SPECIAL.sub(r"\\\1", text[pos:]))
+    return "".join(out)
+
+
 def code(text: str, *, cell: bool = True) -> str:
     """An inline code span that the text cannot close early; `cell`: escape `|` for a table."""
     text = " ".join(text.split())
