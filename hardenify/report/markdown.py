@@ -49,7 +49,7 @@ def render(fleet: Fleet) -> str:
         header += ["Before", "Change"]
         align += ["r", "r"]
     rows = []
-    for r in sorted(fleet.repos, key=lambda r: (-len(r.findings), r.name)):
+    for r in fleet.repos_by_severity():
         rc = r.severity_counts()
         name = escape(r.name) + (f" ({len(r.failed_files)} failed)" if r.failed_files else "")
         row = [name, str(r.files), *(str(rc[s]) for s in SEVERITIES), str(len(r.findings))]
@@ -63,8 +63,15 @@ def render(fleet: Fleet) -> str:
 
     out += fleet_markdown([(r.name, r.proofs) for r in fleet.repos])
     out += ["", "## Details"]
-    for r in fleet.repos:
+    for r in fleet.repos_by_severity():
         out += ["", f"### {escape(r.name)}", ""]
+        new = fleet.new_since_baseline(r)
+        if new:
+            listed = ", ".join(f"{code(c, cell=False)} ×{n}" for c, n in sorted(new.items()))
+            out += [
+                f"New since the baseline (with a baseline taken before a fix: brought in by it): {listed}",
+                "",
+            ]
         for p, why in r.failed_files:
             out.append(f"- **could not be checked**: {code(p, cell=False)}: {escape(why)}")
         if r.failed_files:

@@ -49,6 +49,11 @@ class RepoReport:
     def severity_counts(self) -> Counter[str]:
         return Counter(f.severity for f in self.findings)
 
+    def severity_key(self) -> tuple[int | str, ...]:
+        """Worst first: most errors, then warnings, style, info; then by name."""
+        counts = self.severity_counts()
+        return (*(-counts[s] for s in SEVERITIES), self.name)
+
 
 @dataclass(frozen=True)
 class RuleInfo:
@@ -66,6 +71,7 @@ class Baseline:
     total: int
     by_rule: Counter[str]
     by_repo: Counter[str]
+    by_repo_rule: Counter[tuple[str, str]] = field(default_factory=Counter)
 
 
 @dataclass
@@ -107,6 +113,23 @@ class Fleet:
         codes = set(counts) | (set(self.baseline.by_rule) if self.baseline else set())
         infos = [rule_info(c, self._seen_name(c)) for c in codes]
         return sorted(infos, key=lambda i: (-counts[i.code], i.code))
+
+    def repos_by_severity(self) -> list[RepoReport]:
+        return sorted(self.repos, key=RepoReport.severity_key)
+
+    def new_since_baseline(self, r: RepoReport) -> Counter[str]:
+        """Rules with more findings in `r` than in the baseline: with a baseline taken before a
+        fleet fix, the findings a fix brought in (e.g. HF202 on a runtime stage a split added)."""
+        if self.baseline is None:
+            return Counter()
+        now = Counter(f.code for f in r.findings)
+        return Counter(
+            {
+                c: n - self.baseline.by_repo_rule[(r.name, c)]
+                for c, n in now.items()
+                if n > self.baseline.by_repo_rule[(r.name, c)]
+            }
+        )
 
     def _seen_name(self, code: str) -> str:
         for r in self.repos:
@@ -152,9 +175,10 @@ class Fleet:
                     "by_severity": {s: r.severity_counts()[s] for s in SEVERITIES},
                     "findings": [f.__dict__ for f in r.findings],
                     "failed_files": [{"file": p, "reason": why} for p, why in r.failed_files],
+                    "new_since_baseline": dict(sorted(self.new_since_baseline(r).items())),
                     "proofs": r.proofs,
                 }
-                for r in self.repos
+                for r in self.repos_by_severity()
             ],
             "baseline": None
             if self.baseline is None
@@ -193,6 +217,7 @@ def load_baseline(path: Path) -> Baseline:
         raise BaselineError(f"{path} has report schema version {data.get('schema_version')!r}; expected 1")
     by_rule: Counter[str] = Counter()
     by_repo: Counter[str] = Counter()
+    by_repo_rule: Counter[tuple[str, str]] = Counter()
     try:
         for repo in data["repositories"]:
             name = str(repo["name"])
@@ -200,9 +225,10 @@ def load_baseline(path: Path) -> Baseline:
             for f in repo["findings"]:
                 by_rule[str(f["code"])] += 1
                 by_repo[name] += 1
+                by_repo_rule[(name, str(f["code"]))] += 1
     except (KeyError, TypeError) as e:
         raise BaselineError(f"{path}: malformed report ({type(e).__name__}: {e})") from None
-    return Baseline(total=sum(by_rule.values()), by_rule=by_rule, by_repo=by_repo)
+    return Baseline(total=sum(by_rule.values()), by_rule=by_rule, by_repo=by_repo, by_repo_rule=by_repo_rule)
 
 
 # ------------------------------------------------------------------------------ collection
