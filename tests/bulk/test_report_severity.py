@@ -8,7 +8,7 @@ from pathlib import Path
 
 from hardenify.report.html import render as render_html
 from hardenify.report.markdown import render as render_markdown
-from hardenify.report.model import Fleet, Finding, RepoReport, load_baseline
+from hardenify.report.model import Finding, Fleet, RepoReport, load_baseline
 
 
 def _f(code: str, severity: str, row: int = 1) -> Finding:
