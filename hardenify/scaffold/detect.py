@@ -310,7 +310,7 @@ CGO_MODULES = (
     "github.com/davidbyttow/govips",
 )
 _GO_PORT = re.compile(
-    r"(?:\bport\s*:?=|Addr:|ListenAndServe(?:TLS)?\(|\.Run\(|\.Listen\(|\.Start\()\s*\"[\w.-]*:?"
+    r"(?:\bport\s*:?=|Addr:|ListenAndServe(?:TLS)?\(|\.Run\(|\.Listen\(|\.Start\()\s*\"(?:[\w.-]*:)?"
     + r"(\d{2,5})\""
     + r"|\"[A-Z_]*PORT[A-Z_]*\"\s*,\s*\"?(\d{2,5})\b"
     + r"|\"port\"\s*,\s*\"?(\d{2,5})\b"

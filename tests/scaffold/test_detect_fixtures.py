@@ -464,3 +464,18 @@ def test_a_node_project_with_a_python_folder_stays_node(tmp_path: Path) -> None:
     (tmp_path / "api").mkdir()
     (tmp_path / "api" / "requirements.txt").write_text("flask\n")
     assert detect(tmp_path).stack == "node"
+
+
+@pytest.mark.parametrize(
+    ("line", "port"),
+    [
+        ('port = "8080"', 8080),
+        ('addr := ":9090"', 8080),
+        ('http.ListenAndServe("0.0.0.0:7000", nil)', 7000),
+        ('r.Run(":3000")', 3000),
+    ],
+)
+def test_go_port_literals(tmp_path: Path, line: str, port: int) -> None:
+    (tmp_path / "go.mod").write_text("module example.com/x\n\ngo 1.24\n")
+    (tmp_path / "main.go").write_text(f"package main\nfunc main() {{\n\t{line}\n}}\n")
+    assert detect(tmp_path).facts["port"] == port
