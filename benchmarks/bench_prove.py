@@ -45,7 +45,7 @@ def phases(src: Path) -> dict[str, float]:
     from hardenify.diagnostics import Redactor
     from hardenify.prove.docker import find_engine
     from hardenify.prove.model import ImageFacts
-    from hardenify.prove.run import ProveOptions, observe
+    from hardenify.prove.run import HARDENED, RUN_COMMON, ProveOptions, hardened_tmpfs, observe
     from hardenify.runner import Task, process
     from hardenify.settings import Settings
 
@@ -73,15 +73,16 @@ def phases(src: Path) -> dict[str, float]:
         opts = ProveOptions()
         t0 = time.perf_counter()
         for tag, f in zip(tags, facts, strict=True):
-            cid, _ = d.start(
-                tag,
-                f"hardenify-prove-bench-{time.monotonic_ns()}",
-                ["--network=none", "--read-only", "--tmpfs", "/tmp"],
-            )
+            options = [
+                *HARDENED,
+                *RUN_COMMON,
+                *(a for p in hardened_tmpfs(o.fixed_text) for a in ("--tmpfs", p)),
+            ]
+            cid, _ = d.start(tag, f"hardenify-prove-bench-{time.monotonic_ns()}", options)
             if cid:
                 observe(d, cid, f, opts, Redactor())
                 d.remove_container(cid)
-        out["hardened runs (sequential)"] = time.perf_counter() - t0
+        out["hardened runs (one after the other; --prove overlaps them)"] = time.perf_counter() - t0
     finally:
         for t in tags:
             d.remove_image(t)
@@ -107,7 +108,11 @@ def main() -> int:
                 plain.append(t)
                 t, out = hardenify("fix", "--unsafe-fixes", "--prove", ".", cwd=b)
                 proved.append(t)
-                lines = [ln for ln in out.splitlines() if ln.startswith("Dockerfile: ")]
+                lines = [
+                    ln
+                    for ln in out.splitlines()
+                    if ln.startswith(("Dockerfile: proven", "Dockerfile: unproven", "Dockerfile: reverted"))
+                ]
                 verdict = (
                     lines[0].split(";")[0].removeprefix("Dockerfile: ") if lines else "(nothing to prove)"
                 )

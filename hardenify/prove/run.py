@@ -199,7 +199,11 @@ def prove_one(
                         proof.reason = "the fixed file does not build (the original does)"
                     return proof
                 built.append(image)
-            facts = [_facts(d, tag, opts) for tag in tags]
+            # Both file trees are streamed at once: `docker export` waits on the engine's disk, not on us.
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                facts = list(pool.map(lambda tag: _facts(d, tag, opts), tags))
             if facts[0] is None or facts[1] is None:
                 proof.reason = "cannot inspect the built images"
                 return proof
