@@ -130,17 +130,17 @@ def test_http_probe_uses_the_health_path_of_the_healthcheck(render_for: Callable
     assert "/healthz" in r.files["Dockerfile"]  # the image's HEALTHCHECK probes the same path
 
 
-def test_tcp_probe_when_the_health_path_is_unknown(tset: Any, tmp_path: Path) -> None:
-    """health_path `tcp` is detection's "no route found": the probes only connect, like HEALTHCHECK."""
-    from hardenify.scaffold.render import base_context, environment
-    from tests.scaffold.conftest import resolve
-
-    det, ans = resolve(tset, tmp_path, {"stack": "python", "k8s": True})
-    ctx = base_context(tset, ans, det.for_stack(ans.stack))
-    ctx.update({"digests": {}, "unpinned": {}, "interp": lambda n: n, "health_path": "tcp"})
-    text = environment(tset).get_template("_k8s/deployment.yaml.j2").render(**ctx)
-    (dep,) = docs(text)
-    (c,) = dep["spec"]["template"]["spec"]["containers"]
+def test_tcp_probe_when_the_health_path_is_unknown(
+    render_for: Callable[..., Rendered], tmp_path: Path
+) -> None:
+    """A Node server with no route detection can see: the HEALTHCHECK and both probes only connect."""
+    root = tmp_path / "bare"
+    root.mkdir()
+    (root / "package.json").write_text('{"name": "bare", "scripts": {"start": "node server.js"}}')
+    (root / "server.js").write_text('require("http").createServer((q, s) => s.end("x")).listen(3000)\n')
+    r = render_for(root, k8s=True)
+    assert "require('net').connect(3000" in r.files["Dockerfile"]
+    (c,) = deployment(r)["spec"]["template"]["spec"]["containers"]
     for probe in ("readinessProbe", "livenessProbe"):
         assert c[probe]["tcpSocket"] == {"port": "http"}
         assert "httpGet" not in c[probe]
