@@ -170,7 +170,8 @@ def run_bulk(
     "--prove",
     is_flag=True,
     help="Build and run each changed Dockerfile before and after its fix (needs a Docker engine); "
-    "a fix whose image fails where the original passed is reverted; the PR body gets the evidence.",
+    "a fix whose image fails where the original passed is reverted; the PR body gets the evidence. "
+    "This runs each repository's build and image (no network, all capabilities dropped).",
 )
 @click.option("--keep-unproven", is_flag=True, help="With --prove: keep a fix even when its proof fails.")
 @click.option("--build-arg", "build_args", multiple=True, metavar="K=V", help="With --prove: a build argument.")

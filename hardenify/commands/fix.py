@@ -58,7 +58,8 @@ if TYPE_CHECKING:
     "--prove",
     is_flag=True,
     help="Build and run each changed Dockerfile before and after its fix (needs a Docker engine); "
-    "a fix whose image fails where the original passed is reverted.",
+    "a fix whose image fails where the original passed is reverted. This runs the project's build "
+    "and image (no network, all capabilities dropped): use it where you would run its CI.",
 )
 @click.option("--keep-unproven", is_flag=True, help="With --prove: keep a fix even when its proof fails.")
 @click.option("--build-arg", "build_args", multiple=True, metavar="K=V", help="With --prove: a build argument.")
