@@ -261,6 +261,7 @@ def test_compose_build_args_and_secrets(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("HF_TEST_SECRET", "x")
     monkeypatch.delenv("HF_TEST_UNSET", raising=False)
     w = wiring.from_compose(svc / "Dockerfile", tmp_path)
+    assert w.context == svc.resolve()
     assert w.build_args == {"VERSION": "1.2", "FROM_ENV": "from-env"}
     assert w.compose_secrets == {
         "tok": f"id=tok,src={(tmp_path / 'token.txt').resolve()}",

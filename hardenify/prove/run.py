@@ -161,6 +161,7 @@ def prove_one(
     try:
         with tempfile.TemporaryDirectory(prefix="hardenify-prove-secrets-") as tmp:
             compose = wiring.from_compose(path, root)
+            context = compose.context or context
             args = {**compose.build_args, **wiring.parse_build_args(opts.build_args)}
             ignore_path = path.with_name(path.name + ".dockerignore")
             ignore = _read(ignore_path)

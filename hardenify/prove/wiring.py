@@ -24,6 +24,7 @@ _ID = re.compile(r"[A-Za-z0-9_.-]+")
 class Wiring:
     build_args: dict[str, str] = field(default_factory=dict)
     compose_secrets: dict[str, str] = field(default_factory=dict)  # id -> `--secret` spec
+    context: Path | None = None  # the build context a compose service gives this Dockerfile
 
 
 def parse_build_args(values: Iterable[str]) -> dict[str, str]:
@@ -99,6 +100,8 @@ def _services(doc: Mapping[str, Any], base: Path, target: Path, w: Wiring) -> No
             continue
         if (base / ctx / df).resolve() != target:
             continue
+        if w.context is None:
+            w.context = (base / ctx).resolve()
         args = build.get("args")
         items = args.items() if isinstance(args, dict) else (str(a).partition("=")[::2] for a in args or ())
         for key, value in items:
