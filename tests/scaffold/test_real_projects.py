@@ -177,14 +177,8 @@ FACTS: dict[str, Facts] = {
 
 #: Output gates that fail because of a template defect (not detection), with the defect named.
 #: Checked with strict=False: they pass once the template is fixed.
-_PHP_APACHE_SC2016 = (
-    "template defect (templates/php/Dockerfile.j2, Apache variant): the sed/printf lines quote "
-    "${APACHE_DOCUMENT_ROOT} in single quotes, which hadolint reports as SC2016"
-)
-TEMPLATE_XFAIL: dict[tuple[str, str], str] = {
-    ("php-laravel-realworld", "hadolint"): _PHP_APACHE_SC2016,
-    ("php-slim-skeleton", "hadolint"): _PHP_APACHE_SC2016,
-}
+#: (Empty now: the PHP Apache template's SC2016 was fixed while this table was written.)
+TEMPLATE_XFAIL: dict[tuple[str, str], str] = {}
 
 
 def tree(name: str) -> Path:
