@@ -153,3 +153,12 @@ def test_a_secret_is_redacted_in_the_lsp_diagnostic(tmp_path: Path) -> None:
     assert secret in res.outcome.redactor.secrets
     shown = [actions.to_lsp(d, res.index, res.outcome.redactor).message for d in res.outcome.diagnostics]
     assert shown and not any(secret in m for m in shown)
+
+
+def test_per_file_ignores_match_the_path_below_the_workspace_root(tmp_path: Path) -> None:
+    (tmp_path / ".hardenify.toml").write_text('per-file-ignores = { "services/*/Dockerfile" = ["HF201"] }\n')
+    (tmp_path / "services" / "api").mkdir(parents=True)
+    text = "FROM python:latest\n"
+    res = _analyse(tmp_path, "services/api/Dockerfile", text)
+    assert "HF201" not in {d.code for d in res.outcome.diagnostics}
+    assert "HF201" in {d.code for d in _analyse(tmp_path, "Dockerfile", text).outcome.diagnostics}
