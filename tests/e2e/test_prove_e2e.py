@@ -211,3 +211,16 @@ def test_bulk_prove_puts_a_proof_table_in_each_pr_body(docker: str, tmp_path: Pa
     fleet_json = json.loads((tmp_path / "report" / "hardenify-report.json").read_text())
     assert all(r["proofs"][0]["verdict"] == "proven" for r in fleet_json["repositories"])
     assert_no_secret(md, json.dumps(fleet_json))
+
+
+def test_a_build_that_needs_the_network_is_unproven_not_reverted(docker: str, tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text(
+        "FROM debian:bookworm-slim\nARG GH_TOKEN=ghp_FAKE00000000000000000000000000000000\n"
+        'RUN apt-get update && apt-get install -y curl\nCMD ["bash"]\n'
+    )
+    proc = hardenify("fix", "--unsafe-fixes", "--prove", ".", cwd=tmp_path)
+    (line,) = proof_lines(proc.stderr)
+    assert line == "Dockerfile: unproven: the original does not build here: needs network to build", line
+    assert "Temporary failure resolving" in proc.stderr  # the log excerpt says why
+    assert "--no-install-recommends" in (tmp_path / "Dockerfile").read_text()  # the fix is kept
+    assert_no_secret(proc.stdout, proc.stderr)
