@@ -313,3 +313,17 @@ def test_update_and_answers_file_cover_the_new_files(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     assert "replicas: 5" in dep.read_text()
     assert ci.read_text().endswith("# our own note\n")
+
+
+def test_update_can_add_the_pipeline_and_manifests_later(tmp_path: Path) -> None:
+    from hardenify.cli import app
+
+    runner = CliRunner()
+    r = runner.invoke(app, ["new", "--defaults", "--no-pin", "--stack", "rust", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    assert not (tmp_path / ".github").exists() and not (tmp_path / "k8s").exists()
+    dockerfile = (tmp_path / "Dockerfile").read_text()
+    r = runner.invoke(app, ["new", "--update", "--ci", "github", "--k8s", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / GITHUB_WORKFLOW).is_file() and (tmp_path / "k8s" / "networkpolicy.yaml").is_file()
+    assert (tmp_path / "Dockerfile").read_text() == dockerfile  # the existing files are untouched
