@@ -312,7 +312,7 @@ CGO_MODULES = (
 _GO_PORT = re.compile(
     r"(?:\bport\s*:?=|Addr:|ListenAndServe(?:TLS)?\(|\.Run\(|\.Listen\(|\.Start\()\s*\"(?:[\w.-]*:)?"
     + r"(\d{2,5})\""
-    + r"|\"[A-Z_]*PORT[A-Z_]*\"\s*,\s*\"?(\d{2,5})\b"
+    + r"|\"([A-Z_]*PORT[A-Z_]*)\"\s*,\s*\"?(\d{2,5})\b"
     + r"|\"port\"\s*,\s*\"?(\d{2,5})\b"
 )
 
@@ -400,6 +400,7 @@ def detect_go(root: Path, det: Detection) -> dict[str, Any] | None:
     ports: list[str] = []
     routes: list[str] = []
     cgo_import = False
+    port_env = ""
     for path in walk(root, (".go",)):
         code = strip_comments(_read(path))
         env += [
@@ -407,7 +408,10 @@ def detect_go(root: Path, det: Detection) -> dict[str, Any] | None:
             for n in re.findall(r"os\.(?:Getenv|LookupEnv)\(\s*\"([A-Za-z_][A-Za-z0-9_]*)\"", code)
             if n not in env
         ]
-        ports += [next(g for g in m.groups() if g) for m in _GO_PORT.finditer(code)]
+        for m in _GO_PORT.finditer(code):
+            ports.append(m.group(1) or m.group(3) or m.group(4))
+            if m.group(2) and m.group(2) != "PORT" and len(ports) == 1:
+                port_env = m.group(2)  # getEnv("WHOAMI_PORT_NUMBER", "80"): the variable that sets it
         routes += go_routes(code)
         cgo_import = cgo_import or bool(re.search(r'^\s*import\s+"C"|^\s*"C"\s*$', code, re.M))
     name = sanitize_name(
@@ -427,6 +431,8 @@ def detect_go(root: Path, det: Detection) -> dict[str, Any] | None:
             "cgo": bool(cgo_mods) or cgo_import,
         }
     )
+    if port_env and first_port(ports[:1]) is not None:
+        facts["port_env"] = port_env  # the env var whose default is the port
     health, notes = health_facts(pick_health(routes))
     det.warnings.extend(notes)
     facts.update(health)
@@ -899,8 +905,9 @@ def finish(det: Detection, facts: dict[str, Any]) -> dict[str, Any]:
         facts["code_port"] = port
         det.warnings.append(
             f"the code listens on port {port}, which only root may bind: the container uses "
-            f"{facts['port']} instead. Make the app listen on {facts['port']} (set its port setting or "
-            f"PORT={facts['port']}), or pass --port to choose another port above 1023"
+            f"{facts['port']} instead. Make the app listen on {facts['port']} (set "
+            f"{facts.get('port_env') or 'its port setting or PORT'}={facts['port']}), or pass --port "
+            "to choose another port above 1023"
         )
     facts["warnings"] = list(det.warnings)
     det.notes = det.warnings + [n for n in det.notes if n not in det.warnings]

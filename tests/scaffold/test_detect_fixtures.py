@@ -479,3 +479,17 @@ def test_go_port_literals(tmp_path: Path, line: str, port: int) -> None:
     (tmp_path / "go.mod").write_text("module example.com/x\n\ngo 1.24\n")
     (tmp_path / "main.go").write_text(f"package main\nfunc main() {{\n\t{line}\n}}\n")
     assert detect(tmp_path).facts["port"] == port
+
+
+def test_go_port_from_an_env_default_names_the_variable(tmp_path: Path) -> None:
+    (tmp_path / "go.mod").write_text("module example.com/x\n\ngo 1.24\n")
+    (tmp_path / "main.go").write_text(
+        'package main\nfunc main() {\n\tport := getEnv("WHOAMI_PORT_NUMBER", "80")\n\t_ = port\n}\n'
+    )
+    det = detect(tmp_path)
+    assert (det.facts["port"], det.facts["code_port"], det.facts["port_env"]) == (
+        8080,
+        80,
+        "WHOAMI_PORT_NUMBER",
+    )
+    assert warned(det, "WHOAMI_PORT_NUMBER=8080")

@@ -67,7 +67,11 @@ FACTS: dict[str, Facts] = {
         "go", 8080, "/api/ping/", extra={"cgo": True}, warns=("go 1.15", "end of life")
     ),
     "go-stdlib-whoami": Facts(
-        "go", 8080, "/health", extra={"cgo": False, "code_port": 80}, warns=("port 80", "8080")
+        "go",
+        8080,
+        "/health",
+        extra={"cgo": False, "code_port": 80, "port_env": "WHOAMI_PORT_NUMBER"},
+        warns=("port 80", "8080"),
     ),
     "java-spring-boot-docker-guide": Facts(
         "java", 8080, "/", manager="maven", extra={"name": "spring-boot-docker-complete"}
