@@ -167,3 +167,9 @@ def test_check_command_flags_generated_workflows_only(tmp_path: Path) -> None:
     )
     r = CliRunner().invoke(app, ["check", str(tmp_path)])
     assert r.exit_code == 0, r.output
+
+
+def test_the_documented_example_fires() -> None:
+    from hardenify.fixers.hf701_unpinned_action import RULE
+
+    assert findings(RULE.example + "\n") == [(6, "actions/checkout@v7.0.1")]
