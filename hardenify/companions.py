@@ -122,5 +122,15 @@ def rewire_compose(outcomes: Sequence[FileOutcome], tasks: Sequence[Task]) -> No
         with overlay(fixed):
             again = process(replace(t, stdin_text=o.original))
         if again.error is None and again.fixed_text != o.fixed_text:
-            for name in ("status", "diagnostics", "redactor", "fixed_text", "fixed", "refused", "unsafe_available"):
+            for name in (
+                "status",
+                "diagnostics",
+                "redactor",
+                "fixed_text",
+                "fixed",
+                "refused",
+                "unsafe_available",
+                "applied",
+                "introduced",
+            ):
                 setattr(o, name, getattr(again, name))

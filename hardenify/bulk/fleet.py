@@ -133,6 +133,13 @@ def run_fleet(
 
     total = sum(len(w.tree.tasks) for w in work)
     run_trees([w.tree for w in work], opts.jobs, Progress(total, "fixing "))
+    if opts.fix.pin:
+        from hardenify.bulk.treefix import pin_trees
+
+        pin_trees([w.tree for w in work])
+        for w in work:
+            for note in w.tree.pin_notes:
+                log(f"{w.result.name}: {note}")
     if opts.prove is not None and opts.engine is not None:
         from hardenify.prove.run import prove_tree
 

@@ -136,6 +136,15 @@ def pr_body(
         )
 
     out += checklist(tf, opts, wiring)
+    if tf.pin_notes:
+        out += [
+            "",
+            "### Images left unpinned",
+            "",
+            "The registry could not resolve these, so their tags stay:",
+            "",
+        ]
+        out += [f"- {inline(note, cell=False)}" for note in tf.pin_notes]
     out += _left_for_human(tf, opts)
     out += [
         "",

@@ -37,6 +37,7 @@ class FixOptions:
     extend_select: tuple[str, ...] = ()
     unsafe_fixes: bool = False
     config_file: Path | None = None
+    pin: bool = False  # `--pin`: also pin image references to digests after the fixes
 
     def selected_codes(self) -> list[str]:
         """The codes the command line enables (a repo's own config may narrow them further)."""
@@ -50,7 +51,10 @@ class FixOptions:
         It names the branch, so a rerun with the same tool and flags lands on the same
         branch (and finds its work already done), while a new version or selection does not.
         """
-        key = "\n".join([__version__, ",".join(self.selected_codes()), str(self.unsafe_fixes)])
+        parts = [__version__, ",".join(self.selected_codes()), str(self.unsafe_fixes)]
+        if self.pin:  # only when set, so existing fix branches keep their names
+            parts.append("pin")
+        key = "\n".join(parts)
         return hashlib.sha256(key.encode()).hexdigest()[:10]
 
     def branch_name(self, prefix: str = "hardenify/fix-") -> str:
@@ -62,6 +66,7 @@ class TreeFix:
     """What fixing one tree produced; nothing is written until `write` is called."""
 
     root: Path
+    pin_notes: list[str] = field(default_factory=list)  # `--pin`: images left unpinned, and why
     tasks: list[Task] = field(default_factory=list)
     outcomes: list[FileOutcome] = field(default_factory=list)
     created: list[NewFile] = field(default_factory=list)
@@ -265,3 +270,12 @@ def fix_tree(
     tf = plan_tree(root, opts, only=only)
     run_trees([tf], jobs)
     return tf
+
+
+def pin_trees(trees: Sequence[TreeFix]) -> None:
+    """`--pin`: pin the fixed texts of every tree in one batch of registry lookups."""
+    from hardenify.pinstep import pin_outcomes, registry_config
+
+    owner = {id(o): tf for tf in trees for o in tf.outcomes}
+    for o, note in pin_outcomes([o for tf in trees for o in tf.outcomes], registry_config()).notes:
+        owner[id(o)].pin_notes.append(note)

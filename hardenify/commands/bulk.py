@@ -88,6 +88,7 @@ def run_bulk(
     output_format: str = "table",
     quiet: bool = False,
     prove: ProveOptions | None = None,
+    pin: bool = False,
 ) -> int:
     """Run the fleet and print the table; returns the exit code (0 all ok or skipped, 1 some failed)."""
     from hardenify.bulk.fleet import BulkOptions, run_fleet
@@ -103,6 +104,7 @@ def run_bulk(
         extend_select=extend_select or (),
         unsafe_fixes=unsafe_fixes,
         config_file=config_file,
+        pin=pin,
     )
     opts = BulkOptions(
         fix=fix,
@@ -178,6 +180,12 @@ def run_bulk(
 @click.option(
     "--secret", "build_secrets", multiple=True, metavar="SPEC", help="With --prove: a `docker build --secret` spec."
 )
+@click.option(
+    "--pin",
+    is_flag=True,
+    help="Also pin every image reference to its digest, as `hardenify pin` would (one registry lookup per "
+    "distinct image for the whole fleet; an image it cannot resolve keeps its tag, and the PR body says so).",
+)
 def command(
     repos: tuple[str, ...],
     repos_file: Path | None,
@@ -199,6 +207,7 @@ def command(
     keep_unproven: bool = False,
     build_args: tuple[str, ...] = (),
     build_secrets: tuple[str, ...] = (),
+    pin: bool = False,
 ) -> None:
     """Fix many git repositories: a branch, a commit and a PR body each.
 
@@ -217,6 +226,7 @@ def command(
       hardenify bulk --dry-run --repos-dir ~/src/org     # preview every clone
       hardenify bulk --repos-file repos.txt --push       # fix, commit and push
       hardenify bulk --select HF3 --unsafe-fixes api/ web/
+      hardenify bulk --pin --repos-dir ~/src/org         # fix and pin images to digests
 
     \b
     Exit codes: 0 every repository committed, pushed, changed (dry run) or skipped;
@@ -242,6 +252,7 @@ def command(
             output_format=output_format,
             quiet=quiet,
             prove=_prove_options(prove, keep_unproven, build_args, build_secrets),
+            pin=pin,
         )
     except ConfigError as e:
         click.echo(f"hardenify: error: {e}", err=True)

@@ -61,6 +61,12 @@ if TYPE_CHECKING:
     "a fix whose image fails where the original passed is reverted. This runs the project's build "
     "and image (no network, all capabilities dropped): use it where you would run its CI.",
 )
+@click.option(
+    "--pin",
+    is_flag=True,
+    help="Also pin every image reference to its digest, as `hardenify pin` would (needs the registry; "
+    "an image it cannot resolve keeps its tag and is reported).",
+)
 @click.option("--keep-unproven", is_flag=True, help="With --prove: keep a fix even when its proof fails.")
 @click.option("--build-arg", "build_args", multiple=True, metavar="K=V", help="With --prove: a build argument.")
 @click.option(
@@ -88,6 +94,7 @@ def command(
     build_args: tuple[str, ...] = (),
     build_secrets: tuple[str, ...] = (),
     show_fixes: bool = False,
+    pin: bool = False,
 ) -> None:
     """Fix findings in place, keeping every byte the fix does not mean to change.
 
@@ -105,6 +112,7 @@ def command(
       hardenify fix .                           # apply safe fixes
       hardenify fix --unsafe-fixes --select HF101,HF3 Dockerfile
       hardenify fix --split-stages Dockerfile   # build and runtime stages only
+      hardenify fix --pin .                     # fix, then pin images to digests (HF202, HF615)
       hardenify fix - < Dockerfile > Dockerfile.fixed
 
     \b
@@ -132,6 +140,7 @@ def command(
                 jobs=jobs,
                 quiet=quiet,
                 prove=_prove_options(prove, keep_unproven, build_args, build_secrets),
+                pin=pin,
             )
         )
     p = plan_or_exit(
@@ -166,6 +175,11 @@ def command(
     proofs = _prove(engine, outcomes, p.tasks, keep_unproven, build_args, build_secrets) if engine else []
     color_out = use_color(color)
     created = [] if stdin_mode else _companions(outcomes, p.tasks)  # may re-fix compose files
+    if pin:  # last: it pins what the fixes and the compose rewiring wrote
+        from hardenify.pinstep import pin_outcomes, registry_config
+
+        for _, note in pin_outcomes(outcomes, registry_config()).notes:
+            click.echo(f"hardenify: note: {note}", err=True)
     changed = [o for o in outcomes if o.changed]
     if stdin_mode:
         o = outcomes[0]
