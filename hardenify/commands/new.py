@@ -272,9 +272,6 @@ def command(
             _print_detection_summary(detection)
             if saved is not None and not update:
                 click.echo(f"hardenify new: the answers saved in {FILENAME} are the defaults.")
-        else:  # detection's fallbacks (dev server, remapped port, TCP probe) must not pass silently
-            for warning in detection.warnings:
-                click.echo(f"hardenify new: note: {warning}", err=True)
         answers = _resolve(
             tset, detection, explicit, saved, interactive=interactive, defaults=defaults, update=update
         )
@@ -289,6 +286,11 @@ def command(
             "the generated files do not pass `hardenify check`, so nothing was written:\n  "
             + "\n  ".join(problems)
         )
+    if not interactive:
+        # Detection's fallbacks (dev server, remapped port, TCP probe) must not pass silently; said
+        # once the output is good, so that an error stays the one line it is (the wizard showed them).
+        for warning in detection.warnings:
+            click.echo(f"hardenify new: note: {warning}", err=True)
     plan = _plan(root, rendered, saved, update=update, force=force)
     if pretend:
         _show_plan(plan, diffs=True)
