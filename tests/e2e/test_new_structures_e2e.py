@@ -293,3 +293,131 @@ def test_an_app_without_a_health_route_is_probed_over_tcp(
     _, uid, _ = _generate_build_run(project, tmp_path, "new-tcp-probe")
     assert "socket.create_connection" in (project / "Dockerfile").read_text()
     assert uid == 10001
+
+
+# ------------------------------------------------------------------------- php, Apache as www-data
+
+PHP_APACHE_REF = "php:8.3-apache-bookworm"
+APT_DEPENDS = [
+    "apt-cache",
+    "depends",
+    "--recurse",
+    "--no-recommends",
+    "--no-suggests",
+    "--no-conflicts",
+    "--no-breaks",
+    "--no-replaces",
+    "--no-enhances",
+    "--no-pre-depends",
+]
+APACHE_STANDIN = """\
+FROM php:8.3-cli-bookworm
+COPY debs /tmp/debs
+RUN set -e; cd /tmp/debs; todo=""; \\
+    for d in *.deb; do p=$(dpkg-deb -f "$d" Package); dpkg -s "$p" >/dev/null 2>&1 || todo="$todo $d"; done; \\
+    dpkg -i --force-depends $todo >/tmp/dpkg.log 2>&1 || { tail -30 /tmp/dpkg.log; exit 1; }; \\
+    rm -rf /tmp/debs /tmp/dpkg.log
+ENV APACHE_CONFDIR=/etc/apache2 APACHE_ENVVARS=/etc/apache2/envvars
+RUN set -eux; sed -ri 's/^export ([^=]+)=(.*)$/: ${\\1:=\\2}\\nexport \\1/' "$APACHE_ENVVARS"; . "$APACHE_ENVVARS"; \\
+    for dir in "$APACHE_LOCK_DIR" "$APACHE_RUN_DIR" "$APACHE_LOG_DIR"; do \\
+        rm -rf "$dir"; mkdir -p "$dir"; chown "$APACHE_RUN_USER:$APACHE_RUN_GROUP" "$dir"; chmod 1777 "$dir"; done; \\
+    ln -sfT /dev/stderr "$APACHE_LOG_DIR/error.log"; ln -sfT /dev/stdout "$APACHE_LOG_DIR/access.log"; \\
+    ln -sfT /dev/stdout "$APACHE_LOG_DIR/other_vhosts_access.log"; \\
+    a2dismod mpm_event >/dev/null 2>&1 || true; a2enmod mpm_prefork php8.2; \\
+    printf '<FilesMatch \\\\.php$>\\n\\tSetHandler application/x-httpd-php\\n</FilesMatch>\\n\\nDirectoryIndex disabled\\nDirectoryIndex index.php index.html\\n\\n<Directory /var/www/>\\n\\tOptions -Indexes\\n\\tAllowOverride All\\n</Directory>\\n' \\
+        > "$APACHE_CONFDIR/conf-available/docker-php.conf"; \\
+    a2enconf docker-php
+COPY apache2-foreground /usr/local/bin/
+STOPSIGNAL SIGWINCH
+WORKDIR /var/www/html
+EXPOSE 80
+CMD ["apache2-foreground"]
+"""
+APACHE2_FOREGROUND = """\
+#!/bin/bash
+set -e
+: "${APACHE_CONFDIR:=/etc/apache2}"
+: "${APACHE_ENVVARS:=$APACHE_CONFDIR/envvars}"
+if test -f "$APACHE_ENVVARS"; then
+\t. "$APACHE_ENVVARS"
+fi
+: "${APACHE_RUN_DIR:=/var/run/apache2}"
+: "${APACHE_PID_FILE:=$APACHE_RUN_DIR/apache2.pid}"
+rm -f "$APACHE_PID_FILE"
+for e in "${!APACHE_@}"; do
+\tif [[ "$e" == *_DIR ]] && [[ "${!e}" == /* ]]; then
+\t\tmkdir -p "${!e}"
+\tfi
+done
+exec apache2 -DFOREGROUND "$@"
+"""
+
+
+@pytest.fixture
+def php_apache_image(docker: str, registry_digests: dict[str, str], tmp_path: Path) -> Any:
+    """A local `php:8.3-apache-bookworm` like the official one (Debian's apache2 + mod_php on the
+    php CLI stand-in, envvars overridable, logs to stdout/stderr, `apache2-foreground`).
+
+    The .debs come from the host's apt (Debian bookworm); without them the test skips."""
+    ctx = tmp_path / "php-apache"
+    (ctx / "debs").mkdir(parents=True)
+    listed = subprocess.run(
+        [*APT_DEPENDS, "apache2", "libapache2-mod-php8.2"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    packages = sorted({line for line in listed.stdout.splitlines() if line[:1].isalnum()})
+    got = subprocess.run(
+        ["apt-get", "download", *packages],
+        cwd=ctx / "debs",
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    if listed.returncode or got.returncode or not packages:
+        pytest.skip(f"cannot fetch Apache .debs from the host's apt: {(listed.stderr + got.stderr)[-300:]}")
+    (ctx / "Dockerfile").write_text(APACHE_STANDIN)
+    script = ctx / "apache2-foreground"
+    script.write_text(APACHE2_FOREGROUND)
+    script.chmod(0o755)
+    existed = (
+        subprocess.run(
+            [DOCKER, "image", "inspect", PHP_APACHE_REF], capture_output=True, check=False
+        ).returncode
+        == 0
+    )
+    built = subprocess.run(
+        [DOCKER, "build", "--network=none", "-q", "-t", PHP_APACHE_REF, str(ctx)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+        env=dict(os.environ, DOCKER_BUILDKIT="1"),
+    )
+    assert built.returncode == 0, built.stdout + built.stderr
+    yield PHP_APACHE_REF
+    if not existed:
+        subprocess.run([DOCKER, "image", "rm", PHP_APACHE_REF], capture_output=True, check=False, timeout=60)
+
+
+def test_php_runs_under_apache_as_www_data_read_only(
+    tmp_path: Path, samples_dir: Path, php_apache_image: str
+) -> None:
+    project = tmp_path / "php-app"
+    shutil.copytree(samples_dir / "php-app", project)
+    # Laravel's front controller: every path that is not a file goes to index.php.
+    (project / "public" / ".htaccess").write_text(
+        "RewriteEngine On\nRewriteCond %{REQUEST_FILENAME} !-f\nRewriteRule ^ index.php [L]\n"
+    )
+    # php:*-apache has no stand-in in the offline registry: its FROM stays a tag (the local image).
+    cid, uid, answers = _generate_build_run(project, tmp_path, "new-php-apache", "--no-pin")
+    text = (project / "Dockerfile").read_text()
+    assert f"FROM {PHP_APACHE_REF}\n" in text and "php -S" not in text
+    assert uid == 33
+    assert "hello from php" in http_get(cid, answers["port"], "/").body
+    routed = http_get(cid, answers["port"], "/health")  # not a file: .htaccess routes it to index.php
+    assert routed.status == 200 and routed.body.strip() == "ok"
+    assert "Apache" in routed.headers.get("Server", "")

@@ -30,9 +30,7 @@ ENV APACHE_DOCUMENT_ROOT=/app/public \
 # hadolint ignore=SC2016
 RUN sed -ri 's/^Listen 80$/Listen 8080/' /etc/apache2/ports.conf \
     && sed -ri -e 's/<VirtualHost \*:80>/<VirtualHost *:8080>/' -e 's!/var/www/html!${APACHE_DOCUMENT_ROOT}!g' /etc/apache2/sites-available/000-default.conf \
-    && sed -ri -e 's!/var/www/!${APACHE_DOCUMENT_ROOT}/!g' /etc/apache2/apache2.conf \
-    && printf '<Directory "${APACHE_DOCUMENT_ROOT}">\n    AllowOverride All\n</Directory>\n' > /etc/apache2/conf-available/app.conf \
-    && a2enconf app \
+    && sed -ri -e 's!/var/www/!${APACHE_DOCUMENT_ROOT}/!g' /etc/apache2/apache2.conf /etc/apache2/conf-available/*.conf \
     && a2enmod rewrite
 WORKDIR /app
 ENV PORT=8080
