@@ -337,6 +337,8 @@ def test_laravel_storage_and_bootstrap_cache_are_writable_under_read_only(
     assert svc["volumes"] == ["lara-storage:/app/storage"]
     assert f"COPY --chown={uid}:{uid} storage /app/storage" in r.files["Dockerfile"]
     assert "lara-storage" in _compose(r)["volumes"]
+    assert "-v lara-storage:/app/storage" in r.files["README.Docker.md"]
+    assert "--tmpfs /app/storage" not in r.files["README.Docker.md"]
     _gates(r)
 
 
