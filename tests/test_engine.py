@@ -23,7 +23,7 @@ def test_every_rule_module_is_well_formed() -> None:
     for r in rules:
         assert r.check is not None
         assert r.summary and r.what and r.why and r.example, r.code
-        assert r.code[:3] in ("HF0", "HF1", "HF2", "HF3", "HF4", "HF5", "HF6"), r.code
+        assert r.code[:3] in ("HF0", "HF1", "HF2", "HF3", "HF4", "HF5", "HF6", "HF7"), r.code
 
 
 def test_selection_specificity_like_ruff() -> None:
