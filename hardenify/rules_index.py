@@ -409,11 +409,18 @@ RULES: tuple[tuple[str, dict[str, Any]], ...] = (
             "stop being patched. Scanners then report findings nobody can fix without moving to a supported "
             "release.",
             "example": "FROM python:3.8-slim\nFROM node:16-alpine AS web",
-            "fix": "No automatic fix: moving to a new release of a runtime can change the application's behaviour, so "
-            "the choice and the testing are a human's. The message names the nearest release of the same line "
-            "that is still supported.",
-            "fix_availability": "none",
-            "fix_safety": "",
+            "fix": "The message names the nearest release of the same line that is still supported (for Node.js the "
+            "next even, LTS major; for Ubuntu the next LTS). The unsafe fix writes it into the tag, keeping "
+            "the variant: `python:3.8-slim` → `python:3.10-slim`, `debian:buster-slim` → "
+            "`debian:bookworm-slim`, `node:16-alpine` → `node:20-alpine`.",
+            "fix_availability": "sometimes",
+            "fix_safety": "Unsafe: a new release of a runtime or distribution can change how the application builds "
+            "and behaves, so a reviewer must build and test it (`hardenify fix --prove` does the "
+            "building). The fix declines, saying why, when the reference is pinned by digest (swap and "
+            "re-pin by hand), comes from an ARG or a variable, or names a second release in its tag "
+            "(`python:3.8-slim-buster`, `golang:1.15-alpine3.12`: which combination exists is a guess), "
+            "and in compose files. It does not ask a registry whether the new tag exists; `fix --pin` "
+            "or `hardenify pin` reports a tag that does not.",
             "references": {"cis": ("4.3",)},
             "kinds": ("dockerfile", "compose"),
             "registers_secrets": False,

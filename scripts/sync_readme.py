@@ -94,6 +94,16 @@ def _formatted(source: str) -> str:
 
 
 def main() -> int:
+    # The index first, and the docs from a registry built from the modules: with a stale index
+    # loaded, one run would write the index and the docs of the previous metadata.
+    index = _formatted(rule_index())
+    if not INDEX.exists() or INDEX.read_text(encoding="utf-8") != index:
+        INDEX.write_text(index, encoding="utf-8")
+        print(f"updated {INDEX}")
+    import hardenify.rules as rules_mod
+
+    sys.modules.pop("hardenify.rules_index", None)
+    rules_mod.all_rules.cache_clear()
     text = README.read_text(encoding="utf-8")
     new = render(text)
     if new != text:
@@ -110,10 +120,6 @@ def main() -> int:
         if not path.exists() or path.read_text(encoding="utf-8") != content:
             path.write_text(content, encoding="utf-8")
             print(f"updated {path}")
-    index = _formatted(rule_index())
-    if not INDEX.exists() or INDEX.read_text(encoding="utf-8") != index:
-        INDEX.write_text(index, encoding="utf-8")
-        print(f"updated {INDEX}")
     return 0
 
 

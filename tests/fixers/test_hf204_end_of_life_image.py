@@ -2,6 +2,8 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
+
 from hardenify.imageref import parse_ref
 from hardenify.knowledge import eol
 from tests.fixers.util import codes, findings, fixed
@@ -87,5 +89,60 @@ def test_rule_fires_on_compose() -> None:
     assert [d.location.row for d in ds] == [5]
 
 
-def test_no_fix() -> None:
-    assert fixed("FROM python:3.8\n", CODE, unsafe=True) == "FROM python:3.8\n"
+@pytest.fixture
+def on_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rule's clock at DAY, so the nearest supported release does not move with the date."""
+    import hardenify.fixers.hf204_end_of_life_image as mod
+
+    monkeypatch.setattr(mod, "_today", lambda: DAY)
+
+
+@pytest.mark.usefixtures("on_day")
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("FROM python:3.8-slim\n", "FROM python:3.11-slim\n"),
+        ("FROM python:3.7.9 AS app\n", "FROM python:3.11 AS app\n"),
+        ("FROM node:16-alpine\n", "FROM node:22-alpine\n"),
+        ("FROM debian:buster-slim\n", "FROM debian:bookworm-slim\n"),
+        ("FROM debian:10\n", "FROM debian:12\n"),
+        ("FROM ubuntu:18.04\n", "FROM ubuntu:22.04\n"),
+        (
+            "from docker.io/library/python:3.8-slim as b\r\nFROM b\r\n",
+            "from docker.io/library/python:3.11-slim as b\r\nFROM b\r\n",
+        ),
+        (
+            "FROM python:3.13-slim AS b\nCOPY --from=node:16 /x /x\n",
+            "FROM python:3.13-slim AS b\nCOPY --from=node:22 /x /x\n",
+        ),
+    ],
+)
+def test_unsafe_fix_moves_to_the_nearest_supported_release_keeping_the_variant(
+    before: str, after: str
+) -> None:
+    assert fixed(before, CODE, unsafe=True) == after
+    assert fixed(before, CODE, unsafe=False) == before  # unsafe only
+    assert fixed(after, CODE, unsafe=True) == after
+
+
+@pytest.mark.usefixtures("on_day")
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("FROM python:3.8-slim-buster\n", "names another release too"),
+        ("FROM python:3.8-alpine3.12\n", "names another release too"),
+        ("FROM python:3.8@sha256:" + "0" * 64 + "\n", "pinned by digest"),
+        ("ARG PY=python:3.7\nFROM $PY\n", "build argument"),
+        ("ARG V=3.7\nFROM python:${V}-slim\n", "build argument"),
+    ],
+)
+def test_fix_declines_with_the_reason(text: str, why: str) -> None:
+    (d,) = findings(text, CODE)
+    assert d.fix is None and d.note and why in d.note
+    assert fixed(text, CODE, unsafe=True) == text
+
+
+@pytest.mark.usefixtures("on_day")
+def test_compose_has_no_fix() -> None:
+    text = "services:\n  web:\n    image: node:14\n"
+    assert fixed(text, CODE, unsafe=True, kind="compose") == text
