@@ -1,8 +1,9 @@
 """`hardenify fix --diff` output and the one-line summary after `hardenify fix`.
 
 The diff compares the raw lines (line endings included, so a CRLF→LF change is a change)
-but prints them with endings stripped, redacted and terminal-safe; a change that only
-touches the line ending is marked, and a missing final newline is flagged as git does.
+but prints them with endings stripped (kept where the diff is a patch, see `keep_cr`),
+redacted and terminal-safe; a change that only touches the line ending is marked, and a
+missing final newline is flagged as git does.
 """
 
 from __future__ import annotations
@@ -64,8 +65,11 @@ def _range(start: int, length: int) -> str:
     return f"{beginning},{length}"
 
 
-def unified_diff(outcome: FileOutcome, color: bool = False) -> str:
-    """A unified diff (3 lines of context) of the outcome's original → fixed text, or ""."""
+def unified_diff(outcome: FileOutcome, color: bool = False, *, keep_cr: bool = False) -> str:
+    """A unified diff (3 lines of context) of the outcome's original → fixed text, or "".
+
+    `keep_cr`: a patch for `git apply` (not a view) keeps each CRLF line's CR, or no line of a
+    CRLF file would match."""
     if not outcome.changed:
         return ""
     assert outcome.original is not None and outcome.fixed_text is not None
@@ -81,7 +85,8 @@ def unified_diff(outcome: FileOutcome, color: bool = False) -> str:
     ]
 
     def emit(sign: str, line: str, shown: str, mark: str = "") -> None:
-        body = f"{sign}{printable(shown)}{mark}"
+        cr = "\r" if keep_cr and not mark and line.endswith("\r\n") else ""
+        body = f"{sign}{printable(shown)}{mark}{cr}"
         out.append(paint(body, RED if sign == "-" else GREEN, enabled=color) if sign != " " else body)
         if not line.endswith("\n"):
             out.append(NO_NEWLINE)
