@@ -185,7 +185,7 @@ def command(
         o = outcomes[0]
         if diff:
             if o.changed:
-                click.echo(unified_diff(o, color=color_out), nl=False)
+                click.echo(unified_diff(o, color=color_out, keep_cr=not color_out), nl=False)
         elif o.fixed_text is not None:
             sys.stdout.buffer.write(o.fixed_text.encode("utf-8", "surrogateescape"))
             sys.stdout.flush()
@@ -193,7 +193,7 @@ def command(
             sys.stdout.buffer.write(o.original.encode("utf-8", "surrogateescape"))
     elif diff:
         for o in changed:
-            click.echo(unified_diff(o, color=color_out), nl=False)
+            click.echo(unified_diff(o, color=color_out, keep_cr=not color_out), nl=False)
         for nf in created:
             click.echo(_new_file_diff(nf.path, nf.content), nl=False)
     else:
