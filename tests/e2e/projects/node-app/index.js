@@ -1,0 +1,1 @@
+console.log("express-style app ok");

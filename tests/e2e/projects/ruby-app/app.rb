@@ -1,0 +1,1 @@
+puts "sinatra-style app ok"
