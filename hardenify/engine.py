@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from hardenify.context import CheckContext
-from hardenify.diagnostics import Applicability, AppliedFix, Diagnostic, Edit, Fix, Redactor, Severity
+from hardenify.diagnostics import Applicability, AppliedFix, Diagnostic, Fix, Redactor, Severity
+from hardenify.dockerfile.edits import apply_fixes as apply_edits  # the LSP's tests call engine.apply_edits
 from hardenify.rules import Rule, all_rules, hadolint_index, matches, resolve_selection
 from hardenify.settings import Settings
 
@@ -248,39 +249,6 @@ def fails(d: Diagnostic, settings: Settings) -> bool:
 
 
 # -------------------------------------------------------------------------------------- fixing
-
-
-def apply_edits(text: str, fixes: Sequence[Fix]) -> tuple[str, list[Fix]]:
-    """Apply the fixes whose edits do not overlap earlier ones; return text and applied fixes."""
-    applied: list[Fix] = []
-    taken: list[Edit] = []
-    for fix in sorted(fixes, key=lambda f: f.span):
-        if any(_overlaps(e, taken) for e in fix.edits):
-            continue
-        applied.append(fix)
-        taken.extend(fix.edits)
-    order = [(e.start, e.end, i, j, e.content) for i, f in enumerate(applied) for j, e in enumerate(f.edits)]
-    out = text
-    for start, end, _, _, content in sorted(order, reverse=True):
-        out = out[:start] + content + out[end:]
-    return out, applied
-
-
-def _overlaps(e: Edit, taken: Iterable[Edit]) -> bool:
-    for other in taken:
-        s, t = other.start, other.end
-        if e.start == e.end == s == t:
-            # Two insertions at one point conflict: their order can matter (a top-level block
-            # and a service's keys both appended at the end of a compose file). The other one
-            # is retried on the next pass, against text that already holds this one.
-            return True
-        if (e.start < t and s < e.end) or (e.start == s and e.end == t):
-            return True
-        if e.start == e.end and s < e.start < t:
-            return True
-        if s == t and e.start < s < e.end:
-            return True
-    return False
 
 
 def fix_text(

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from hardenify.diagnostics import Edit
+from hardenify.dockerfile.edits import apply
 from hardenify.dockerfile.model import Dockerfile, Flag, Instruction, iter_words, parse
 from hardenify.imageref import ImageRef, ImageRefError, is_valid_digest, parse_ref
 from hardenify.registry.types import ErrorKind, Resolution, ResolveError
@@ -127,7 +128,7 @@ class PinPlan:
         return [c.edit for c in self.changes]
 
     def apply(self, text: str) -> str:
-        return apply_edits(text, self.edits)
+        return apply(text, self.edits)
 
 
 def pinned_reference(text: str, digest: str) -> str:
@@ -181,21 +182,6 @@ def plan(scan: ScanResult, resolutions: Mapping[str, Resolution], *, update: boo
         new = f"{site.lookup}@{digest}"
         changes.append(Change(site, site.text, new, digest, old_digest, edit))
     return PinPlan(tuple(changes), tuple(failures), tuple(current), scan.skipped)
-
-
-def apply_edits(text: str, edits: Iterable[Edit]) -> str:
-    """Apply non-overlapping edits; raises ValueError on overlap rather than corrupt a file."""
-    ordered = sorted(edits, key=lambda e: (e.start, e.end))
-    out: list[str] = []
-    pos = 0
-    for e in ordered:
-        if e.start < pos or e.end > len(text):
-            raise ValueError(f"overlapping or out-of-range edit {e.start}..{e.end}")
-        out.append(text[pos : e.start])
-        out.append(e.content)
-        pos = e.end
-    out.append(text[pos:])
-    return "".join(out)
 
 
 # ------------------------------------------------------------------------------- scanning

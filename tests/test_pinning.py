@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hardenify.diagnostics import Edit
+from hardenify.dockerfile.edits import apply as apply_edits
 from hardenify.pinning import (
     PinningError,
     ScanResult,
-    apply_edits,
     pinned_reference,
     plan,
     scan,

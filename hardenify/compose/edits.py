@@ -48,20 +48,6 @@ _PLAIN_FLOW_RE = re.compile(r"[A-Za-z0-9_./~$][A-Za-z0-9_./=+@$~()-]*")
 _PREFIX_RE = re.compile(r"(?:[&!][^\s]*[ \t]+)*")
 
 
-def apply(text: str, edits: Iterable[Edit]) -> str:
-    """Apply non-overlapping edits; raises ValueError rather than corrupt the text."""
-    out: list[str] = []
-    pos = 0
-    for e in sorted(edits, key=lambda e: (e.start, e.end)):
-        if e.start < pos or e.end > len(text):
-            raise ValueError(f"overlapping or out-of-range edit {e.start}..{e.end}")
-        out.append(text[pos : e.start])
-        out.append(e.content)
-        pos = e.end
-    out.append(text[pos:])
-    return "".join(out)
-
-
 # ------------------------------------------------------------------------------ rendering
 
 

@@ -206,7 +206,7 @@ class ComposeFile:
 
     def render(self, edits: Any = ()) -> str:
         """The text with `edits` applied; with none, exactly the text that was parsed."""
-        from hardenify.compose.edits import apply
+        from hardenify.dockerfile.edits import apply
 
         return apply(self.text, edits)
 

@@ -19,7 +19,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from hardenify.compose.edits import apply
 from hardenify.compose.model import (
     BOOL_TAG,
     FLOAT_TAG,
@@ -36,6 +35,7 @@ from hardenify.compose.model import (
     parse,
 )
 from hardenify.diagnostics import Edit
+from hardenify.dockerfile.edits import apply
 
 MAX_NODES = 200_000  # alias bombs ("billion laughs") must not explode memory
 

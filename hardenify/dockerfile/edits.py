@@ -1,14 +1,76 @@
-"""The edit API fixers use. Every helper returns `Edit`s; nothing here touches files.
+"""The edit API: the one applier for Dockerfile, compose and pin edits, and the Dockerfile
+edit primitives fixers use. Every helper returns `Edit`s; nothing here touches files.
 
 Inserted lines take the file's own line ending and the indentation of their neighbour, so a
 CRLF file stays CRLF and an indented block stays indented. Untouched bytes are never
 re-serialised.
+
+Two ways to apply, one rule for what conflicts:
+- `apply` takes edits that must all land (a pin plan, a compose wiring) and raises on an
+  overlap rather than corrupt the text;
+- `apply_fixes` takes independent fixes (the engine's pass) and defers a fix that conflicts
+  with an earlier one (`overlaps`) to the next pass, so each pass applies a consistent set.
+Edits that only touch (one ends where the next starts, or an insertion at either end of a
+replacement) do not conflict: the insertion lands outside the replaced text, before it at its
+start and after it at its end, the same place it had in the original.
 """
 
 from __future__ import annotations
 
-from hardenify.diagnostics import Edit
+from collections.abc import Iterable, Sequence
+
+from hardenify.diagnostics import Edit, Fix
 from hardenify.dockerfile.model import Dockerfile, Instruction, Node
+
+
+def apply(text: str, edits: Iterable[Edit]) -> str:
+    """Apply edits that must all land; raises ValueError on an overlap or an out-of-range edit.
+
+    Edits are applied in (start, end) order; insertions at one point keep their given order.
+    """
+    out: list[str] = []
+    pos = 0
+    for e in sorted(edits, key=lambda e: (e.start, e.end)):
+        if e.start < pos or e.end > len(text) or e.start > e.end:
+            raise ValueError(f"overlapping or out-of-range edit {e.start}..{e.end}")
+        out.append(text[pos : e.start])
+        out.append(e.content)
+        pos = e.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def apply_fixes(text: str, fixes: Sequence[Fix]) -> tuple[str, list[Fix]]:
+    """Apply the fixes whose edits do not conflict with earlier ones (by span); return the text
+    and the fixes applied. The others are left for the next pass, against the new text."""
+    applied: list[Fix] = []
+    taken: list[Edit] = []
+    for fix in sorted(fixes, key=lambda f: f.span):
+        if any(overlaps(e, taken) for e in fix.edits):
+            continue
+        applied.append(fix)
+        taken.extend(fix.edits)
+    return apply(text, [e for f in applied for e in f.edits]), applied
+
+
+def overlaps(e: Edit, taken: Iterable[Edit]) -> bool:
+    """Does `e` conflict with an edit already taken?
+
+    Overlapping spans, equal spans, an insertion strictly inside a replacement, and two
+    insertions at one point conflict (their order can matter: a top-level block and a
+    service's keys both appended at the end of a compose file). Touching spans do not.
+    """
+    for other in taken:
+        s, t = other.start, other.end
+        if e.start == e.end == s == t:
+            return True
+        if (e.start < t and s < e.end) or (e.start == s and e.end == t):
+            return True
+        if e.start == e.end and s < e.start < t:
+            return True
+        if s == t and e.start < s < e.end:
+            return True
+    return False
 
 
 def replace(start: int, end: int, content: str) -> Edit:

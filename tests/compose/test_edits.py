@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from hardenify.compose import parse
-from hardenify.compose.edits import Flow, append_items, apply, insert_keys, remove_pair, replace_scalar
+from hardenify.compose.edits import Flow, append_items, insert_keys, remove_pair, replace_scalar
 from hardenify.compose.verify import Change, verify
 from hardenify.diagnostics import Edit
+from hardenify.dockerfile.edits import apply
 from tests.compose.util import dedent
 
 
