@@ -91,7 +91,10 @@ def _data(ctx: click.Context, param: click.Parameter, value: Sequence[str]) -> d
     "--runtime-version", "version", help="Language/runtime version, e.g. 3.12 or 22 (default: detected)."
 )
 @click.option("--uid", type=int, help="Numeric non-root uid the service runs as (default per base).")
-@click.option("--health-path", help="HTTP path the healthcheck probes (default: detected, else /).")
+@click.option(
+    "--health-path",
+    help="HTTP path the healthcheck probes, or `tcp` to only check the port (default: detected).",
+)
 @click.option("--env", "env", metavar="NAMES", help="Env vars compose passes through (comma-separated).")
 @click.option("--secret", "secrets", metavar="NAMES", help="Secret env vars, mounted as compose secrets.")
 @click.option(
@@ -291,6 +294,8 @@ def command(
         # once the output is good, so that an error stays the one line it is (the wizard showed them).
         for warning in detection.warnings:
             click.echo(f"hardenify new: note: {warning}", err=True)
+    for warning in rendered.warnings:  # the template's own fallbacks (PHP's dev server)
+        click.echo(f"hardenify new: note: {warning}", err=True)
     plan = _plan(root, rendered, saved, update=update, force=force)
     if pretend:
         _show_plan(plan, diffs=True)

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 _REQ_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)(?:\s*\[([^\]]*)\])?")
 _INCLUDE = re.compile(r"^\s*(?:-r|-c|--requirement|--constraint)(?:\s*=\s*|\s+)(\S+)")
 MAX_INCLUDE_DEPTH = 5
+#: A PEP 508 distribution name: what `uv sync --package` may be given (it reaches a RUN line).
+_PACKAGE_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,98}[A-Za-z0-9])?")
 MAX_INCLUDED_FILES = 20
 _MARKERS = ("pyproject.toml", "Pipfile", "uv.lock", "poetry.lock", "setup.py", "manage.py")
 #: Where a repository keeps its Python service when not at the top (first match wins).
@@ -136,7 +138,10 @@ def project_dir(root: Path) -> str:
     pyproject = _toml(root / "pyproject.toml") if (root / "pyproject.toml").is_file() else {}
     members = (((pyproject.get("tool") or {}).get("uv") or {}).get("workspace") or {}).get("members") or []
     if not pyproject.get("project") and isinstance(members, list):
-        literal = [m for m in members if isinstance(m, str) and not re.search(r"[*?\[]", m)]
+        # plain relative names only: the member's path reaches the Dockerfile's COPY lines
+        literal = [
+            m for m in members if isinstance(m, str) and re.fullmatch(r"[A-Za-z0-9._-][A-Za-z0-9._/-]*", m)
+        ]
         for member in literal:
             if (root / member / "pyproject.toml").is_file() and ".." not in Path(member).parts:
                 return Path(member).as_posix()
@@ -232,6 +237,12 @@ def detect_python(root: Path, det: Detection) -> dict[str, Any] | None:
     )
     if req_file is not None:
         facts["requirements_file"] = req_file.relative_to(root).as_posix()
+    if strategy == "uv" and sub != "." and not (proj / "uv.lock").is_file():
+        # a uv workspace member: pyproject.toml and uv.lock are the workspace's, at the top, and
+        # `uv sync --package NAME` installs the member's dependencies (all members' without a name)
+        name = project.get("name")
+        facts["uv_workspace"] = True
+        facts["uv_package"] = name if isinstance(name, str) and _PACKAGE_NAME.fullmatch(name) else ""
     version = _python_version(root, proj, pyproject)
     if version:
         facts["version"] = version

@@ -42,6 +42,7 @@ class Rendered:
     images: dict[str, str]
     digests: dict[str, str] = field(default_factory=dict)
     unpinned: dict[str, str] = field(default_factory=dict)  # image → why it has no digest
+    warnings: list[str] = field(default_factory=list)  # fallbacks the template took (stack.yaml)
 
 
 def _json(value: Any) -> str:
@@ -186,6 +187,13 @@ def base_context(tset: TemplateSet, answers: Answers, facts: Mapping[str, Any]) 
             "probe": PROBES.get(str(binfo["health"]), (None, None))[0],
         }
     )
+    # A fallback the template takes for these answers (PHP's dev server on a base without Apache):
+    # said like detection's warnings, in the output and README.Docker.md, with how to change it.
+    said = [
+        _render_string(env, str(w), ctx, f"{where} (warnings)").strip()
+        for w in [*(info.get("warnings") or []), *(binfo.get("warnings") or [])]
+    ]
+    ctx["render_warnings"] = [w for w in said if w]
     extras.extend_context(ctx)  # --ci / --k8s: their images join `images`, so pinning covers them
     return ctx
 
@@ -266,7 +274,8 @@ def render(
             text, dockerfile=path.rsplit("/", 1)[-1] == "Dockerfile", markdown=path.endswith(".md")
         )
     _guard_secrets(files, answers)
-    return Rendered(files, images, {r: d for r, d in digests.items() if r in images.values()}, reasons)
+    pins = {r: d for r, d in digests.items() if r in images.values()}
+    return Rendered(files, images, pins, reasons, list(ctx["render_warnings"]))
 
 
 def _tidy(text: str, *, dockerfile: bool = False, markdown: bool = False) -> str:

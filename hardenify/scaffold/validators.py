@@ -84,6 +84,14 @@ def _path(value: Any) -> str:
     return s
 
 
+def _health(value: Any) -> str:
+    """A URL path the HTTP probe GETs, or `tcp` for a probe that only connects (an app with no
+    route that answers 2xx/3xx without a session): what detection's TCP-fallback note offers."""
+    if str(value).strip().lower() == "tcp":
+        return "tcp"
+    return _path(value)
+
+
 def _relpath(value: Any) -> str:
     s = str(value).strip()
     if s in ("", "."):
@@ -159,6 +167,7 @@ VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "name": _name,
     "command": _command,
     "path": _path,
+    "health": _health,
     "relpath": _relpath,
     "version": _version,
     "memory": _memory,

@@ -156,6 +156,21 @@ def test_uv_src_layout_builds_and_becomes_healthy(tmp_path: Path, uv_image: str)
     assert "hello from uv" in http_get(cid, answers["port"], "/").body
 
 
+UV_WORKSPACE = Path(__file__).resolve().parents[1] / "scaffold" / "fixtures" / "projects" / "uv-workspace"
+
+
+def test_uv_workspace_member_builds_and_becomes_healthy(tmp_path: Path, uv_image: str) -> None:
+    """full-stack-fastapi-template's shape: the lock at the top, the service in backend/."""
+    project = tmp_path / "workspace"
+    shutil.copytree(UV_WORKSPACE, project)
+    cid, uid, answers = _generate_build_run(project, tmp_path, "new-uv-workspace", "--no-pin")
+    dockerfile = (project / "Dockerfile").read_text()
+    assert "COPY backend/pyproject.toml ./backend/" in dockerfile
+    assert "uv sync --frozen --no-dev --no-install-workspace --package app" in dockerfile
+    assert exec_id(cid) == uid
+    assert "hello from the backend member" in http_get(cid, answers["port"], "/").body
+
+
 # --------------------------------------------------------------------------------- static, SPA
 
 
