@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -92,3 +93,65 @@ def test_inline_keeps_code_spans_and_escapes_the_rest() -> None:
     assert inline("`a|b` | c") == "`a\\|b` \\| c"
     assert inline("`a|b`", cell=False) == "`a|b`"
     assert inline("a stray ` backtick") == "a stray \\` backtick"
+
+
+def _proof_projects() -> dict[str, dict[str, Any]]:
+    """Build-proof projects (`proof.toml`) where hardenify must say something: a decline, an action or a
+    build secret to pass."""
+    import tomllib
+
+    out = {}
+    for p in sorted(PROJECTS.glob("*/proof.toml")):
+        data = tomllib.loads(p.read_text())
+        if data.get("expect", {}).get("says") or data.get("build", {}).get("secrets"):
+            out[p.parent.name] = data
+    return out
+
+
+def _sections(body: str) -> dict[str, str]:
+    """Reviewer checklist text per file heading (`#### \\`path\\``)."""
+    checklist = body.split("### Reviewer checklist", 1)[1].split("\n### ", 1)[0]
+    parts = re.split(r"^#### `([^`]+)`(?: \(new file\))?$", checklist, flags=re.M)
+    return {parts[i]: parts[i + 1] for i in range(1, len(parts), 2)}
+
+
+def test_every_decline_and_action_of_the_build_proof_projects_is_in_the_pr_body(tmp_path: Path) -> None:
+    projects = _proof_projects()
+    assert len(projects) >= 12
+    tf, body = _fleet(tmp_path, *projects)
+    sections = _sections(body)
+    declined = actions = 0
+    for o in tf.outcomes:
+        section = sections.get(o.filename, "")
+        for d, why in o.declined():
+            assert f"| {d.location.row} | " in section and f"| declined | {inline(why)} |" in section, (
+                o.filename
+            )
+            declined += 1
+        for a, action in o.actions():
+            assert f"- [ ] {inline(action, cell=False)} ({a.code}, line {a.row})" in section, o.filename
+            actions += 1
+    for name, data in projects.items():
+        section = sections.get(f"{name}/Dockerfile", "")
+        says = data.get("expect", {}).get("says", [])
+        if says and "left for a human" in says[0]:
+            assert "| declined |" in section and inline(says[1]).strip("`") in section, (name, section)
+        for secret in data.get("build", {}).get("secrets", {}):
+            assert f"env={secret}" in section, (name, section)  # the build secret to pass, and how
+        for value in data.get("build", {}).get("secrets", {}).values():
+            assert value not in body
+    print(f"\nPR body over {len(projects)} projects: {declined} declined fixes, {actions} actions listed")
+    assert declined >= 10 and actions >= 3
+    _assert_renders(body)
+
+
+def _assert_renders(body: str) -> None:
+    """Tables keep their shape, code spans stay code, task lists stay task lists."""
+    html = _html(body)
+    assert "\\`" not in html, "escaped backticks would show literally"
+    separators = re.findall(r"^\| -{3}:? \|", body, flags=re.M)
+    assert separators and html.count("<table>") == len(separators)
+    for block in re.findall(r"(?:^\|.*\|\n)+", body, flags=re.M):
+        widths = {len(re.findall(r"(?<!\\)\|", row)) for row in block.splitlines()}
+        assert len(widths) == 1, block
+    assert html.count("<li>[ ] ") == body.count("\n- [ ] ")
