@@ -1113,8 +1113,7 @@ def analyze(df: Dockerfile, options: Mapping[str, Any]) -> Analysis | None:
     if len(df.stages) != 1:
         return None
     stage = df.stages[0]
-    low = stage.resolved_image.lower()
-    if df.escape == "`" or any(k in low for k in ("servercore", "nanoserver", "windows", "ltsc")):
+    if df.stage_is_windows(stage):
         return None
     entry = read_entry(stage)
     if entry.main is None or _is_repl(entry):

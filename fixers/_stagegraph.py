@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 
 from hardenify.dockerfile.model import (
-    WINDOWS_IMAGE_HINTS,
     Dockerfile,
     Instruction,
     Stage,
@@ -68,37 +67,18 @@ def _vars_resolved(df: Dockerfile, text: str) -> bool:
 
 # -------------------------------------------------------------------------------- windows
 
-_WINDOWS_HINTS = WINDOWS_IMAGE_HINTS
+# Windows detection lives in the model (`Dockerfile.stage_is_windows`, `is_windows_image`);
+# these wrappers keep the rules' API.
 
 
 def stage_is_windows(df: Dockerfile, stage: Stage) -> bool:
-    """This stage builds a Windows image (backtick escape, Windows base, cmd/powershell SHELL).
-
-    `Dockerfile.is_windows` is true for a whole file as soon as one stage is Windows; files that
-    build Linux and Windows variants (moby's, buildkit's) still have Linux stages.
-    """
-    return df.cached_for("stagegraph.windows", stage, lambda: _stage_is_windows(df, stage))
-
-
-def _stage_is_windows(df: Dockerfile, stage: Stage) -> bool:
-    if df.escape == "`":
-        return True
-    for st in stage.chain:
-        low = (st.resolved_image or st.image).lower()
-        if any(k in low for k in _WINDOWS_HINTS):
-            return True
-    for x in stage.chain_instructions:
-        if x.cmd == "SHELL" and x.json:
-            prog = x.json[0].lower().replace("\\", "/").rsplit("/", 1)[-1]
-            if prog in ("cmd", "cmd.exe", "powershell", "powershell.exe"):
-                return True
-    return False
+    """This stage builds a Windows image (see `Dockerfile.stage_is_windows`)."""
+    return df.stage_is_windows(stage)
 
 
 def windows_at(df: Dockerfile, ins: Instruction) -> bool:
     """Is `ins` part of a Windows stage? (the whole file's answer before the first FROM)"""
-    stage = stage_of(df, ins)
-    return df.is_windows if stage is None else stage_is_windows(df, stage)
+    return df.windows_at(ins)
 
 
 # ------------------------------------------------------------------------------------ env

@@ -1273,14 +1273,6 @@ def privileged_ports(instructions: list[Instruction]) -> list[int]:
 
 
 PORT_RE = re.compile(r"^(\d+)(?:-(\d+))?(?:/(tcp|udp|sctp))?$", re.I)
-WINDOWS_SHELLS = frozenset({"cmd", "cmd.exe", "powershell", "powershell.exe"})
-WINDOWS_IMAGES = (
-    "microsoft/iis",
-    "microsoft/windowsservercore",
-    "microsoft/nanoserver",
-    "microsoft/dotnet-framework",
-    "mcr.microsoft.com/dotnet/framework/",
-)
 
 
 _HADOLINT_WINDOWS_SHELL = re.compile(r"(?im)^[ \t]*#[ \t]*hadolint[ \t]+shell=(?:powershell|cmd)\b")
@@ -1290,8 +1282,8 @@ _DRIVE_PATH = re.compile(r"^[\"']?[A-Za-z]:[\\/]")
 
 
 def looks_windows(df: Dockerfile) -> bool:
-    """`df.is_windows`, plus a Windows SHELL (cmd/powershell), a `# hadolint shell=powershell`
-    pragma, a WORKDIR on a drive (`C:/app`) or a known Windows-only base. Once per file."""
+    """`df.is_windows` (escape, base, SHELL), plus a `# hadolint shell=powershell` pragma, a
+    WORKDIR on a drive (`C:/app`) or a Windows-only program in a RUN. Once per file."""
     return df.cached("users.looks_windows", lambda: _looks_windows(df))
 
 
@@ -1299,15 +1291,11 @@ def _looks_windows(df: Dockerfile) -> bool:
     if df.is_windows:
         return True
     for ins in df.instructions:
-        if ins.cmd == "SHELL" and ins.json and ins.json[0].lower().rsplit("\\", 1)[-1] in WINDOWS_SHELLS:
-            return True
         if ins.cmd == "WORKDIR" and _DRIVE_PATH.match(ins.args.strip()):
             return True
         if ins.cmd == "RUN" and ins.json is None and _WINDOWS_PROGRAM.match(ins.args.strip()):
             return True
-    if _HADOLINT_WINDOWS_SHELL.search(df.text):
-        return True
-    return any(st.resolved_image.lower().startswith(WINDOWS_IMAGES) for st in df.stages)
+    return bool(_HADOLINT_WINDOWS_SHELL.search(df.text))
 
 
 def keyword_for(df: Dockerfile, cmd: str) -> str:

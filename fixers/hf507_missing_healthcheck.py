@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from hardenify.context import CheckContext, unsafe_fix
 from hardenify.diagnostics import Diagnostic, Fix, FixAvailability, Severity
 from hardenify.dockerfile import edits
-from hardenify.dockerfile.model import Dockerfile, Instruction, Stage
+from hardenify.dockerfile.model import Dockerfile, Instruction, Stage, is_windows_image
 from hardenify.dockerfile.shell import tokenize
 from hardenify.rules import References, Rule
 
@@ -238,8 +238,8 @@ def _probe(image: str, port: int) -> list[str] | None:
     )
     official = official_name(image)
     if official is not None:
-        name, tag = official
-        if "windows" in tag or "nanoserver" in tag or "servercore" in tag:
+        name, _ = official
+        if is_windows_image(image):
             return None
         if name in ("python", "pypy"):
             return ["python" if name == "python" else "pypy3", "-c", py]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
@@ -54,17 +54,35 @@ KNOWN_INSTRUCTIONS = frozenset(
         "WORKDIR",
     ]
 )
+# Substrings of an image reference that mean a Windows image. Not a bare "windows": Linux images
+# that cross-compile for Windows (`dockcross/windows-static-x64`) are named after it.
 WINDOWS_IMAGE_HINTS = (
     "servercore",
     "nanoserver",
+    "ltsc",
     "windows/",
     "mcr.microsoft.com/windows",
     "-windows",
+    ":windows",
     "windowsservercore",
     "microsoft/dotnet-framework",
+    "mcr.microsoft.com/dotnet/framework/",
     "microsoft/iis",
 )
-_WINDOWS_IMAGE_HINTS = WINDOWS_IMAGE_HINTS  # the old private name
+# SHELL programs that exist only on Windows (`pwsh` also runs on Linux).
+WINDOWS_SHELLS = frozenset({"cmd", "cmd.exe", "powershell", "powershell.exe"})
+
+
+def is_windows_image(image: str) -> bool:
+    """Does the image reference name a Windows image? The one answer for every rule."""
+    low = image.lower()
+    return any(k in low for k in WINDOWS_IMAGE_HINTS)
+
+
+def is_windows_shell(argv: Sequence[str]) -> bool:
+    """Is an exec-form SHELL (`["powershell", "-Command"]`) a Windows-only shell?"""
+    return bool(argv) and argv[0].lower().replace("\\", "/").rsplit("/", 1)[-1] in WINDOWS_SHELLS
+
 HEREDOC_INSTRUCTIONS = frozenset({"RUN", "COPY", "ADD"})
 JSON_INSTRUCTIONS = frozenset({"RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD", "VOLUME"})
 _WS = " \t"
@@ -401,16 +419,27 @@ class Dockerfile(Memo):
     def _windows(self) -> bool:
         if self.escape == "`":
             return True
-        for st in self.stages:
-            low = st.resolved_image.lower()
-            if any(k in low for k in WINDOWS_IMAGE_HINTS):
-                return True
-        for ins in self.instructions:
-            if ins.cmd == "SHELL" and ins.json:
-                prog = ins.json[0].lower().replace("\\", "/").rsplit("/", 1)[-1]
-                if prog in ("cmd", "cmd.exe", "powershell", "powershell.exe"):  # pwsh also runs on Linux
-                    return True
-        return False
+        if any(is_windows_image(st.resolved_image) for st in self.stages):
+            return True
+        return any(ins.cmd == "SHELL" and ins.json and is_windows_shell(ins.json) for ins in self.instructions)
+
+    def stage_is_windows(self, stage: Stage) -> bool:
+        """This stage builds a Windows image (backtick escape, Windows base in its chain, a
+        cmd/powershell SHELL). `is_windows` is true for the whole file as soon as one stage is;
+        files that build Linux and Windows variants (moby's, buildkit's) still have Linux stages."""
+        return self.cached_for("windows.stage", stage, lambda: self._stage_windows(stage))
+
+    def _stage_windows(self, stage: Stage) -> bool:
+        if self.escape == "`":
+            return True
+        if any(is_windows_image(st.resolved_image or st.image) for st in stage.chain):
+            return True
+        return any(x.cmd == "SHELL" and x.json and is_windows_shell(x.json) for x in stage.chain_instructions)
+
+    def windows_at(self, ins: Instruction) -> bool:
+        """Is `ins` part of a Windows stage? (the whole file's answer before the first FROM)"""
+        stage = self.stage_of(ins)
+        return self.is_windows if stage is None else self.stage_is_windows(stage)
 
 
 class ArgMapper:
