@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,8 +26,23 @@ PROJECTS = Path(__file__).parent / "fixtures" / "projects"
 
 
 def _gates(r: Rendered) -> None:
+    """`new`'s own gates, then BuildKit's parser and (where installed) hadolint on the Dockerfile."""
+    import dockerfile as buildkit
+
     assert lint_outputs(r.files) == []
     assert validate_text(r.files["compose.yaml"]) == []
+    assert buildkit.parse_string(r.files["Dockerfile"])
+    hadolint = shutil.which("hadolint")
+    if hadolint is not None:
+        proc = subprocess.run(
+            [hadolint, "--no-color", "-"],
+            input=r.files["Dockerfile"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert (proc.returncode, proc.stdout.strip()) == (0, ""), r.files["Dockerfile"]
 
 
 def _build_stage(dockerfile: str) -> str:
