@@ -108,6 +108,27 @@ def test_a_uv_project_one_level_down_copies_its_own_lock(
     _gates(r)
 
 
+@pytest.mark.parametrize(
+    ("files", "copy"),
+    [
+        ({"poetry.lock": "# poetry\n"}, "COPY backend/pyproject.toml backend/poetry.lock ./\n"),
+        ({}, "COPY backend/pyproject.toml ./\n"),
+    ],
+    ids=["poetry", "pyproject"],
+)
+def test_a_python_project_one_level_down_copies_its_dependency_files_from_there(
+    files: dict[str, str], copy: str, render_for: Callable[..., Rendered], tmp_path: Path
+) -> None:
+    project = tmp_path / "repo"
+    shutil.copytree(PROJECTS / "uv-workspace" / "backend", project / "backend")
+    for name, text in files.items():
+        (project / "backend" / name).write_text(text)
+    r = render_for(project)
+    assert detect(project).facts["project_dir"] == "backend"
+    assert copy in _build_stage(r.files["Dockerfile"])
+    _gates(r)
+
+
 def test_new_writes_a_uv_workspace_without_refusing_its_output(
     new: Callable[..., Result], tmp_path: Path
 ) -> None:
