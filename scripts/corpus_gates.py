@@ -2,6 +2,11 @@
 
     python scripts/corpus_gates.py [CORPUS_DIR]
 
+Counts before a change, classified by this checkout's gates:
+
+    PYTHONPATH=/path/to/old-checkout python scripts/corpus_gates.py --dump old.json [CORPUS_DIR]
+    python scripts/corpus_gates.py --before old.json [CORPUS_DIR]
+
 The classifiers are the gate tests' own (`tests/test_corpus_user_gates.py`,
 `tests/test_corpus_fixes_keep_working.py`, `tests/test_corpus_fixed_point_gates.py`), applied here to one
 fix with every rule (the apt gate, like CI, fixes with HF402 alone so lines stay aligned). Exit 1 on any
@@ -14,7 +19,70 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+if "--dump" not in sys.argv:  # a dump runs the hardenify on PYTHONPATH, not this checkout's
+    sys.path.insert(0, str(ROOT))
+
+
+def dump(corpus: Path, out: Path) -> int:
+    """Write {file: {fixed, second_changes, fixed_402}} as the hardenify on the path fixes each file."""
+    import json
+
+    try:  # an editable install maps hardenify.fixers to its own checkout: use the path's rules
+        import fixers
+
+        sys.modules["hardenify.fixers"] = fixers
+    except ModuleNotFoundError:
+        pass
+    from hardenify import engine
+    from hardenify.runner import SourceError, read_source
+    from hardenify.settings import Settings
+
+    every, only_402 = Settings(unsafe_fixes=True), Settings(select=("HF402",), unsafe_fixes=True)
+    res = {}
+    for p in sorted((corpus / "dockerfiles").iterdir()):
+        try:
+            text = read_source(p)
+        except SourceError:
+            continue
+        fixed = engine.fix_text(p.name, text, "dockerfile", every).text
+        again = engine.fix_text(p.name, fixed, "dockerfile", every).text
+        res[p.name] = {
+            "text": text,
+            "fixed": fixed,
+            "second_changes": again != fixed,
+            "fixed_402": engine.fix_text(p.name, text, "dockerfile", only_402).text,
+        }
+    out.write_text(json.dumps(res))
+    return 0
+
+
+def before(corpus: Path, dumped: Path) -> int:
+    """Print the gate violations of a dump (see `dump`), classified by this checkout's gates."""
+    import json
+    from collections import Counter
+
+    from tests.test_corpus_fixes_keep_working import (
+        _HTTPS_DOWNLOAD,
+        fetching_add_lines,
+        text_after_first_change,
+    )
+    from tests.test_corpus_user_gates import file_gates
+
+    gates: Counter[str] = Counter()
+    for v in json.loads(dumped.read_text()).values():
+        text, fixed, f402 = v["text"], v["fixed"], v["fixed_402"]
+        if fixed != text:
+            gates.update(file_gates(text, fixed))
+        gates["fetching_add_to_copy"] += max(
+            0, len(fetching_add_lines(text)) - len(fetching_add_lines(fixed))
+        )
+        if "install" in text and _HTTPS_DOWNLOAD.search(text):
+            if f402.count("--no-install-recommends") > text.count("--no-install-recommends"):
+                if _HTTPS_DOWNLOAD.search(text_after_first_change(text, f402)):
+                    gates["recommends_without_ca"] += "ca-certificates" not in f402
+        gates["second_pass_changes"] += v["second_changes"]
+    print(f"before ({dumped}): " + ", ".join(f"{k}={n}" for k, n in sorted(gates.items())))
+    return 0
 
 
 def _count_candidates(text: str, counts: dict[str, int]) -> None:
@@ -34,6 +102,9 @@ def _count_candidates(text: str, counts: dict[str, int]) -> None:
 
 
 def main(argv: list[str]) -> int:
+    if len(argv) >= 2 and argv[0] in ("--dump", "--before"):
+        corpus = Path(argv[2]).resolve() if len(argv) > 2 else ROOT.parent / "shared" / "corpus"
+        return (dump if argv[0] == "--dump" else before)(corpus, Path(argv[1]))
     from hardenify import engine
     from hardenify.runner import SourceError, read_source
     from hardenify.settings import Settings
