@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from hardenify.diagnostics import Edit
-from hardenify.dockerfile.model import Comment, Dockerfile, Heredoc, Instruction, Node
+from hardenify.dockerfile.model import Comment, Dockerfile, Instruction, Node
 from hardenify.dockerfile.shell import POSIX_SHELLS, Command, tokenize
 
 SHELLS = POSIX_SHELLS
@@ -155,10 +155,6 @@ def _shebang_is_shell(line: str) -> bool:
     if prog == "env" and len(words) > 1:
         prog = words[1]
     return prog in SHELLS
-
-
-def heredoc_bodies(ins: Instruction) -> list[Heredoc]:
-    return list(ins.heredocs)
 
 
 # ------------------------------------------------------------------------------------ edits

@@ -216,16 +216,6 @@ def is_debian_with_bash(image: str) -> bool:
     return name in DEBIAN_BASH_IMAGES and not _NOT_DEBIAN_TAG.search(tag)
 
 
-def is_alpine(image: str) -> bool:
-    low = image.lower()
-    return "alpine" in low
-
-
-def is_distroless(image: str) -> bool:
-    low = image.lower()
-    return "distroless" in low or low.startswith("cgr.dev/") or "chainguard" in low
-
-
 def is_scratch(image: str) -> bool:
     return image.strip().lower() == "scratch"
 

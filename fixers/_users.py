@@ -1131,16 +1131,6 @@ def official_name_tag(image: str) -> tuple[str | None, str]:
     return official_name(ref), (ref.tag or "latest").lower() if tag_known else ""
 
 
-def service_user(image: str) -> tuple[str, str | None] | None:
-    """The user an official server image's entrypoint drops to: (name, "uid:gid" when the tag is
-    known to pin the ids, else None)."""
-    name, _tag = official_name_tag(image)
-    service = SERVICE_USERS.get(name or "")
-    if service is None:
-        return None
-    return service[0], base_info(image).known_users.get(service[0])
-
-
 @dataclass(frozen=True)
 class Owned:
     """A path the build gives to a user (`chown`, `install -o`, `COPY --chown`)."""
@@ -1241,19 +1231,6 @@ def volumes(instructions: list[Instruction], env: dict[str, str | None]) -> list
         words = ins.json if ins.json is not None else [w.strip("\"'") for w, _, _ in word_spans(ins.args)]
         out.extend(substitute(w, env) if "$" in w else w for w in words if w)
     return out
-
-
-def owned_volumes(instructions: list[Instruction], env: dict[str, str | None], names: set[str]) -> int:
-    """How many VOLUME paths the build chowns to one of `names` (user name or uid)."""
-    owned = [o for o in owned_paths(instructions, env) if o.owner in names]
-    count = 0
-    for vol in volumes(instructions, env):
-        v = vol.rstrip("/") or "/"
-        if any(
-            o.path.rstrip("/") == v or (o.recursive and v.startswith(o.path.rstrip("/") + "/")) for o in owned
-        ):
-            count += 1
-    return count
 
 
 # ----------------------------------------------------------------------------- keyword style

@@ -630,12 +630,6 @@ def _installs(
     return False
 
 
-def _image_tag(image: str) -> str:
-    """The tag of an image reference (`3.3` for `gliderlabs/alpine:3.3`), `latest` when none."""
-    last = image.split("@")[0].rsplit("/", 1)[-1]
-    return last.split(":", 1)[1].lower() if ":" in last else "latest"
-
-
 def _nginx_prefix_owner(instructions: list[Instruction], env: dict[str, str | None]) -> str | None:
     """The user an nginx built from source (`./configure --prefix=P`) gets all of P from
     (`chown -R www-data P`): pid file, temp and log paths default to P, so that user can run it."""

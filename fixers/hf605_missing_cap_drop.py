@@ -64,13 +64,6 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
         yield from report(ctx, RULE, _findings(cf))
 
 
-def runs_as_root_explicitly(svc: Service) -> bool:
-    from hardenify.compose.model import text_of
-    entry, _ = svc.find("user")
-    user = (text_of(entry.value) or "") if entry is not None else ""
-    return user.strip().split(":")[0] in ("root", "0")
-
-
 def _findings(cf: ComposeFile) -> Iterator[Finding]:
     from hardenify.compose.model import is_seq, is_true, text_of
     from hardenify.fixers._compose import (

@@ -348,13 +348,6 @@ def _find_line(text: str, needle: str, start_line: int = 1) -> int | None:
     return None
 
 
-def settings_from_table(
-    table: Mapping[str, Any], *, path: str = "<config>", text: str = "", section: str = ""
-) -> Settings:
-    """Validate a parsed config table (top-level keys) and build `Settings` from it."""
-    return _Validator(path, text, section).settings(table)
-
-
 # ------------------------------------------------------------------------------ lookup
 
 

@@ -83,6 +83,7 @@ def is_windows_shell(argv: Sequence[str]) -> bool:
     """Is an exec-form SHELL (`["powershell", "-Command"]`) a Windows-only shell?"""
     return bool(argv) and argv[0].lower().replace("\\", "/").rsplit("/", 1)[-1] in WINDOWS_SHELLS
 
+
 HEREDOC_INSTRUCTIONS = frozenset({"RUN", "COPY", "ADD"})
 JSON_INSTRUCTIONS = frozenset({"RUN", "CMD", "ENTRYPOINT", "SHELL", "COPY", "ADD", "VOLUME"})
 _WS = " \t"
@@ -213,9 +214,6 @@ class Instruction(Node, Memo):
             if f.name == name:
                 return f
         return None
-
-    def flag_values(self, name: str) -> list[str]:
-        return [f.value or "" for f in self.flags if f.name == name]
 
     def words(self) -> list[str]:
         """Whitespace-separated arguments (BuildKit's parseStringsWhitespaceDelimited)."""
@@ -405,10 +403,6 @@ class Dockerfile(Memo):
         e = starts[row] if row < len(starts) else len(self.text)
         return self.text[s:e].rstrip("\r\n")
 
-    def node_before(self, node: Node) -> Node | None:
-        i = self.nodes.index(node)
-        return self.nodes[i - 1] if i > 0 else None
-
     @property
     def is_windows(self) -> bool:
         """Windows images: backtick escape, or a servercore/nanoserver/windows base."""
@@ -421,7 +415,9 @@ class Dockerfile(Memo):
             return True
         if any(is_windows_image(st.resolved_image) for st in self.stages):
             return True
-        return any(ins.cmd == "SHELL" and ins.json and is_windows_shell(ins.json) for ins in self.instructions)
+        return any(
+            ins.cmd == "SHELL" and ins.json and is_windows_shell(ins.json) for ins in self.instructions
+        )
 
     def stage_is_windows(self, stage: Stage) -> bool:
         """This stage builds a Windows image (backtick escape, Windows base in its chain, a
@@ -630,15 +626,6 @@ def _split_lines(text: str, start: int) -> list[tuple[int, int, int]]:
     if last:
         lines.append((pos, pos + len(last), pos + len(last)))
     return lines
-
-
-def _continues(content: str, escape: str) -> tuple[str, bool]:
-    """Strip a trailing escape (+ spaces/tabs); report whether the line continues."""
-    stripped = content.rstrip(_WS)
-    # BuildKit: a doubled escape (`\\` at the end of a Windows path) does not continue.
-    if stripped.endswith(escape) and not stripped[: -len(escape)].endswith(escape):
-        return stripped[: -len(escape)], True
-    return content, False
 
 
 def parse(text: str) -> Dockerfile:
