@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Applicability, AppliedFix, Diagnostic, Fix, Redactor, Severity
-from hardenify.dockerfile.edits import apply_fixes as apply_edits  # the LSP's tests call engine.apply_edits
 from hardenify.rules import Rule, all_rules, hadolint_index, matches, resolve_selection
 from hardenify.settings import Settings
 
@@ -249,6 +248,14 @@ def fails(d: Diagnostic, settings: Settings) -> bool:
 
 
 # -------------------------------------------------------------------------------------- fixing
+
+
+def apply_edits(text: str, fixes: Sequence[Fix]) -> tuple[str, list[Fix]]:
+    """`dockerfile.edits.apply_fixes`, imported when a fix is applied: a warm cached `check`
+    must not import the Dockerfile model (the LSP's tests also call it by this name)."""
+    from hardenify.dockerfile.edits import apply_fixes
+
+    return apply_fixes(text, fixes)
 
 
 def fix_text(
