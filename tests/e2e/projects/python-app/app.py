@@ -1,4 +1,3 @@
-import os
 import tempfile
 
 with tempfile.NamedTemporaryFile() as f:  # the app writes only to /tmp
