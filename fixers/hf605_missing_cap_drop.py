@@ -59,6 +59,7 @@ as root by `user:`, and a `cap_add` that is not a list.""",
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     from hardenify.fixers._compose import model, report
+
     cf = model(ctx)
     if cf is not None:
         yield from report(ctx, RULE, _findings(cf))
@@ -95,22 +96,40 @@ def _findings(cf: ComposeFile) -> Iterator[Finding]:
         msg = f"service `{svc.name}` keeps Docker's default capabilities: add `cap_drop: [ALL]`"
         caps, why = service_cap_add(cf, svc)
         if caps is None:
-            yield Finding(start, end, msg, (), note=f"left for a human: {why}; add `cap_drop: [ALL]` "
-                          "with the `cap_add` list it needs")
+            yield Finding(
+                start,
+                end,
+                msg,
+                (),
+                note=f"left for a human: {why}; add `cap_drop: [ALL]` with the `cap_add` list it needs",
+            )
             continue
         have_entry, have_unknown = svc.find("cap_add")
         if have_unknown or (have_entry is not None and not is_seq(have_entry.value)):
             yield Finding(start, end, msg, (), note="left for a human: its `cap_add` is not a plain list")
             continue
-        have = [capability(text_of(i) or "") for i in have_entry.value.value] if have_entry is not None else []
+        have = (
+            [capability(text_of(i) or "") for i in have_entry.value.value] if have_entry is not None else []
+        )
         add = [c for c in caps if c not in have]
         img = image(svc)
-        safe = not caps and not img.builds and explicit_user_absent(svc) and img.key is not None and (
-            capability_free(img.key, img.tag)
+        safe = (
+            not caps
+            and not img.builds
+            and explicit_user_absent(svc)
+            and img.key is not None
+            and (capability_free(img.key, img.tag))
         )
-        note = None if safe else (
-            f"keeps {', '.join(caps)} (what `{img.label}` needs to start)" if caps else f"needs no capability: {why}"
-            if why else None
+        note = (
+            None
+            if safe
+            else (
+                f"keeps {', '.join(caps)} (what `{img.label}` needs to start)"
+                if caps
+                else f"needs no capability: {why}"
+                if why
+                else None
+            )
         )
         finding = Finding(start, end, msg, (), note=note)
         placed: list[Placed | None] = [place_items(cf, svc, "cap_drop", ["ALL"])]
@@ -131,16 +150,21 @@ def _findings(cf: ComposeFile) -> Iterator[Finding]:
                         return False
                 again = new.service(svc.name, svc.doc)
                 got = again.find("cap_add")[0] if again is not None else None
-                have = [capability(text_of(i) or "") for i in got.value.value] if got is not None and is_seq(
-                    got.value) else []
+                have = (
+                    [capability(text_of(i) or "") for i in got.value.value]
+                    if got is not None and is_seq(got.value)
+                    else []
+                )
                 return all(c in have for c in caps)
 
             others = sorted({o for p in ok for o in p.others})
             # the new cap_add lines go before a new cap_drop key inserted at the same point
             finding.change = change(ok[::-1] if len(ok) == 2 else ok, landed)
             finding.safe = safe and not others
-            finding.fix_message = "Add `cap_drop: [ALL]`" + (f" and `cap_add: [{', '.join(add)}]`" if add else "") + (
-                others_note(others)
+            finding.fix_message = (
+                "Add `cap_drop: [ALL]`"
+                + (f" and `cap_add: [{', '.join(add)}]`" if add else "")
+                + (others_note(others))
             )
         yield finding
 

@@ -97,7 +97,7 @@ def kind_for_name(name: str) -> Kind | None:
 
 
 def _generated_workflow(display: Path, path: str) -> Kind | None:
-    """"workflow" for a `.github/workflows/*.yml` that `hardenify new` generated (its marker line);
+    """ "workflow" for a `.github/workflows/*.yml` that `hardenify new` generated (its marker line);
     any other workflow is not ours to check."""
     from hardenify import workflows
 

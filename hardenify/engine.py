@@ -71,7 +71,9 @@ def make_context(
     base_dir: str | None = None,
     path: str | None = None,
 ) -> CheckContext:
-    ctx = CheckContext(filename=filename, text=text, kind=kind, options=dict(settings.options), path=path or "")
+    ctx = CheckContext(
+        filename=filename, text=text, kind=kind, options=dict(settings.options), path=path or ""
+    )
     if kind == "dockerfile":
         ctx.dockerfile = parse_dockerfile(text)
         ctx.has_dockerignore = has_dockerignore

@@ -72,7 +72,9 @@ def _summary(outcomes: list[runner.FileOutcome]) -> list[tuple[str, list[tuple[s
     return [(o.filename, [(d.code, d.start, d.message) for d in o.diagnostics]) for o in outcomes]
 
 
-def test_second_run_is_answered_from_the_cache_with_the_same_findings(tree: Path, analysed: list[str]) -> None:
+def test_second_run_is_answered_from_the_cache_with_the_same_findings(
+    tree: Path, analysed: list[str]
+) -> None:
     (tree / "Dockerfile").write_text(DOCKERFILE)
     first = _check(["Dockerfile"])
     assert analysed == ["Dockerfile"]
@@ -119,7 +121,9 @@ def test_config_option_change_is_a_miss(tree: Path, analysed: list[str]) -> None
     (tree / "Dockerfile").write_text("FROM registry.example.com/app:1.0\n")
     (tree / ".hardenify.toml").write_text('select = ["HF203"]\n')
     assert _check(["Dockerfile"])[0].diagnostics == []  # without the option HF203 reports nothing
-    (tree / ".hardenify.toml").write_text('select = ["HF203"]\n[options]\ntrusted-registries = ["docker.io"]\n')
+    (tree / ".hardenify.toml").write_text(
+        'select = ["HF203"]\n[options]\ntrusted-registries = ["docker.io"]\n'
+    )
     assert [d.code for d in _check(["Dockerfile"])[0].diagnostics] == ["HF203"]
     assert analysed == ["Dockerfile", "Dockerfile"]
 
@@ -279,7 +283,9 @@ def test_a_foreign_entry_is_a_miss_never_a_traceback(
     assert analysed == ["Dockerfile", "Dockerfile"]
 
 
-def test_secrets_are_not_written_to_the_cache_and_stay_redacted_on_a_hit(tree: Path, analysed: list[str]) -> None:
+def test_secrets_are_not_written_to_the_cache_and_stay_redacted_on_a_hit(
+    tree: Path, analysed: list[str]
+) -> None:
     secret = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
     (tree / "Dockerfile").write_text(f"FROM python:3.12-slim\nENV GITHUB_TOKEN={secret}\nUSER 1000\n")
     first = CliRunner().invoke(app, ["check", "Dockerfile"])

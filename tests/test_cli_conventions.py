@@ -17,7 +17,9 @@ DOCKERFILE = (
     "USER 1000\n"
     'CMD ["bash"]\n'
 )
-FIXED_LINE = "RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\n"
+FIXED_LINE = (
+    "RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\n"
+)
 
 
 @pytest.fixture
@@ -93,7 +95,8 @@ def test_check_fix_from_stdin_prints_the_fixed_text(work: Path) -> None:
 
 @pytest.mark.parametrize("command", ["check", "fix", "bulk"])
 @pytest.mark.parametrize(
-    "flag,token", [("--select", "HF999"), ("--ignore", "HF77"), ("--extend-select", "E501"), ("--select", "hf9")]
+    "flag,token",
+    [("--select", "HF999"), ("--ignore", "HF77"), ("--extend-select", "E501"), ("--select", "hf9")],
 )
 def test_an_unknown_selector_exits_2_with_one_line(work: Path, command: str, flag: str, token: str) -> None:
     code, out, err = invoke(command, flag, f"HF101,{token}", ".")

@@ -176,9 +176,15 @@ def run_bulk(
     "This runs each repository's build and image (no network, all capabilities dropped).",
 )
 @click.option("--keep-unproven", is_flag=True, help="With --prove: keep a fix even when its proof fails.")
-@click.option("--build-arg", "build_args", multiple=True, metavar="K=V", help="With --prove: a build argument.")
 @click.option(
-    "--secret", "build_secrets", multiple=True, metavar="SPEC", help="With --prove: a `docker build --secret` spec."
+    "--build-arg", "build_args", multiple=True, metavar="K=V", help="With --prove: a build argument."
+)
+@click.option(
+    "--secret",
+    "build_secrets",
+    multiple=True,
+    metavar="SPEC",
+    help="With --prove: a `docker build --secret` spec.",
 )
 @click.option(
     "--pin",

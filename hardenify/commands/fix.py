@@ -68,9 +68,15 @@ if TYPE_CHECKING:
     "an image it cannot resolve keeps its tag and is reported).",
 )
 @click.option("--keep-unproven", is_flag=True, help="With --prove: keep a fix even when its proof fails.")
-@click.option("--build-arg", "build_args", multiple=True, metavar="K=V", help="With --prove: a build argument.")
 @click.option(
-    "--secret", "build_secrets", multiple=True, metavar="SPEC", help="With --prove: a `docker build --secret` spec."
+    "--build-arg", "build_args", multiple=True, metavar="K=V", help="With --prove: a build argument."
+)
+@click.option(
+    "--secret",
+    "build_secrets",
+    multiple=True,
+    metavar="SPEC",
+    help="With --prove: a `docker build --secret` spec.",
 )
 def command(
     paths: tuple[str, ...],

@@ -82,7 +82,11 @@ def flow_value(cf: ComposeFile, value: Any) -> str:
     if isinstance(value, Flow):
         value = list(value.items)
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{scalar(cf, k, flow=True)}: {flow_value(cf, v)}" for k, v in value.items()) + "}"
+        return (
+            "{"
+            + ", ".join(f"{scalar(cf, k, flow=True)}: {flow_value(cf, v)}" for k, v in value.items())
+            + "}"
+        )
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(flow_value(cf, v) for v in value) + "]"
     return scalar(cf, value, flow=True)
@@ -171,7 +175,9 @@ def item_end(cf: ComposeFile, seq: Node, index: int) -> int | None:
         start = item_end(cf, seq, index - 1) if index > 0 else int(seq.start_mark.index)
         if start is None:
             return None
-        m = re.compile(r"(?:\s+|#[^\r\n]*|-)*\*" + re.escape(item.anchor) + r"(?=[\s,\]}]|$)").match(cf.text, start)
+        m = re.compile(r"(?:\s+|#[^\r\n]*|-)*\*" + re.escape(item.anchor) + r"(?=[\s,\]}]|$)").match(
+            cf.text, start
+        )
         return m.end() if m else None
     if is_scalar(item) and item.tag == NULL_TAG and item.start_mark.index == item.end_mark.index:
         return None
@@ -255,7 +261,9 @@ def _flow_append(cf: ComposeFile, node: Node, open_: str, close: str, body: str)
     if node.value:
         last = node.value[-1]
         last_end = (
-            item_end(cf, node, len(node.value) - 1) if is_seq(node) else pair_end(cf, node, len(node.value) - 1)
+            item_end(cf, node, len(node.value) - 1)
+            if is_seq(node)
+            else pair_end(cf, node, len(node.value) - 1)
         )
         if last_end is None or (is_seq(node) and is_map(last) and not is_flow(last)):
             return None

@@ -121,7 +121,9 @@ def get(data: Any, path: Path) -> Any:
     """The value at a data path, or None."""
     cur = data
     for p in path:
-        if (isinstance(cur, dict) and p in cur) or (isinstance(cur, list) and isinstance(p, int) and 0 <= p < len(cur)):
+        if (isinstance(cur, dict) and p in cur) or (
+            isinstance(cur, list) and isinstance(p, int) and 0 <= p < len(cur)
+        ):
             cur = cur[p]
         else:
             return None
@@ -131,7 +133,9 @@ def get(data: Any, path: Path) -> Any:
 def _mask(data: Any, path: Path) -> None:
     cur = data
     for p in path[:-1]:
-        if (isinstance(cur, dict) and p in cur) or (isinstance(cur, list) and isinstance(p, int) and 0 <= p < len(cur)):
+        if (isinstance(cur, dict) and p in cur) or (
+            isinstance(cur, list) and isinstance(p, int) and 0 <= p < len(cur)
+        ):
             cur = cur[p]
         else:
             return
@@ -219,7 +223,9 @@ def verify(cf: ComposeFile, changes: Sequence[Change]) -> list[bool]:
     return result
 
 
-def _check(cf: ComposeFile, before: list[Any], changes: Sequence[Change], idx: list[int], result: list[bool]) -> None:
+def _check(
+    cf: ComposeFile, before: list[Any], changes: Sequence[Change], idx: list[int], result: list[bool]
+) -> None:
     try:
         text = apply(cf.text, [e for i in idx for e in changes[i].edits])
     except ValueError:

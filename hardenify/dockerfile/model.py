@@ -444,10 +444,17 @@ class ArgMapper:
     __slots__ = ("args_offset", "seg_starts", "segments", "start")
 
     def __init__(self, segments: list[Segment], seg_starts: list[int] | None, start: int, args_offset: int):
-        self.segments, self.seg_starts, self.start, self.args_offset = segments, seg_starts, start, args_offset
+        self.segments, self.seg_starts, self.start, self.args_offset = (
+            segments,
+            seg_starts,
+            start,
+            args_offset,
+        )
 
     def __call__(self, index: int, *, end: bool = False) -> int:
-        return logical_to_source(self.segments, self.seg_starts, self.start, self.args_offset + index, end=end)
+        return logical_to_source(
+            self.segments, self.seg_starts, self.start, self.args_offset + index, end=end
+        )
 
 
 def logical_to_source(

@@ -49,7 +49,9 @@ def test_insert_keys_block_style_after_last_entry_keeps_comments() -> None:
 def test_insert_keys_follows_indent_and_flow_preference() -> None:
     text = "services:\n    a:\n        image: x\n        dns: [1.1.1.1]\n"
     cf, a = _svc_node(text)
-    edit = insert_keys(cf, a.node, [("cap_drop", ["ALL"]), ("deploy", {"resources": {"limits": {"pids": 256}}})])
+    edit = insert_keys(
+        cf, a.node, [("cap_drop", ["ALL"]), ("deploy", {"resources": {"limits": {"pids": 256}}})]
+    )
     assert edit is not None
     assert apply(text, [edit]).endswith(
         "        cap_drop: [ALL]\n        deploy:\n            resources:\n                limits:\n"
@@ -183,7 +185,9 @@ def test_flow_values_in_block_lines() -> None:
     cf, a = _svc_node("services:\n  a:\n    image: x\n")
     edit = insert_keys(cf, a.node, [("healthcheck", {"test": Flow(("CMD", "pg_isready")), "retries": 5})])
     assert edit is not None
-    assert apply(cf.text, [edit]).endswith('    healthcheck:\n      test: [CMD, pg_isready]\n      retries: 5\n')
+    assert apply(cf.text, [edit]).endswith(
+        "    healthcheck:\n      test: [CMD, pg_isready]\n      retries: 5\n"
+    )
 
 
 def test_verify_accepts_landed_changes_and_rejects_the_rest() -> None:
@@ -191,13 +195,19 @@ def test_verify_accepts_landed_changes_and_rejects_the_rest() -> None:
     cf, a = _svc_node(text)
     good = insert_keys(cf, a.node, [("read_only", True)])
     assert good is not None
-    landed = Change((good,), ((0, "services", "a", "read_only"),), lambda new: new.data()[0]["services"]["a"]["read_only"] is True)
+    landed = Change(
+        (good,),
+        ((0, "services", "a", "read_only"),),
+        lambda new: new.data()[0]["services"]["a"]["read_only"] is True,
+    )
     # changes something it did not declare
     sneaky = Change((Edit(text.index("y"), text.index("y") + 1, "z"),), ())
     # does not parse
     broken = Change((Edit(len(text), len(text), "  c: [\n"),), ((0, "services", "c"),))
     # parses, but the promised value is not there
-    wrong = Change((Edit(len(text), len(text), "  c:\n    image: q\n"),), ((0, "services", "c"),), lambda new: False)
+    wrong = Change(
+        (Edit(len(text), len(text), "  c:\n    image: q\n"),), ((0, "services", "c"),), lambda new: False
+    )
     assert verify(cf, [landed, sneaky, broken, wrong]) == [True, False, False, False]
 
 

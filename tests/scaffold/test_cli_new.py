@@ -208,7 +208,9 @@ def test_static_port_changes_in_the_generated_nginx_config_on_every_base(
 ) -> None:
     for base in ("chainguard", "debian-slim"):
         project = tmp_path / base
-        result = new("--defaults", "--no-pin", "--stack", "static", "--base", base, "--port", "9000", str(project))
+        result = new(
+            "--defaults", "--no-pin", "--stack", "static", "--base", base, "--port", "9000", str(project)
+        )
         assert result.exit_code == 0, result.output
         assert "listen       9000;" in (project / ".hardenify" / "nginx.conf").read_text()
         assert "sed -i" not in (project / "Dockerfile").read_text()
