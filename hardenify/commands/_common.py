@@ -62,6 +62,24 @@ def rule_options(f: F) -> F:
     return f
 
 
+def prove_detail_options(f: F) -> F:
+    """--keep-unproven/--build-arg/--secret: what `--prove` builds with, the same for fix and bulk."""
+    f = click.option(
+        "--secret",
+        "build_secrets",
+        multiple=True,
+        metavar="SPEC",
+        help="With --prove: a `docker build --secret` spec.",
+    )(f)
+    f = click.option(
+        "--build-arg", "build_args", multiple=True, metavar="K=V", help="With --prove: a build argument."
+    )(f)
+    f = click.option(
+        "--keep-unproven", is_flag=True, help="With --prove: keep a fix even when its proof fails."
+    )(f)
+    return f
+
+
 def run_options(f: F) -> F:
     f = click.option(
         "--color",

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from hardenify.commands._common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, rule_options
+from hardenify.commands._common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, prove_detail_options, rule_options
 
 if TYPE_CHECKING:
     from hardenify.prove.run import ProveOptions
@@ -175,17 +175,7 @@ def run_bulk(
     "a fix whose image fails where the original passed is reverted; the PR body gets the evidence. "
     "This runs each repository's build and image (no network, all capabilities dropped).",
 )
-@click.option("--keep-unproven", is_flag=True, help="With --prove: keep a fix even when its proof fails.")
-@click.option(
-    "--build-arg", "build_args", multiple=True, metavar="K=V", help="With --prove: a build argument."
-)
-@click.option(
-    "--secret",
-    "build_secrets",
-    multiple=True,
-    metavar="SPEC",
-    help="With --prove: a `docker build --secret` spec.",
-)
+@prove_detail_options
 @click.option(
     "--pin",
     is_flag=True,

@@ -16,6 +16,7 @@ from hardenify.commands._common import (
     EXIT_OK,
     display_name,
     plan_or_exit,
+    prove_detail_options,
     rule_options,
     run_options,
     show_fixes_text,
@@ -67,17 +68,7 @@ if TYPE_CHECKING:
     help="Also pin every image reference to its digest, as `hardenify pin` would (needs the registry; "
     "an image it cannot resolve keeps its tag and is reported).",
 )
-@click.option("--keep-unproven", is_flag=True, help="With --prove: keep a fix even when its proof fails.")
-@click.option(
-    "--build-arg", "build_args", multiple=True, metavar="K=V", help="With --prove: a build argument."
-)
-@click.option(
-    "--secret",
-    "build_secrets",
-    multiple=True,
-    metavar="SPEC",
-    help="With --prove: a `docker build --secret` spec.",
-)
+@prove_detail_options
 def command(
     paths: tuple[str, ...],
     select: tuple[str, ...] | None,

@@ -23,6 +23,7 @@ import os
 import re
 import secrets as _secrets
 import subprocess
+import sys
 import tarfile
 import tempfile
 import time
@@ -757,3 +758,26 @@ def container_scope(name: str) -> Iterator[str]:
             os.environ[_SCOPE_ENV] = previous
         if anything_created():
             cleanup_containers(scope)
+
+
+def hardenify_new(project: Path, cache: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    """`hardenify new --defaults` in a subprocess with no TTY (stdin /dev/null), as CI or a script
+    would run it; no `# syntax=` line, which the offline engine cannot pull."""
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from hardenify.cli import main; main()",
+            "new",
+            "--defaults",
+            "--no-syntax-directive",
+            *extra,
+            str(project),
+        ],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, HARDENIFY_CACHE_DIR=str(cache)),
+        timeout=120,
+        check=False,
+    )

@@ -10,11 +10,8 @@ status to say `healthy`; check the process runs as the generated uid and the app
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +25,7 @@ from tests.e2e.helpers import (
     build,
     container_state,
     exec_id,
+    hardenify_new,
     http_get,
     human_size,
     image_inspect,
@@ -61,28 +59,6 @@ CASES = [
 ]
 
 _FROM = re.compile(r"^FROM\s+(\S+)", re.M)
-
-
-def _hardenify_new(project: Path, cache: Path) -> subprocess.CompletedProcess[str]:
-    """The real CLI in a subprocess with no TTY (stdin /dev/null), as CI or a script would run it."""
-    env = dict(os.environ, HARDENIFY_CACHE_DIR=str(cache))
-    return subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from hardenify.cli import main; main()",
-            "new",
-            "--defaults",
-            "--no-syntax-directive",
-            str(project),
-        ],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
 
 
 def _run_args(service: dict[str, Any]) -> tuple[str, list[str]]:
@@ -123,7 +99,7 @@ def test_new_builds_runs_hardened_and_becomes_healthy(
     shutil.copytree(sample(case.sample), project)
 
     started = time.monotonic()
-    proc = _hardenify_new(project, tmp_path / "digest-cache")
+    proc = hardenify_new(project, tmp_path / "digest-cache")
     generate_s = time.monotonic() - started
     assert proc.returncode == 0, f"hardenify new failed:\n{proc.stdout}\n{proc.stderr}"
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from tests.e2e.helpers import (
     container_state,
     exec_id,
     exec_in,
+    hardenify_new,
     http_get,
     pid1_uid,
     run_container,
@@ -46,33 +46,11 @@ pytestmark = pytest.mark.e2e
 UV_REF = "ghcr.io/astral-sh/uv:0.9.28"
 
 
-def _new(project: Path, cache: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, HARDENIFY_CACHE_DIR=str(cache))
-    return subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from hardenify.cli import main; main()",
-            "new",
-            "--defaults",
-            "--no-syntax-directive",
-            *extra,
-            str(project),
-        ],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
-
-
 def _generate_build_run(
     project: Path, tmp_path: Path, tag: str, *extra: str
 ) -> tuple[str, int, dict[str, Any]]:
     """Generate, build, run hardened; wait for `healthy`. Returns (container id, uid, answers)."""
-    proc = _new(project, tmp_path / "digest-cache", *extra)
+    proc = hardenify_new(project, tmp_path / "digest-cache", *extra)
     assert proc.returncode == 0, f"hardenify new failed:\n{proc.stdout}\n{proc.stderr}"
     compose = YAML(typ="safe").load(project / "compose.yaml")
     service = next(iter(compose["services"].values()))
@@ -210,7 +188,7 @@ def test_a_vite_spa_is_built_and_served_with_client_route_fallback(
 ) -> None:
     project = tmp_path / "vite-spa"
     _write_vite_spa(project)
-    proc = _new(project, tmp_path / "digest-cache")
+    proc = hardenify_new(project, tmp_path / "digest-cache")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     dockerfile = project / "Dockerfile"
     text = dockerfile.read_text()

@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from ruamel.yaml import YAML
 
-from tests.e2e.helpers import build, container_state, http_get, run_container, wait_healthy
+from tests.e2e.helpers import build, container_state, hardenify_new, http_get, run_container, wait_healthy
 
 pytestmark = pytest.mark.e2e
 
@@ -36,23 +34,7 @@ def test_html5_boilerplate_is_served_by_unprivileged_nginx(tmp_path: Path, docke
         )
     project = tmp_path / "site"
     shutil.copytree(src, project, ignore=shutil.ignore_patterns("_upstream"))
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from hardenify.cli import main; main()",
-            "new",
-            "--defaults",
-            "--no-syntax-directive",
-            str(project),
-        ],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        env=dict(os.environ, HARDENIFY_CACHE_DIR=str(tmp_path / "cache")),
-        timeout=120,
-        check=False,
-    )
+    proc = hardenify_new(project, tmp_path / "cache")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "node_build=true" in proc.stderr  # the optional webpack build is named, not run
 
