@@ -93,17 +93,35 @@ def _write_uv_project(root: Path) -> None:
     )
 
 
+def _real_uv_binary() -> Path | None:
+    """The uv executable itself: a pyenv or asdf shim on PATH is a script that cannot run in scratch."""
+    candidates: list[str] = []
+    try:
+        import uv as uv_pkg  # type: ignore[import-not-found, unused-ignore]
+
+        candidates.append(uv_pkg.find_uv_bin())
+    except (ImportError, FileNotFoundError):
+        pass
+    found = shutil.which("uv")
+    if found:
+        candidates.append(found)
+    for candidate in candidates:
+        path = Path(candidate).resolve()
+        try:
+            with path.open("rb") as fh:
+                if fh.read(4) == b"\x7fELF":
+                    return path
+        except OSError:
+            continue
+    return None
+
+
 @pytest.fixture
 def uv_image(docker: str, tmp_path: Path) -> Any:
     """A local `ghcr.io/astral-sh/uv` image (scratch + the host's uv at /uv), removed afterwards."""
-    uv = shutil.which("uv")
+    uv = _real_uv_binary()
     if uv is None:
-        try:
-            import uv as uv_pkg  # type: ignore[import-not-found, unused-ignore]
-
-            uv = uv_pkg.find_uv_bin()
-        except ImportError:
-            pytest.skip("no uv binary on this machine (pip install uv) to stand in for ghcr.io/astral-sh/uv")
+        pytest.skip("no uv executable on this machine (pip install uv) to stand in for ghcr.io/astral-sh/uv")
     ctx = tmp_path / "uv-image"
     ctx.mkdir()
     shutil.copy2(str(uv), ctx / "uv")
