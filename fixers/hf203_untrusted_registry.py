@@ -94,7 +94,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 
 def _compose(ctx: CheckContext, patterns: Sequence[str]) -> Iterator[Diagnostic]:
-    from hardenify.fixers._compose import pulled_image_findings
+    from hardenify.compose.findings import pulled_image_findings
 
     yield from pulled_image_findings(
         ctx, RULE, lambda ref, written: None if is_trusted(ref, patterns) else _why(ref, written)

@@ -174,7 +174,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 
 def _compose(ctx: CheckContext, today: dt.date) -> Iterator[Diagnostic]:
-    from hardenify.fixers._compose import pulled_image_findings
+    from hardenify.compose.findings import pulled_image_findings
     from hardenify.knowledge.eol import end_of_life
 
     def judge(ref: ImageRef, written: str) -> str | None:

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
+from hardenify.compose.model import ComposeFile, Node, is_map, is_scalar, is_seq
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, Severity
 from hardenify.rules import References, Rule
-
-if TYPE_CHECKING:  # compose helpers are imported where used: Dockerfile runs never load them
-    from hardenify.compose.model import ComposeFile, Node
 
 RULE = Rule(
     code="HF600",
@@ -32,8 +29,6 @@ RULE = Rule(
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
-    from hardenify.compose.model import ComposeFile
-
     cf = ctx.compose
     if ctx.kind != "compose" or not isinstance(cf, ComposeFile):
         return
@@ -49,8 +44,6 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 
 def _duplicates(cf: ComposeFile) -> Iterator[tuple[Node, int]]:
-    from hardenify.compose.model import is_map, is_scalar, is_seq
-
     seen_nodes: set[int] = set()
     stack = [d for d in cf.docs if d is not None]
     while stack:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
+from hardenify.compose.edits import remove_pair, replace_scalar
+from hardenify.compose.findings import Finding, entry_span, model, pragmas, report, via
+from hardenify.compose.model import ComposeFile, is_true
+from hardenify.compose.placement import Placed, change, expect, others_note, reach
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
 from hardenify.rules import References, Rule
-
-if TYPE_CHECKING:  # compose helpers are imported where used: Dockerfile runs never load them
-    from hardenify.compose.model import ComposeFile
-    from hardenify.fixers._compose import Finding
 
 RULE = Rule(
     code="HF601",
@@ -38,26 +37,12 @@ RULE = Rule(
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
-    from hardenify.fixers._compose import model, report
     cf = model(ctx)
     if cf is not None:
         yield from report(ctx, RULE, _findings(cf))
 
 
 def _findings(cf: ComposeFile) -> Iterator[Finding]:
-    from hardenify.compose.edits import remove_pair, replace_scalar
-    from hardenify.compose.model import is_true
-    from hardenify.fixers._compose import (
-        Finding,
-        Placed,
-        change,
-        entry_span,
-        expect,
-        others_note,
-        pragmas,
-        reach,
-        via,
-    )
     for svc in cf.services:
         entry = svc.get("privileged")
         if entry is None or not is_true(entry.value):

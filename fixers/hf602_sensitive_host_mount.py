@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
+from hardenify.compose.findings import Finding, model, node_span, report
+from hardenify.compose.model import ComposeFile, is_map, is_scalar, is_seq, text_of
+from hardenify.compose.service import interpolate
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, Severity
 from hardenify.rules import References, Rule
-
-if TYPE_CHECKING:  # compose helpers are imported where used: Dockerfile runs never load them
-    from hardenify.compose.model import ComposeFile
-    from hardenify.fixers._compose import Finding
 
 RULE = Rule(
     code="HF602",
@@ -53,7 +51,6 @@ DIRECTORIES = frozenset(
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
-    from hardenify.fixers._compose import model, report
     cf = model(ctx)
     if cf is not None:
         yield from report(ctx, RULE, _findings(cf))
@@ -92,8 +89,6 @@ def short_source(spec: str) -> tuple[str, bool] | None:
 
 
 def _findings(cf: ComposeFile) -> Iterator[Finding]:
-    from hardenify.compose.model import is_seq
-    from hardenify.fixers._compose import Finding, node_span
     for svc in cf.services:
         entry = svc.get("volumes")
         if entry is None or not is_seq(entry.value):
@@ -112,8 +107,6 @@ def _findings(cf: ComposeFile) -> Iterator[Finding]:
 
 
 def _mount(cf: ComposeFile, item: object) -> tuple[str, bool] | None:
-    from hardenify.compose.model import is_map, is_scalar, text_of
-    from hardenify.fixers._compose import interpolate
     if is_scalar(item):
         spec = text_of(item)
         resolved = interpolate(spec) if spec else None

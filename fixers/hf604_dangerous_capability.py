@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
+from hardenify.compose.findings import Finding, model, node_span, report
+from hardenify.compose.model import ComposeFile, is_seq, text_of
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, Severity
 from hardenify.rules import References, Rule
-
-if TYPE_CHECKING:  # compose helpers are imported where used: Dockerfile runs never load them
-    from hardenify.compose.model import ComposeFile
-    from hardenify.fixers._compose import Finding
 
 RULE = Rule(
     code="HF604",
@@ -56,8 +53,6 @@ DANGEROUS = {
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
-    from hardenify.fixers._compose import model, report
-
     cf = model(ctx)
     if cf is not None:
         yield from report(ctx, RULE, _findings(cf))
@@ -70,9 +65,6 @@ def capability(name: str) -> str:
 
 
 def _findings(cf: ComposeFile) -> Iterator[Finding]:
-    from hardenify.compose.model import is_seq, text_of
-    from hardenify.fixers._compose import Finding, node_span
-
     for svc in cf.services:
         entry = svc.get("cap_add")
         if entry is None or not is_seq(entry.value):

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
+from hardenify.compose.findings import Finding, model, report, service_span
+from hardenify.compose.model import ComposeFile, Service, is_seq, is_true, text_of
+from hardenify.compose.placement import Placed, change, others_note, place_items, upper_list
+from hardenify.compose.service import image, service_cap_add
+from hardenify.compose.verify import get
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
 from hardenify.fixers.hf604_dangerous_capability import capability
+from hardenify.knowledge.images import capability_free
 from hardenify.rules import References, Rule
-
-if TYPE_CHECKING:  # compose helpers are imported where used: Dockerfile runs never load them
-    from hardenify.compose.model import ComposeFile, Service
-    from hardenify.fixers._compose import Finding
 
 RULE = Rule(
     code="HF605",
@@ -58,28 +59,12 @@ as root by `user:`, and a `cap_add` that is not a list.""",
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
-    from hardenify.fixers._compose import model, report
-
     cf = model(ctx)
     if cf is not None:
         yield from report(ctx, RULE, _findings(cf))
 
 
 def _findings(cf: ComposeFile) -> Iterator[Finding]:
-    from hardenify.compose.model import is_seq, is_true, text_of
-    from hardenify.fixers._compose import (
-        Finding,
-        Placed,
-        change,
-        image,
-        others_note,
-        place_items,
-        service_cap_add,
-        service_span,
-        upper_list,
-    )
-    from hardenify.knowledge.images import capability_free
-
     for svc in cf.services:
         priv = svc.get("privileged")
         if priv is not None and is_true(priv.value):
@@ -139,8 +124,6 @@ def _findings(cf: ComposeFile) -> Iterator[Finding]:
             ok = [p for p in placed if p is not None]
 
             def landed(new: ComposeFile, svc: Service = svc, caps: tuple[str, ...] = caps) -> bool:
-                from hardenify.compose.verify import get
-
                 if "ALL" not in upper_list(get(new.data(), (*svc.path, "cap_drop"))):
                     again = new.service(svc.name, svc.doc)
                     found = again.find("cap_drop")[0] if again is not None else None

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
+from hardenify.compose.findings import Finding, model, node_span, report, service_span
+from hardenify.compose.model import ComposeFile, is_seq, is_true, text_of
+from hardenify.compose.placement import change, expect, others_note, place_items
+from hardenify.compose.service import image
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
+from hardenify.knowledge.images import nnp_safe
 from hardenify.rules import References, Rule
-
-if TYPE_CHECKING:  # compose helpers are imported where used: Dockerfile runs never load them
-    from hardenify.compose.model import ComposeFile
-    from hardenify.fixers._compose import Finding
 
 RULE = Rule(
     code="HF606",
@@ -47,7 +47,6 @@ OPTION = "no-new-privileges:true"
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
-    from hardenify.fixers._compose import model, report
     cf = model(ctx)
     if cf is not None:
         yield from report(ctx, RULE, _findings(cf))
@@ -64,18 +63,6 @@ def _has_nnp(value: object) -> bool:
 
 
 def _findings(cf: ComposeFile) -> Iterator[Finding]:
-    from hardenify.compose.model import is_seq, is_true, text_of
-    from hardenify.fixers._compose import (
-        Finding,
-        change,
-        expect,
-        image,
-        node_span,
-        others_note,
-        place_items,
-        service_span,
-    )
-    from hardenify.knowledge.images import nnp_safe
     for svc in cf.services:
         priv = svc.get("privileged")
         if priv is not None and is_true(priv.value):

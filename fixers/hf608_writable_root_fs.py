@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from hardenify.compose.findings import Finding, entry_span, model, pragmas, report, service_span
+from hardenify.compose.model import ComposeFile, Service, is_map, is_scalar, is_seq, is_true, text_of
+from hardenify.compose.placement import Placed, change, others_note, place_items, place_keys
+from hardenify.compose.service import image
+from hardenify.compose.verify import get
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
+from hardenify.knowledge.images import writable_paths
 from hardenify.rules import References, Rule
-
-if TYPE_CHECKING:  # compose helpers are imported where used: Dockerfile runs never load them
-    from hardenify.compose.model import ComposeFile, Service
-    from hardenify.fixers._compose import Finding, Placed
 
 RULE = Rule(
     code="HF608",
@@ -55,7 +57,6 @@ a data path without a volume. An explicit `read_only: false` is reported without
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
-    from hardenify.fixers._compose import model, report
     cf = model(ctx)
     if cf is not None:
         yield from report(ctx, RULE, _findings(cf))
@@ -63,7 +64,6 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 def mount_targets(cf: ComposeFile, svc: Service) -> list[str]:
     """Container paths that already have a volume or tmpfs mounted."""
-    from hardenify.compose.model import is_map, is_scalar, is_seq, text_of
     out: list[str] = []
     volumes, _ = svc.find("volumes")
     if volumes is not None and is_seq(volumes.value):
@@ -90,21 +90,6 @@ def covered(path: str, targets: list[str]) -> bool:
 
 
 def _findings(cf: ComposeFile) -> Iterator[Finding]:
-    from hardenify.compose.model import is_seq, is_true, text_of
-    from hardenify.compose.verify import get
-    from hardenify.fixers._compose import (
-        Finding,
-        change,
-        entry_span,
-        image,
-        others_note,
-        place_items,
-        place_keys,
-        pragmas,
-        service_span,
-    )
-    from hardenify.knowledge.images import writable_paths
-
     for svc in cf.services:
         entry, unknown = svc.find("read_only")
         if unknown or (entry is not None and is_true(entry.value)):

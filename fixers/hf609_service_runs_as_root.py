@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
+from hardenify.compose.findings import Finding, entry_span, model, pragmas, report, service_span
+from hardenify.compose.model import ComposeFile, Service, text_of
+from hardenify.compose.service import built_stage, image, interpolate
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, Severity
 from hardenify.dockerfile.model import split_words, substitute
 from hardenify.fixers._users import base_info, chain_instructions, is_root_user, root_image, stage_env
 from hardenify.fixers._users import drops_privileges as dockerfile_drops_privileges
+from hardenify.knowledge.images import drops_privileges, nonroot_default
 from hardenify.rules import References, Rule
-
-if TYPE_CHECKING:  # compose helpers are imported where used: Dockerfile runs never load them
-    from hardenify.compose.model import ComposeFile, Service
-    from hardenify.fixers._compose import Finding
 
 RULE = Rule(
     code="HF609",
@@ -44,15 +43,12 @@ services without `user:` whose image runs as root:
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
-    from hardenify.fixers._compose import model, report
     cf = model(ctx)
     if cf is not None:
         yield from report(ctx, RULE, _findings(cf))
 
 
 def _findings(cf: ComposeFile) -> Iterator[Finding]:
-    from hardenify.compose.model import text_of
-    from hardenify.fixers._compose import Finding, entry_span, interpolate, pragmas, service_span
     for svc in cf.services:
         entry, unknown = svc.find("user")
         if entry is not None:
@@ -73,8 +69,6 @@ def _findings(cf: ComposeFile) -> Iterator[Finding]:
 
 def _runs_as_root(cf: ComposeFile, svc: Service) -> str | None:
     """Why a service without `user:` runs as root, or None when it does not (or is unknown)."""
-    from hardenify.fixers._compose import built_stage, image
-    from hardenify.knowledge.images import drops_privileges, nonroot_default
     img = image(svc)
     if img.builds:
         built = built_stage(cf, svc)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from hardenify.compose.edits import insert_keys, replace_scalar
+from hardenify.compose.findings import Finding, model, node_span, report
+from hardenify.compose.model import ComposeFile, Node, is_flow, is_map, is_scalar, is_seq, text_of
+from hardenify.compose.placement import Placed, change, expect, others_note, reach
+from hardenify.compose.service import image, interpolate
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
+from hardenify.knowledge.images import DATABASE_PORTS, database
 from hardenify.rules import References, Rule
-
-if TYPE_CHECKING:  # compose helpers are imported where used: Dockerfile runs never load them
-    from hardenify.compose.model import ComposeFile, Node
-    from hardenify.fixers._compose import Finding
 
 RULE = Rule(
     code="HF610",
@@ -46,7 +48,6 @@ ANY_HOST = ("", "0.0.0.0", "::", "[::]")
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
-    from hardenify.fixers._compose import model, report
     cf = model(ctx)
     if cf is not None:
         yield from report(ctx, RULE, _findings(cf))
@@ -84,7 +85,6 @@ def container_ports(spec: str) -> list[int]:
 
 
 def _what(db: str | None, ports: list[int]) -> str | None:
-    from hardenify.knowledge.images import DATABASE_PORTS
     if db is not None:
         return db
     for p in ports:
@@ -111,18 +111,6 @@ def loopback(written: str) -> str | None:
 
 
 def _findings(cf: ComposeFile) -> Iterator[Finding]:
-    from hardenify.compose.model import is_flow, is_seq
-    from hardenify.fixers._compose import (
-        Finding,
-        Placed,
-        change,
-        expect,
-        image,
-        node_span,
-        others_note,
-        reach,
-    )
-    from hardenify.knowledge.images import database
     for svc in cf.services:
         entry = svc.get("ports")
         if entry is None or not is_seq(entry.value):
@@ -153,8 +141,6 @@ def _findings(cf: ComposeFile) -> Iterator[Finding]:
 
 def _exposed(cf: ComposeFile, item: Node) -> tuple[list[int], str] | None:
     """Container ports of an entry published on every interface, and how it is written."""
-    from hardenify.compose.model import is_map, is_scalar, text_of
-    from hardenify.fixers._compose import interpolate
     if is_scalar(item):
         written = text_of(item) or ""
         ip, _, container = split_port(_masked(written))
@@ -178,8 +164,6 @@ def _exposed(cf: ComposeFile, item: Node) -> tuple[list[int], str] | None:
 
 
 def _rebind(cf: ComposeFile, item: Node, flow: bool) -> Any:
-    from hardenify.compose.edits import insert_keys, replace_scalar
-    from hardenify.compose.model import is_flow, is_scalar, text_of
     if is_scalar(item):
         new = loopback(text_of(item) or "")
         return replace_scalar(cf, item, new, flow=flow) if new is not None else None

@@ -4,8 +4,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
+from hardenify.compose.edits import replace_scalar, scalar_span
+from hardenify.compose.findings import Finding, model, report
+from hardenify.compose.model import (
+    ComposeFile,
+    Entry,
+    Node,
+    Service,
+    is_flow,
+    is_map,
+    is_scalar,
+    is_seq,
+    text_of,
+)
+from hardenify.compose.placement import Placed, change, place_items, place_top, reach
+from hardenify.compose.secrets import findings, register_all
+from hardenify.compose.service import has_vars, image
+from hardenify.compose.verify import get
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, Edit, FixAvailability, Severity
 from hardenify.fixers._secrets import (
@@ -17,11 +34,8 @@ from hardenify.fixers._secrets import (
     looks_like_key_material,
     secret_id_for,
 )
+from hardenify.knowledge.images import family, file_variant
 from hardenify.rules import References, Rule
-
-if TYPE_CHECKING:  # compose helpers are imported where used: Dockerfile runs never load them
-    from hardenify.compose.model import ComposeFile, Entry, Node, Service
-    from hardenify.fixers._compose import Finding, Placed
 
 RULE = Rule(
     code="HF611",
@@ -96,8 +110,6 @@ class Var(NamedTuple):
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
-    from hardenify.fixers._compose import model, report
-    from hardenify.fixers._compose_secrets import findings, register_all
     cf = model(ctx)
     register_all(ctx, cf)  # every credential in the file, wherever it is, before any message
     if cf is not None:
@@ -106,7 +118,6 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 def literal_secret(name: str, value: str) -> bool:
     """Is a literal value of `name` a secret worth reporting?"""
-    from hardenify.fixers._compose import has_vars
     s = value.strip()
     if not s or has_vars(s) or s.lower() in BOOL_WORDS:
         return False
@@ -134,7 +145,6 @@ def classify(name: str, value: str) -> tuple[str, str, str] | None:
 
 
 def env_vars(cf: ComposeFile, svc: Service) -> Iterator[Var]:
-    from hardenify.compose.model import is_map, is_scalar, is_seq, text_of
     env = svc.get("environment")
     if env is None:
         return
@@ -166,7 +176,6 @@ def _register(ctx: CheckContext, cf: ComposeFile, secret: str, uses: int) -> Non
 
 
 def _findings(ctx: CheckContext, cf: ComposeFile) -> Iterator[Finding]:
-    from hardenify.fixers._compose import Finding
     found: list[tuple[Var, str, str, str]] = []
     seen: set[tuple[int, str, int]] = set()
     for svc in cf.services:
@@ -249,9 +258,6 @@ def _plan(cf: ComposeFile, found: list[tuple[Var, str]]) -> dict[int, tuple[Any,
 
 def _file_var(cf: ComposeFile, var: Var) -> str | None:
     """The `_FILE` variable the service's image reads, when the entry can be moved."""
-    from hardenify.compose.model import is_map, is_seq, text_of
-    from hardenify.fixers._compose import image, reach
-    from hardenify.knowledge.images import file_variant
     img = image(var.svc)
     if img.builds or img.key is None:
         return None
@@ -285,9 +291,6 @@ def _sid(var: Var) -> str:
 def _file_mode(var: Var) -> str:
     """Compose bind-mounts a `file:` secret with the file's own owner and mode, and images that
     drop privileges read it after the switch: the file must be readable by that uid."""
-    from hardenify.fixers._compose import image
-    from hardenify.knowledge.images import family
-
     img = image(var.svc)
     fam = family(img.key, img.tag) if not img.builds else None
     if fam is not None and fam.uid is not None:
@@ -308,9 +311,6 @@ def file_holds(cf: ComposeFile, sid: str, value: str) -> bool:
 
 
 def _plan_doc(cf: ComposeFile, doc: int, items: list[tuple[Var, str]]) -> tuple[Any, dict[int, str]] | None:
-    from hardenify.compose.model import is_map
-    from hardenify.compose.verify import get
-    from hardenify.fixers._compose import Placed, change, place_items, place_top
     top = cf.top(doc, "secrets")
     taken = set(cf.keys(top.value)) if top is not None and is_map(top.value) else set()
     sids: dict[int, str] = {}
@@ -374,8 +374,6 @@ def _plan_doc(cf: ComposeFile, doc: int, items: list[tuple[Var, str]]) -> tuple[
 
 
 def _env_edits(cf: ComposeFile, var: Var, fvar: str, target: str) -> list[Edit] | None:
-    from hardenify.compose.edits import replace_scalar, scalar_span
-    from hardenify.compose.model import is_flow
     flow = is_flow(var.owner)
     if var.key is None:
         if scalar_span(cf, var.node) is None:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from hardenify.compose.findings import Finding, model, report, service_span
+from hardenify.compose.model import ComposeFile, Entry, Service, is_map, is_scalar, is_seq, text_of
+from hardenify.compose.placement import Placed, change, others_note, place_keys, place_nested
+from hardenify.compose.service import image
+from hardenify.compose.verify import get
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
+from hardenify.knowledge.images import memory_limit
 from hardenify.rules import References, Rule
-
-if TYPE_CHECKING:  # compose helpers are imported where used: Dockerfile runs never load them
-    from hardenify.compose.model import ComposeFile, Entry, Service
-    from hardenify.fixers._compose import Finding
 
 RULE = Rule(
     code="HF612",
@@ -58,14 +60,12 @@ SERVICE_LEVEL = ("mem_limit", "cpus", "pids_limit", "memswap_limit", "mem_reserv
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
-    from hardenify.fixers._compose import model, report
     cf = model(ctx)
     if cf is not None:
         yield from report(ctx, RULE, _findings(cf))
 
 
 def _deploy_limit(cf: ComposeFile, svc: Service, key: str) -> tuple[Entry | None, bool]:
-    from hardenify.compose.model import is_map
     node: Any = None
     deploy, unknown = svc.find("deploy")
     if unknown:
@@ -125,8 +125,6 @@ def configured_memory(cf: ComposeFile, svc: Service) -> tuple[int, str] | None:
 
 
 def _config_texts(cf: ComposeFile, svc: Service) -> list[str]:
-    from hardenify.compose.model import is_map, is_scalar, is_seq, text_of
-
     out: list[str] = []
     for key in ("command", "entrypoint", "environment"):
         entry, _ = svc.find(key)
@@ -157,19 +155,6 @@ def memory_floor(default: str, configured: int) -> str:
 
 
 def _findings(cf: ComposeFile) -> Iterator[Finding]:
-    from hardenify.compose.verify import get
-    from hardenify.fixers._compose import (
-        Finding,
-        Placed,
-        change,
-        image,
-        others_note,
-        place_keys,
-        place_nested,
-        service_span,
-    )
-    from hardenify.knowledge.images import memory_limit
-
     for svc in cf.services:
         have, unknown = limits(cf, svc)
         if unknown or all(have.values()):
@@ -226,7 +211,6 @@ def _findings(cf: ComposeFile) -> Iterator[Finding]:
 
 
 def _has_limits_mapping(cf: ComposeFile, svc: Service) -> bool:
-    from hardenify.compose.model import is_map
     deploy, _ = svc.find("deploy")
     if deploy is None or not is_map(deploy.value):
         return False

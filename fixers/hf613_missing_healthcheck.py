@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
+from hardenify.compose.edits import Flow
+from hardenify.compose.findings import Finding, model, report, service_span
+from hardenify.compose.model import ComposeFile, Service
+from hardenify.compose.placement import change, expect, others_note, place_keys
+from hardenify.compose.service import built_stage, image
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
 from hardenify.fixers._users import chain_instructions, root_image
 from hardenify.imageref import try_parse_ref
+from hardenify.knowledge.images import DECLARES_HEALTHCHECK, healthcheck_probe, image_key
 from hardenify.rules import References, Rule
-
-if TYPE_CHECKING:  # compose helpers are imported where used: Dockerfile runs never load them
-    from hardenify.compose.model import ComposeFile, Service
-    from hardenify.fixers._compose import Finding
 
 RULE = Rule(
     code="HF613",
@@ -52,7 +53,6 @@ INTERVALS = {"interval": "10s", "timeout": "5s", "retries": 5, "start_period": "
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
-    from hardenify.fixers._compose import model, report
     cf = model(ctx)
     if cf is not None:
         yield from report(ctx, RULE, _findings(cf))
@@ -60,8 +60,6 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 def _declares(cf: ComposeFile, svc: Service) -> bool | None:
     """Does the service's image declare a HEALTHCHECK? None when unknown."""
-    from hardenify.fixers._compose import built_stage, image
-    from hardenify.knowledge.images import DECLARES_HEALTHCHECK, image_key
     img = image(svc)
     if img.builds:
         built = built_stage(cf, svc)
@@ -79,17 +77,6 @@ def _declares(cf: ComposeFile, svc: Service) -> bool | None:
 
 
 def _findings(cf: ComposeFile) -> Iterator[Finding]:
-    from hardenify.compose.edits import Flow
-    from hardenify.fixers._compose import (
-        Finding,
-        change,
-        expect,
-        image,
-        others_note,
-        place_keys,
-        service_span,
-    )
-    from hardenify.knowledge.images import healthcheck_probe
     for svc in cf.services:
         entry, unknown = svc.find("healthcheck")
         if entry is not None or unknown:
@@ -105,7 +92,7 @@ def _findings(cf: ComposeFile) -> Iterator[Finding]:
             placed = place_keys(cf, svc, [("healthcheck", {"test": Flow(probe), **INTERVALS})])
             if placed is not None:
                 finding.change = change(
-                    [placed], expect((*svc.path, "healthcheck", "test"), lambda v, p=list(probe): v == p)
+                    [placed], expect((*svc.path, "healthcheck", "test"), list(probe).__eq__)
                 )
                 finding.fix_message = f"Add a `{' '.join(probe[1:])}` health check" + others_note(placed.others)
         yield finding

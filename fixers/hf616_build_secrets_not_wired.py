@@ -5,17 +5,19 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from hardenify.compose.edits import append_items, block_lines, insert_keys, scalar_span
+from hardenify.compose.findings import Finding, entry_span, model, pragmas, report
+from hardenify.compose.model import BREAK_RE, ComposeFile, Entry, Service, is_map, is_scalar, is_seq, text_of
+from hardenify.compose.placement import Placed, change, place_top, reach
+from hardenify.compose.service import build_context, service_dockerfile
+from hardenify.compose.verify import get
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, Edit, FixAvailability, Severity
 from hardenify.dockerfile.model import parse as parse_dockerfile
 from hardenify.fixers._secrets import secret_mounts
 from hardenify.rules import References, Rule
-
-if TYPE_CHECKING:  # compose helpers are imported where used: Dockerfile runs never load them
-    from hardenify.compose.model import ComposeFile, Entry, Service
-    from hardenify.fixers._compose import Finding, Placed
 
 RULE = Rule(
     code="HF616",
@@ -50,7 +52,6 @@ RULE = Rule(
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
-    from hardenify.fixers._compose import model, report
     cf = model(ctx)
     if cf is not None:
         yield from report(ctx, RULE, _findings(cf))
@@ -70,7 +71,6 @@ def mounted_ids(dockerfile: str) -> list[str]:
 
 
 def wired_ids(cf: ComposeFile, build: Entry) -> list[str]:
-    from hardenify.compose.model import is_map, is_scalar, is_seq, text_of
     if not is_map(build.value):
         return []
     secrets = cf.lookup(build.value, "secrets")
@@ -97,7 +97,6 @@ def env_name(sid: str) -> str:
 def sources(cf: ComposeFile, svc: Service, dockerfile: str) -> dict[str, dict[str, str]]:
     """Secret id → its top-level compose source, as the Dockerfile's own wiring says (the
     variable the user already uses, e.g. `env=NPM_TOKEN`, or the file a credential COPY took)."""
-    from hardenify.fixers._compose import build_context
     from hardenify.fixers._secrets import secret_wiring
 
     out: dict[str, dict[str, str]] = {}
@@ -113,7 +112,6 @@ def sources(cf: ComposeFile, svc: Service, dockerfile: str) -> dict[str, dict[st
 
 
 def _findings(cf: ComposeFile) -> Iterator[Finding]:
-    from hardenify.fixers._compose import Finding, entry_span, pragmas, service_dockerfile
     pending: list[tuple[Service, Entry, list[str]]] = []
     wiring: dict[str, dict[str, str]] = {}
     for svc in cf.services:
@@ -156,9 +154,6 @@ def _how(wiring: dict[str, dict[str, str]], sid: str) -> str:
 def _plan(
     cf: ComposeFile, pending: list[tuple[Service, Entry, list[str]]], wiring: dict[str, dict[str, str]]
 ) -> dict[tuple[int, str], Any]:
-    from hardenify.compose.model import is_map
-    from hardenify.compose.verify import get
-    from hardenify.fixers._compose import change
     out: dict[tuple[int, str], Any] = {}
     docs = sorted({svc.doc for svc, _, _ in pending})
     for doc in docs:
@@ -202,15 +197,10 @@ def _plan(
 
 
 def _place_top(cf: ComposeFile, doc: int, ids: list[str], wiring: dict[str, dict[str, str]]) -> Placed | None:
-    from hardenify.fixers._compose import place_top
-
     return place_top(cf, doc, "secrets", [(i, _source(wiring, i)) for i in ids])
 
 
 def _wire(cf: ComposeFile, svc: Service, build: Entry, missing: list[str]) -> Placed | None:
-    from hardenify.compose.edits import block_lines, insert_keys, scalar_span
-    from hardenify.compose.model import BREAK_RE, is_map, is_seq, text_of
-    from hardenify.fixers._compose import Placed, reach
     others, outside = reach(cf, svc, build.owner, "build")
     if outside or others:
         return None
@@ -220,8 +210,6 @@ def _wire(cf: ComposeFile, svc: Service, build: Entry, missing: list[str]) -> Pl
         if secrets is not None:
             if not is_seq(secrets.value):
                 return None
-            from hardenify.compose.edits import append_items
-
             edit = append_items(cf, secrets.value, missing)
         elif cf.lookup(build.value, "secrets") is not None:
             return None  # merged in from an anchor: would need copying

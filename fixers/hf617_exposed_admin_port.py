@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
+from hardenify.compose.findings import Finding, model, node_span, report
+from hardenify.compose.model import ComposeFile, is_seq
+from hardenify.compose.service import image
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, Severity
+from hardenify.fixers.hf610_exposed_database_port import _exposed as exposed  # HF610's reading of `ports:`
 from hardenify.rules import References, Rule
-
-if TYPE_CHECKING:  # compose helpers are imported where used: Dockerfile runs never load them
-    from hardenify.compose.model import ComposeFile
-    from hardenify.fixers._compose import Finding
 
 RULE = Rule(
     code="HF617",
@@ -71,18 +70,12 @@ ADMIN_IMAGES: dict[str, str] = {
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
-    from hardenify.fixers._compose import model, report
-
     cf = model(ctx)
     if cf is not None:
         yield from report(ctx, RULE, _findings(cf))
 
 
 def _findings(cf: ComposeFile) -> Iterator[Finding]:
-    from hardenify.compose.model import is_seq
-    from hardenify.fixers._compose import Finding, image, node_span
-    from hardenify.fixers.hf610_exposed_database_port import _exposed as exposed  # same reading of ports:
-
     for svc in cf.services:
         entry = svc.get("ports")
         if entry is None or not is_seq(entry.value):

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
+from hardenify.compose.findings import Finding, model, node_span, report
+from hardenify.compose.model import ComposeFile, is_map, is_scalar, is_seq, text_of
+from hardenify.compose.service import interpolate
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, Severity
 from hardenify.rules import References, Rule
-
-if TYPE_CHECKING:  # compose helpers are imported where used: Dockerfile runs never load them
-    from hardenify.compose.model import ComposeFile
-    from hardenify.fixers._compose import Finding
 
 RULE = Rule(
     code="HF619",
@@ -40,8 +38,6 @@ METADATA = frozenset(
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
-    from hardenify.fixers._compose import model, report
-
     cf = model(ctx)
     if cf is not None:
         yield from report(ctx, RULE, _findings(cf))
@@ -55,9 +51,6 @@ def _address(written: str) -> str:
 
 
 def _findings(cf: ComposeFile) -> Iterator[Finding]:
-    from hardenify.compose.model import is_map, is_scalar, is_seq, text_of
-    from hardenify.fixers._compose import Finding, interpolate, node_span
-
     for svc in cf.services:
         hosts = svc.get("extra_hosts")
         if hosts is not None:

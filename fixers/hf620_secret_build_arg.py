@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
+from hardenify.compose.findings import Finding, model, node_span, report
+from hardenify.compose.model import ComposeFile, Node, is_map, is_scalar, is_seq, text_of
+from hardenify.compose.service import has_vars
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, Severity
 from hardenify.rules import References, Rule
-
-if TYPE_CHECKING:  # compose helpers are imported where used: Dockerfile runs never load them
-    from hardenify.compose.model import ComposeFile, Node
-    from hardenify.fixers._compose import Finding
 
 RULE = Rule(
     code="HF620",
@@ -38,16 +36,12 @@ RULE = Rule(
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
-    from hardenify.fixers._compose import model, report
-
     cf = model(ctx)
     if cf is not None:
         yield from report(ctx, RULE, _findings(ctx, cf))
 
 
 def _findings(ctx: CheckContext, cf: ComposeFile) -> Iterator[Finding]:
-    from hardenify.compose.model import is_map, is_scalar, is_seq, text_of
-    from hardenify.fixers._compose import Finding, has_vars, node_span
     from hardenify.fixers._secrets import is_placeholder, is_secret_name
 
     for svc in cf.services:

@@ -15,8 +15,13 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
+from hardenify.compose.findings import Finding, node_span
+from hardenify.compose.model import ComposeFile, Entry, Node, Service, is_map, is_scalar, is_seq, text_of
+from hardenify.context import CheckContext
+from hardenify.dockerfile.shell import tokenize
+
+# TODO(#13 merge): `_secrets` moves to hardenify/secrets.py (h13-secrets)
 from hardenify.fixers._secrets import (
     argv_secrets,
     find_tokens,
@@ -25,11 +30,6 @@ from hardenify.fixers._secrets import (
     register,
     shell_script,
 )
-
-if TYPE_CHECKING:
-    from hardenify.compose.model import ComposeFile, Entry, Node, Service
-    from hardenify.context import CheckContext
-    from hardenify.fixers._compose import Finding
 
 ARGV_KEYS = ("command", "entrypoint")
 _DEFAULT_RE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?[-?]([^}]*)\}")
@@ -63,8 +63,6 @@ def register_all(ctx: CheckContext, cf: ComposeFile | None) -> None:
 
 def findings(cf: ComposeFile) -> Iterator[Finding]:
     """Token-shaped values and option credentials in command/entrypoint/healthcheck/labels."""
-    from hardenify.fixers._compose import Finding, node_span
-
     for svc in cf.services:
         pragma = (svc.start,)
         for entry, argv in _argvs(svc):
@@ -105,8 +103,6 @@ _NOTE = (
 
 def _nodes(cf: ComposeFile) -> Iterator[Node]:
     """Every node once (aliases are the same object), bounded."""
-    from hardenify.compose.model import is_map, is_seq
-
     seen: set[int] = set()
     stack: list[Node] = [d for d in cf.docs if d is not None]
     while stack and len(seen) < _MAX_NODES:
@@ -124,8 +120,6 @@ def _nodes(cf: ComposeFile) -> Iterator[Node]:
 
 def _pairs(cf: ComposeFile) -> Iterator[tuple[str, str]]:
     """(name, value) of every `NAME: value` pair, repeated keys included, and `NAME=value` items."""
-    from hardenify.compose.model import is_map, is_scalar, is_seq, text_of
-
     for node in _nodes(cf):
         if is_map(node):
             for k, v in node.value:
@@ -165,8 +159,6 @@ def _literals(value: str) -> list[str]:
 
 def _scalars(node: Node) -> Iterator[Node]:
     """The scalar values under a node (a mapping's values, a list's items)."""
-    from hardenify.compose.model import is_map, is_scalar, is_seq
-
     if is_scalar(node):
         yield node
     elif is_map(node):
@@ -181,8 +173,6 @@ def _scalars(node: Node) -> Iterator[Node]:
 
 def _argvs(svc: Service) -> Iterator[tuple[Entry, list[str]]]:
     """The argument vectors a service runs: command, entrypoint, healthcheck test."""
-    from hardenify.compose.model import is_map, is_scalar, text_of
-
     for key in ARGV_KEYS:
         entry = svc.get(key)
         if entry is not None:
@@ -205,8 +195,6 @@ def _argvs(svc: Service) -> Iterator[tuple[Entry, list[str]]]:
 
 
 def _argv_of(node: Node) -> list[str]:
-    from hardenify.compose.model import is_scalar, is_seq, text_of
-
     if is_seq(node):
         return [text_of(i) or "" for i in node.value if is_scalar(i)]
     text = text_of(node) if is_scalar(node) else None
@@ -220,8 +208,6 @@ def _argv_of(node: Node) -> list[str]:
 
 def _argv_hits(argv: list[str]) -> Iterator[tuple[str, str]]:
     """(secret value, what) for credentials passed as options, looking inside `sh -c SCRIPT`."""
-    from hardenify.dockerfile.shell import tokenize
-
     script = shell_script(argv)
     if script is None:
         vectors = [(argv, 0)]

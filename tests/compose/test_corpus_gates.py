@@ -26,8 +26,8 @@ from typing import Any
 
 import pytest
 
+from hardenify.compose.service import interpolate
 from hardenify.engine import fix_text
-from hardenify.fixers._compose import interpolate
 from hardenify.imageref import try_parse_ref
 from hardenify.knowledge.images import family, image_key
 from hardenify.settings import Settings
