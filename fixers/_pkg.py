@@ -421,6 +421,7 @@ def runs_script(cmd: Cmd) -> bool:
     return False
 
 
+_COMPOUND_END = frozenset({"fi", "done", "}", "esac"})
 _BLOCKING_TAIL = ("&&", "||", "|", ";", "&", "\\", "{", "(", "then", "do", "else", "in", "elif")
 
 
@@ -454,6 +455,8 @@ def _append_shell(df: Dockerfile, outer: Instruction, run: Instruction, command:
     if last.after or (tail and not tail.startswith("#")) or not _clean_end(args[: last.end]):
         return None
     _, words = effective(last)
+    if not words and last.words[-1].value in _COMPOUND_END:
+        words = last.words[-1:]  # `...; fi`: the compound command ends here
     if not words or program_name(words[0].value) in ("exit", "exec") or words[-1].value in _BLOCKING_TAIL:
         return None
     if any(_HEREDOC_WORD.match(w.raw) for w in last.words):
@@ -518,6 +521,8 @@ def _append_heredoc(df: Dockerfile, doc: Heredoc, command: str) -> Edit | None:
             if last.after or (tail and not tail.startswith("#")) or not _clean_end(body[: last.end]):
                 return None
             _, words = effective(last)
+            if not words and last.words[-1].value in _COMPOUND_END:
+                words = last.words[-1:]
             if not words or program_name(words[0].value) in ("exit", "exec"):
                 return None
             if words[-1].value in _BLOCKING_TAIL or body.endswith("\\"):
