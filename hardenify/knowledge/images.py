@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from hardenify.imageref import ImageRef, try_parse_ref
+from hardenify.imageref import ImageRef
 
 _MIRRORS = ("public.ecr.aws/docker/library/", "mirror.gcr.io/library/")
 
@@ -750,6 +750,8 @@ _NOT_DEBIAN_TAG = re.compile(
 
 
 def parse_image(image: str) -> ImageRef | None:
+    from hardenify.imageref import try_parse_ref
+
     if not image or "$" in image:
         return None
     return try_parse_ref(image)
