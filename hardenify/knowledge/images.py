@@ -705,3 +705,74 @@ MEMORY_HUNGRY: dict[str, str] = {
 def memory_limit(key: str | None) -> str:
     """A starting memory limit: 512M, more for images known to need it (JVM/search/SQL Server)."""
     return MEMORY_HUNGRY.get(key or "", "512M")
+
+
+# ------------------------------------------- Debian/Ubuntu official images with bash (issue 13)
+# Moved from fixers/_stagegraph.py (HF411, HF507 read them).
+
+# Official images whose default and Debian/Ubuntu variants ship bash (Debian's bash is
+# Essential, so even the -slim variants have it). Variants that are not Debian/Ubuntu are
+# excluded by tag below.
+DEBIAN_BASH_IMAGES = frozenset(
+    {
+        "debian",
+        "ubuntu",
+        "python",
+        "node",
+        "golang",
+        "ruby",
+        "php",
+        "perl",
+        "rust",
+        "buildpack-deps",
+        "gcc",
+        "eclipse-temurin",
+        "elixir",
+        "erlang",
+        "haskell",
+        "nginx",
+        "httpd",
+        "postgres",
+        "redis",
+        "mariadb",
+        "tomcat",
+        "wordpress",
+        "julia",
+        "r-base",
+    }
+)
+_NOT_DEBIAN_TAG = re.compile(
+    r"alpine|busybox|distroless|windows|nanoserver|servercore|ltsc|musl|wolfi|chainguard|scratch|"
+    r"ubi\d*|amazon|corretto|oracle|oraclelinux|centos|fedora|rocky|alma|suse|photon|cbl|azurelinux|"
+    r"mariner|slim-?bullseye-?arm",
+    re.I,
+)
+
+
+def parse_image(image: str) -> ImageRef | None:
+    from hardenify.imageref import try_parse_ref
+
+    if not image or "$" in image:
+        return None
+    return try_parse_ref(image)
+
+
+def official_name(image: str) -> tuple[str, str] | None:
+    """(name, tag) of a Docker Hub official image (`python:3.12-slim` → ("python", "3.12-slim"))."""
+    ref = parse_image(image)
+    if ref is None or ref.registry != "docker.io" or not ref.path.startswith("library/"):
+        return None
+    return ref.name, ref.tag or "latest"
+
+
+def is_debian_with_bash(image: str) -> bool:
+    """A Docker Hub official image whose variant is Debian/Ubuntu based and ships bash."""
+    off = official_name(image)
+    if off is None:
+        return False
+    name, tag = off
+    return name in DEBIAN_BASH_IMAGES and not _NOT_DEBIAN_TAG.search(tag)
+
+
+def is_scratch(image: str) -> bool:
+    return image.strip().lower() == "scratch"
