@@ -17,7 +17,7 @@ import shlex
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from hardenify.fixers._secrets import (
+from hardenify.secrets import (
     argv_secrets,
     find_tokens,
     is_hardcoded_secret,

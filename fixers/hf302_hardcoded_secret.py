@@ -11,33 +11,24 @@ from hardenify.context import CheckContext, unsafe_fix
 from hardenify.diagnostics import Diagnostic, Edit, FixAvailability, Severity
 from hardenify.dockerfile import edits
 from hardenify.dockerfile.model import Comment, Dockerfile, Instruction, env_pairs
+from hardenify.dockerfile.secretmounts import env_mount_supported, secret_mounts
 from hardenify.dockerfile.shell import quote_state, tokenize
 from hardenify.rules import References, Rule
-
-from ._secretfix import (
-    Decl,
-    Plan,
-    declarations,
-    delete_word,
-    mount_insert_pos,
-    non_posix_shell,
-    non_root_at,
-    var_to_secret,
-)
-from ._secrets import (
+from hardenify.secrets import (
     SecretMatch,
     argv_secrets,
-    env_mount_supported,
     find_tokens,
     is_hardcoded_secret,
     is_secret_name,
     ref_re,
     register,
     secret_id_for,
-    secret_mounts,
     shell_script,
     word_re,
 )
+
+from ._secretfix import Decl, Plan, declarations, mount_insert_pos, var_to_secret
+from ._secretstage import delete_word, non_posix_shell, non_root_at
 
 ROTATE = (
     "Rotate this credential now: it is in the Dockerfile's git history and in every image layer and "

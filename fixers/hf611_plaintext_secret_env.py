@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, Edit, FixAvailability, Severity
-from hardenify.fixers._secrets import (
+from hardenify.rules import References, Rule
+from hardenify.secrets import (
     find_tokens,
     is_ambiguous_name,
     is_password_name,
@@ -17,7 +18,6 @@ from hardenify.fixers._secrets import (
     looks_like_key_material,
     secret_id_for,
 )
-from hardenify.rules import References, Rule
 
 if TYPE_CHECKING:  # compose helpers are imported where used: Dockerfile runs never load them
     from hardenify.compose.model import ComposeFile, Entry, Node, Service

@@ -48,7 +48,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
 def _findings(ctx: CheckContext, cf: ComposeFile) -> Iterator[Finding]:
     from hardenify.compose.model import is_map, is_scalar, is_seq, text_of
     from hardenify.fixers._compose import Finding, has_vars, node_span
-    from hardenify.fixers._secrets import is_placeholder, is_secret_name
+    from hardenify.secrets import is_placeholder, is_secret_name
 
     for svc in cf.services:
         build = svc.get("build")

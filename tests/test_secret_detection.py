@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from hardenify.engine import lint
-from hardenify.fixers._secrets import argv_secrets, find_tokens
+from hardenify.secrets import argv_secrets, find_tokens
 from hardenify.settings import Settings
 from tests.fixers.util import findings
 
