@@ -264,7 +264,7 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
         "slack_token",
         _B + r"xox[abprs]-[A-Za-z0-9-]{10,}",
         ("xoxa-", "xoxb-", "xoxp-", "xoxr-", "xoxs-"),
-        doc="https://api.slack.com/concepts/token-types",
+        doc="https://docs.slack.dev/authentication/tokens",
     ),
     TokenFormat(
         "slack-webhook",
