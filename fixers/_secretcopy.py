@@ -12,15 +12,15 @@ import re
 from typing import NamedTuple
 
 from hardenify.diagnostics import Edit
-from hardenify.dockerfile import edits
+from hardenify.dockerfile import edits, stages
 from hardenify.dockerfile.model import Dockerfile, Instruction, iter_words, unquote
+from hardenify.dockerfile.runs import Cmd
 from hardenify.dockerfile.secretmounts import secret_mounts
-from hardenify.dockerfile.shell import Command, tokenize
 from hardenify.knowledge.secrets import CredentialKind
 from hardenify.secrets import credential_kind, credential_secret_id
 
-from ._secretfix import Plan, mentions_program, mount_insert_pos
-from ._secretstage import delete_command, delete_word, non_root_at, runs_after, user_at, workdir_at
+from ._secretedit import delete_command, delete_word, shell_commands
+from ._secretfix import Plan, mentions_program, mount_insert_pos, non_root_at, runs_after
 
 
 class CopySource(NamedTuple):
@@ -66,7 +66,7 @@ def copy_target(df: Dockerfile, cs: CopySource) -> str | None:
     if "$" in dest or dest.startswith("~") or not dest:
         return None
     base = cs.src.rstrip("/").rsplit("/", 1)[-1]
-    workdir = workdir_at(df, cs.ins)
+    workdir = stages.workdir_at(df, cs.ins)
     if dest.endswith("/") or dest in (".", "./") or cs.nsources > 1:
         d = _resolve(dest, workdir)
         return posixpath.join(d, base) if d else None
@@ -81,14 +81,14 @@ def copy_target(df: Dockerfile, cs: CopySource) -> str | None:
     return None
 
 
-def _rm_targets(cmd: Command, target: str, workdir: str | None, home: str) -> list[int]:
+def _rm_targets(cmd: Cmd, target: str, workdir: str | None, home: str) -> list[int]:
     """Indices of `rm` arguments (words) that name `target`."""
-    if cmd.program() != "rm":
+    if cmd.program != "rm":
         return []
     idx: list[int] = []
-    start = cmd.program_index() + 1
-    for k in range(start, len(cmd.words)):
-        v = cmd.words[k].value
+    start = cmd.program_index + 1
+    for k in range(start, len(cmd.all_words)):
+        v = cmd.all_words[k].value
         if v.startswith("-"):
             continue
         for h in ("~/", "$HOME/", "${HOME}/"):
@@ -115,7 +115,7 @@ def copy_to_secret(df: Dockerfile, cs: CopySource) -> Plan | str:
     if re.search(r"[\s,=\"']", target):
         return "its destination path cannot be written in a --mount option"
     base = target.rsplit("/", 1)[-1]
-    user = user_at(df, ins) or "root"
+    user = stages.user_at(df, ins) or "root"
     home = "/root" if user.split(":")[0] in ("root", "0") else f"/home/{user.split(':')[0]}"
     scope = runs_after(df, ins, inherit=True)
     consumers: list[Instruction] = []
@@ -125,15 +125,17 @@ def copy_to_secret(df: Dockerfile, cs: CopySource) -> Plan | str:
     for r in scope:
         if removal_runs:
             break  # an earlier step deleted the file: later steps never saw it
-        cmds = tokenize(r.args) if r.json is None else []
+        cmds = shell_commands(r)
         rm_spans: list[tuple[int, int]] = []
-        r_workdir = workdir_at(df, r)
+        r_workdir = stages.workdir_at(df, r)
         for j, c in enumerate(cmds):
             hits = _rm_targets(c, target, r_workdir, home)
             if not hits:
                 continue
             args_left = [
-                k for k in range(c.program_index() + 1, len(c.words)) if not c.words[k].value.startswith("-")
+                k
+                for k in range(c.program_index + 1, len(c.all_words))
+                if not c.all_words[k].value.startswith("-")
             ]
             if len(hits) == len(args_left):
                 e = delete_command(df, r, cmds, j)
@@ -141,7 +143,7 @@ def copy_to_secret(df: Dockerfile, cs: CopySource) -> Plan | str:
             else:
                 e = []
                 for k in hits:
-                    w = c.words[k]
+                    w = c.all_words[k]
                     sub = delete_word(df, r, r.args_offset + w.start, r.args_offset + w.end)
                     if sub is None:
                         e = None

@@ -3,8 +3,8 @@
 - `var_to_secret(df, name)`: remove every ARG/ENV declaration of NAME and give each RUN that
   uses it a BuildKit secret mount instead (`env=` when the frontend supports it, else the
   portable `NAME="$(cat /run/secrets/id)"` prefix).
-- COPY'd credential files are `_secretcopy`'s; the stage facts and lossless deletions these
-  planners use are `_secretstage`'s.
+- COPY'd credential files are `_secretcopy`'s; lossless deletions are `_secretedit`'s. Stage
+  facts (user, shell, descendants, shipping stages) come from `hardenify.dockerfile.stages`.
 
 Every planner returns either a `Plan` (edits + a message) or a `str` saying why no sound fix
 exists; it never raises.
@@ -17,21 +17,18 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from hardenify.diagnostics import Edit
-from hardenify.dockerfile import edits
+from hardenify.dockerfile import edits, stages
 from hardenify.dockerfile.model import Dockerfile, Instruction, env_pairs, iter_words, unquote
 from hardenify.dockerfile.secretmounts import env_mount_supported, secret_mounts
-from hardenify.dockerfile.shell import quote_state, tokenize
+from hardenify.dockerfile.shell import quote_state
 from hardenify.secrets import implicit_readers, ref_re, secret_id_for, word_re
 
-from ._secretstage import (
-    delete_word,
-    final_chain,
-    non_posix_shell,
-    non_root_at,
-    runs_after,
-)
+from ._secretedit import delete_word, shell_commands
 
-SHELL_KEYWORDS = frozenset({"if", "for", "while", "until", "case", "{", "(", "!", "[[", "function", "select"})
+# Words that start a compound command: `NAME=value` cannot prefix a command starting with one.
+_COMPOUND_STARTS = frozenset(
+    {"if", "for", "while", "until", "case", "{", "(", "!", "[[", "function", "select"}
+)
 
 
 class Plan(NamedTuple):
@@ -131,8 +128,26 @@ def mount_insert_pos(ins: Instruction) -> int:
 
 
 def _single_simple_command(ins: Instruction) -> bool:
-    cmds = tokenize(ins.args)
-    return len(cmds) == 1 and bool(cmds[0].words) and cmds[0].words[0].value not in SHELL_KEYWORDS
+    cmds = shell_commands(ins)
+    return len(cmds) == 1 and bool(cmds[0].all_words) and cmds[0].all_words[0].value not in _COMPOUND_STARTS
+
+
+def non_root_at(df: Dockerfile, ins: Instruction) -> bool:
+    """Does `ins` run as a user other than root (a secret file then needs `mode=0444`)?"""
+    user = stages.user_at(df, ins)
+    return user is not None and user.split(":")[0] not in ("root", "0")
+
+
+def runs_after(df: Dockerfile, ins: Instruction, *, inherit: bool) -> list[Instruction]:
+    """RUN instructions after `ins` in its stage (and, with `inherit`, in stages built FROM it)."""
+    if ins.stage < 0 or ins.stage >= len(df.stages):
+        return []
+    st = df.stages[ins.stage]
+    out = [i for i in st.instructions if i.cmd == "RUN" and i.start > ins.start]
+    if inherit:
+        for d in stages.descendants(df, st):
+            out.extend(i for i in d.instructions if i.cmd == "RUN")
+    return out
 
 
 # --------------------------------------------------------------------- ARG/ENV → secret mount
@@ -241,7 +256,7 @@ def var_to_secret(df: Dockerfile, name: str, context: str | None = None) -> Plan
     consumers: list[Instruction] = []
     scope_total = 0
     runtime_env = False
-    chain = final_chain(df)
+    chain = stages.shipping_stages(df)
     for d in decls:
         if d.ins.stage < 0:
             continue
@@ -273,7 +288,7 @@ def var_to_secret(df: Dockerfile, name: str, context: str | None = None) -> Plan
     for r in sorted(consumers, key=lambda i: i.start):
         if r.json is not None:
             return f"the exec-form RUN on line {r.line} cannot read a secret file"
-        if non_posix_shell(df, r):
+        if not stages.posix_shell_at(df, r):
             return f"the RUN on line {r.line} does not run a POSIX shell"
         existing = {m.id: m for m in secret_mounts(r)}
         m = existing.get(sid)
@@ -342,8 +357,9 @@ def written_files(ins: Instruction, ref: re.Pattern[str]) -> list[str]:
     such a file would ship in the image (and in every stage copied from this one).
     """
     found: list[str] = []
-    for cmd in tokenize(ins.args):
-        raws = [w.raw for w in cmd.words]
+    cmds = shell_commands(ins)
+    for cmd in cmds:
+        raws = [w.raw for w in cmd.all_words]
         if not any(ref.search(r) for r in raws):
             continue
         for i, raw in enumerate(raws):
@@ -354,16 +370,16 @@ def written_files(ins: Instruction, ref: re.Pattern[str]) -> list[str]:
                 target = raw.lstrip(">")
             if target and not target.startswith(("&", "/dev/", "$")) and "$" not in target:
                 found.append(target)
-    for cmd in tokenize(ins.args):
-        if cmd.program() == "tee":
-            found.extend(a for a in cmd.args() if not a.startswith("-") and "$" not in a)
+    for cmd in cmds:
+        if cmd.program == "tee":
+            found.extend(a for a in cmd.values if not a.startswith("-") and "$" not in a)
     return list(dict.fromkeys(found))
 
 
 def _remove_written_copies(ins: Instruction, ref: re.Pattern[str]) -> list[Edit]:
     """Append `&& rm -f <file>` for secret copies the RUN does not already remove."""
     files = written_files(ins, ref)
-    removed = {a for cmd in tokenize(ins.args) if cmd.program() == "rm" for a in cmd.args()}
+    removed = {a for cmd in shell_commands(ins) if cmd.program == "rm" for a in cmd.values}
     files = [f for f in files if f not in removed]
     if not files:
         return []

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from hardenify.dockerfile import parse
-from hardenify.fixers import _pkg, _split, _stagegraph, _users
-from hardenify.fixers import _secretstage as _secretfix
+from hardenify.dockerfile import parse, stages
+from hardenify.fixers import _pkg, _secretfix, _split, _stagegraph, _users
 
 
 def views(text: str) -> dict[str, Any]:
@@ -31,8 +30,8 @@ def views(text: str) -> dict[str, Any]:
         "pkg.env": _pkg.env_before(df, ins),
         "split.env": view.env_at[id(ins)],
         "split.cwd": view.workdir_at[id(ins)],
-        "secretfix.cwd": _secretfix.workdir_at(df, ins),
-        "secretfix.user": _secretfix.user_at(df, ins),
+        "secretfix.cwd": stages.workdir_at(df, ins),
+        "secretfix.user": stages.user_at(df, ins),
     }
 
 
@@ -124,9 +123,10 @@ def test_relative_workdir_joins_the_previous_one() -> None:
 
 def test_workdir_with_home() -> None:
     # BuildKit expands WORKDIR from the image config's env and the file's ENV/ARG; images do not
-    # set HOME there, so it builds /x. _split assumes HOME=/root (/root/x); _secretfix declines.
+    # set HOME there, so it builds /x. _split assumes HOME=/root (/root/x); _secretfix declined
+    # until it read the core stage view, which agrees with BuildKit.
     v = views("FROM a\nWORKDIR $HOME/x\nRUN x\n")
-    assert (v["split.cwd"], v["secretfix.cwd"]) == ("/root/x", None)
+    assert (v["split.cwd"], v["secretfix.cwd"]) == ("/root/x", "/x")
 
 
 def test_workdir_and_user_follow_the_chain() -> None:
@@ -140,7 +140,7 @@ def test_workdir_and_user_follow_the_chain() -> None:
 def test_user_at_takes_the_nearest_user() -> None:
     df = parse("FROM a\nUSER app\nRUN x\nUSER root\nRUN y\n")
     runs = [i for i in df.instructions if i.cmd == "RUN"]
-    assert [_secretfix.user_at(df, r) for r in runs] == ["app", "root"]
+    assert [stages.user_at(df, r) for r in runs] == ["app", "root"]
     assert [_secretfix.non_root_at(df, r) for r in runs] == [True, False]
 
 
@@ -149,7 +149,7 @@ def test_user_at_takes_the_nearest_user() -> None:
 
 def test_shipping_stages_are_the_final_chain() -> None:
     df = parse("FROM a AS build\nRUN x\nFROM b AS base\nFROM base\nCOPY --from=build /o /o\n")
-    assert _pkg.shipping_stages(df) == _secretfix.final_chain(df) == {1, 2}
+    assert _pkg.shipping_stages(df) == stages.shipping_stages(df) == {1, 2}
     assert [s.index for s in _pkg.descendants(df, df.stages[1])] == [2]
     assert [s.index for s in _stagegraph.children(df, df.stages[1])] == [2]
 

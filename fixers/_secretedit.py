@@ -1,101 +1,24 @@
-"""Stage facts and lossless deletions the HF3xx secret fixes need (interim home).
+"""Lossless deletions inside one instruction, for the HF3xx secret fixes.
 
-- stage facts at an instruction: `user_at`, `non_root_at`, `workdir_at`, `non_posix_shell`,
-  `final_chain`, `descendants`, `runs_after`;
-- `delete_word` / `delete_span` / `delete_command`: remove part of an instruction's logical
-  line losslessly, across continuation lines, keeping comment lines and the file's
-  final-newline state.
+`delete_word` / `delete_span` / `delete_command` remove part of an instruction's logical line
+across continuation lines, keeping comment lines and the file's final-newline state. Commands
+are those of the one RUN model (`hardenify.dockerfile.runs`): `shell_commands` gives a
+shell-form RUN's argument commands, whose spans index `ins.args`.
 """
 
 from __future__ import annotations
 
-import posixpath
-
 from hardenify.diagnostics import Edit
 from hardenify.dockerfile import edits
-from hardenify.dockerfile.model import Dockerfile, Instruction, split_words, unquote
-from hardenify.dockerfile.shell import Command
-
-POSIX_SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "busybox"})
-
-# ---------------------------------------------------------------------------------- stages
+from hardenify.dockerfile.model import Dockerfile, Instruction
+from hardenify.dockerfile.runs import Cmd, run_scripts
 
 
-def descendants(df: Dockerfile, index: int) -> list[int]:
-    """Indices of the stages built FROM stage `index`, directly or not."""
-    return [st.index for st in df.descendants(df.stages[index])]
-
-
-def final_chain(df: Dockerfile) -> set[int]:
-    """The final stage and the stages it is built FROM (their ENV reaches the running image)."""
-    st = df.final_stage
-    return {x.index for x in st.chain} if st is not None else set()
-
-
-def _before(df: Dockerfile, ins: Instruction) -> list[Instruction]:
-    """Instructions that take effect before `ins`: earlier ones in its stage, then (for the
-    part not set there) those of the stages it is built FROM, nearest first."""
-    st = df.stage_of(ins)
-    if st is None:
-        return []
-    out = list(reversed([i for i in st.instructions if i.start < ins.start]))
-    for parent in reversed(st.chain[:-1]):
-        out.extend(reversed(parent.instructions))
-    return out
-
-
-def user_at(df: Dockerfile, ins: Instruction) -> str | None:
-    """The USER in effect at `ins` (None: the base image's default, usually root)."""
-    for prev in _before(df, ins):
-        if prev.cmd == "USER":
-            words = prev.words()
-            return words[0] if words else None
-    return None
-
-
-def non_root_at(df: Dockerfile, ins: Instruction) -> bool:
-    user = user_at(df, ins)
-    return user is not None and user.split(":")[0] not in ("root", "0")
-
-
-def workdir_at(df: Dockerfile, ins: Instruction) -> str | None:
-    """The absolute WORKDIR at `ins`, or None when unknown (none set, or uses variables)."""
-    parts: list[str] = []
-    for prev in _before(df, ins):
-        if prev.cmd != "WORKDIR":
-            continue
-        words = split_words(prev.args)
-        if len(words) != 1 or "$" in words[0]:
-            return None
-        parts.append(unquote(words[0]))
-        if parts[-1].startswith("/"):
-            break
-    if not parts or not parts[-1].startswith("/"):
-        return None
-    path = parts[-1]
-    for p in reversed(parts[:-1]):
-        path = posixpath.join(path, p)
-    return posixpath.normpath(path)
-
-
-def non_posix_shell(df: Dockerfile, ins: Instruction) -> bool:
-    for prev in _before(df, ins):
-        if prev.cmd == "SHELL":
-            prog = (prev.json or [""])[0].replace("\\", "/").rsplit("/", 1)[-1].lower()
-            return prog.removesuffix(".exe") not in POSIX_SHELLS
-    return False
-
-
-def runs_after(df: Dockerfile, ins: Instruction, *, inherit: bool) -> list[Instruction]:
-    """RUN instructions after `ins` in its stage (and, with `inherit`, in stages built FROM it)."""
-    if ins.stage < 0 or ins.stage >= len(df.stages):
-        return []
-    st = df.stages[ins.stage]
-    out = [i for i in st.instructions if i.cmd == "RUN" and i.start > ins.start]
-    if inherit:
-        for d in descendants(df, st.index):
-            out.extend(i for i in df.stages[d].instructions if i.cmd == "RUN")
-    return out
+def shell_commands(ins: Instruction) -> list[Cmd]:
+    """The simple commands of a shell-form RUN's arguments, heredoc bodies excluded (the part
+    `delete_command` can edit); [] for exec-form and other instructions."""
+    scripts = run_scripts(ins, onbuild=False) if ins.cmd == "RUN" else []
+    return scripts[0].commands() if scripts and scripts[0].kind == "args" else []
 
 
 # ----------------------------------------------------------------------- lossless deletion
@@ -219,7 +142,7 @@ def _delete_word(df: Dockerfile, ins: Instruction, s: int, e: int) -> list[Edit]
     return delete_span(df, ins, s, e)
 
 
-def delete_command(df: Dockerfile, ins: Instruction, cmds: list[Command], j: int) -> list[Edit] | None:
+def delete_command(df: Dockerfile, ins: Instruction, cmds: list[Cmd], j: int) -> list[Edit] | None:
     """Delete simple command `cmds[j]` of a RUN (spans relative to `ins.args`) with its `&&`/`;`.
 
     Refuses inside pipelines and `||` chains, where dropping a command changes the logic.
