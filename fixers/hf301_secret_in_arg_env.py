@@ -6,13 +6,11 @@ import re
 from collections.abc import Iterator
 
 from hardenify.context import CheckContext, unsafe_fix
+from hardenify.contextfiles import context_root
 from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
 from hardenify.dockerfile.model import Instruction
 from hardenify.rules import References, Rule
-
-from ._contextfiles import context_root
-from ._secretfix import Decl, Plan, declarations, var_to_secret
-from ._secrets import (
+from hardenify.secrets import (
     is_ambiguous_name,
     is_key_fingerprint,
     is_password_name,
@@ -21,6 +19,8 @@ from ._secrets import (
     looks_like_key_material,
     register,
 )
+
+from ._secretfix import Decl, Plan, declarations, var_to_secret
 
 RULE = Rule(
     code="HF301",

@@ -11,33 +11,25 @@ from hardenify.context import CheckContext, unsafe_fix
 from hardenify.diagnostics import Diagnostic, Edit, FixAvailability, Severity
 from hardenify.dockerfile import edits
 from hardenify.dockerfile.model import Comment, Dockerfile, Instruction, env_pairs
+from hardenify.dockerfile.secretmounts import env_mount_supported, secret_mounts
 from hardenify.dockerfile.shell import quote_state, tokenize
+from hardenify.dockerfile.stages import posix_shell_at
 from hardenify.rules import References, Rule
-
-from ._secretfix import (
-    Decl,
-    Plan,
-    declarations,
-    delete_word,
-    mount_insert_pos,
-    non_posix_shell,
-    non_root_at,
-    var_to_secret,
-)
-from ._secrets import (
+from hardenify.secrets import (
     SecretMatch,
     argv_secrets,
-    env_mount_supported,
     find_tokens,
     is_hardcoded_secret,
     is_secret_name,
     ref_re,
     register,
     secret_id_for,
-    secret_mounts,
     shell_script,
     word_re,
 )
+
+from ._secretedit import delete_word
+from ._secretfix import Decl, Plan, declarations, mount_insert_pos, non_root_at, var_to_secret
 
 ROTATE = (
     "Rotate this credential now: it is in the Dockerfile's git history and in every image layer and "
@@ -380,7 +372,7 @@ def _url_secret_id(args: str, m: SecretMatch) -> str:
 
 def _replace_in_run(df: Dockerfile, ins: Instruction, m: SecretMatch) -> tuple[str, list[Edit]] | None:
     """Replace a token in a shell-form RUN by a reference to a secret mount."""
-    if not m.fmt.fixable or df.is_windows or ins.json is not None or non_posix_shell(df, ins):
+    if not m.fmt.fixable or df.is_windows or ins.json is not None or not posix_shell_at(df, ins):
         return None
     args = ins.args
     if quote_state(args, m.start) == "'" or args[: m.start].count("`") % 2:

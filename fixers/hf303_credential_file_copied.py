@@ -6,11 +6,12 @@ import re
 from collections.abc import Iterator
 
 from hardenify.context import CheckContext, unsafe_fix
+from hardenify.contextfiles import context_root, read
 from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
 from hardenify.rules import References, Rule
 
-from ._contextfiles import context_root, read
-from ._secretfix import CopySource, Plan, copy_sources, copy_to_secret
+from ._secretcopy import CopySource, copy_sources, copy_to_secret
+from ._secretfix import Plan
 
 RULE = Rule(
     code="HF303",

@@ -9,12 +9,11 @@ from collections.abc import Iterator
 from fnmatch import fnmatch
 
 from hardenify.context import CheckContext, unsafe_fix
+from hardenify.contextfiles import context_root, is_dir, is_file, read
 from hardenify.diagnostics import Diagnostic, Edit, FixAvailability, Severity
 from hardenify.dockerfile.model import Dockerfile, Instruction, split_words, unquote
 from hardenify.fixers import _pkg
 from hardenify.rules import References, Rule
-
-from ._contextfiles import context_root, is_dir, is_file, read
 
 RULE = Rule(
     code="HF407",

@@ -25,7 +25,9 @@ from hardenify.compose.service import has_vars, image
 from hardenify.compose.verify import get
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, Edit, FixAvailability, Severity
-from hardenify.fixers._secrets import (
+from hardenify.knowledge.images import family, file_variant
+from hardenify.rules import References, Rule
+from hardenify.secrets import (
     find_tokens,
     is_ambiguous_name,
     is_password_name,
@@ -34,8 +36,6 @@ from hardenify.fixers._secrets import (
     looks_like_key_material,
     secret_id_for,
 )
-from hardenify.knowledge.images import family, file_variant
-from hardenify.rules import References, Rule
 
 RULE = Rule(
     code="HF611",

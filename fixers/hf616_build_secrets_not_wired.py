@@ -16,7 +16,7 @@ from hardenify.compose.verify import get
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, Edit, FixAvailability, Severity
 from hardenify.dockerfile.model import parse as parse_dockerfile
-from hardenify.fixers._secrets import secret_mounts
+from hardenify.dockerfile.secretmounts import secret_mounts
 from hardenify.rules import References, Rule
 
 RULE = Rule(
@@ -97,7 +97,7 @@ def env_name(sid: str) -> str:
 def sources(cf: ComposeFile, svc: Service, dockerfile: str) -> dict[str, dict[str, str]]:
     """Secret id → its top-level compose source, as the Dockerfile's own wiring says (the
     variable the user already uses, e.g. `env=NPM_TOKEN`, or the file a credential COPY took)."""
-    from hardenify.fixers._secrets import secret_wiring
+    from hardenify.dockerfile.secretmounts import secret_wiring
 
     out: dict[str, dict[str, str]] = {}
     context = build_context(cf, svc) or "."

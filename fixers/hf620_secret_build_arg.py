@@ -42,7 +42,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 
 def _findings(ctx: CheckContext, cf: ComposeFile) -> Iterator[Finding]:
-    from hardenify.fixers._secrets import is_placeholder, is_secret_name
+    from hardenify.secrets import is_placeholder, is_secret_name
 
     for svc in cf.services:
         build = svc.get("build")

@@ -272,7 +272,7 @@ def test_compose_build_args_and_secrets(tmp_path: Path, monkeypatch: pytest.Monk
 def test_a_moved_secret_is_built_from_the_value_the_original_hard_coded(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pytest.importorskip("hardenify.fixers._secrets")
+    pytest.importorskip("hardenify.secrets")
     monkeypatch.delenv("API_TOKEN", raising=False)
     original = 'FROM python:3.12-slim\nENV API_TOKEN=tok_9f8e7d6c5b4a\nRUN use "$API_TOKEN"\n'
     fixed = (
@@ -292,7 +292,7 @@ def test_a_moved_secret_is_built_from_the_value_the_original_hard_coded(
 
 
 def test_a_secret_nobody_provides_is_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("hardenify.fixers._secrets")
+    pytest.importorskip("hardenify.secrets")
     monkeypatch.delenv("NPM_TOKEN", raising=False)
     fixed = "FROM node:22-slim\nRUN --mount=type=secret,id=npm_token,env=NPM_TOKEN npm ci\n"
     _, missing, _ = wiring.secret_specs(fixed, fixed, tmp_path, (), wiring.Wiring(), tmp_path)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from hardenify.engine import lint
-from hardenify.fixers._secrets import argv_secrets, find_tokens
+from hardenify.secrets import argv_secrets, find_tokens
 from hardenify.settings import Settings
 from tests.fixers.util import findings
 
@@ -170,3 +170,37 @@ def test_compose_references_are_not_findings() -> None:
     )
     assert hf611(text) == []
     assert registered(text, "compose") == set()
+
+
+# ------------------------------------------------------------------------------ knowledge
+
+
+def test_every_token_format_names_where_it_is_documented() -> None:
+    from hardenify.knowledge.secrets import TOKEN_FORMATS
+
+    assert len({f.key for f in TOKEN_FORMATS}) == len(TOKEN_FORMATS)
+    for fmt in TOKEN_FORMATS:
+        assert fmt.doc.startswith("https://"), fmt.key
+        assert fmt.hints and fmt.regex.groups >= fmt.group, fmt.key
+
+
+def test_secret_knowledge_is_data_without_hardenify_imports() -> None:
+    import ast
+    from pathlib import Path
+
+    import hardenify.knowledge.secrets as k
+
+    tree = ast.parse(Path(k.__file__).read_text(encoding="utf-8"))
+    modules = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+    modules += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    assert not [m for m in modules if m.startswith(("hardenify", "fixers"))]
+
+
+def test_credential_files_keep_their_secret_ids() -> None:
+    from hardenify.secrets import credential_kind, credential_secret_id
+
+    npmrc = credential_kind("./.npmrc", "/app/")
+    key = credential_kind("deploy/id_ed25519", "/root/.ssh/")
+    assert npmrc is not None and credential_secret_id(npmrc, "./.npmrc") == "npmrc"
+    assert key is not None and credential_secret_id(key, "deploy/id_ed25519") == "id_ed25519"
+    assert credential_kind("ca.pem", "/etc/ssl/certs/") is None

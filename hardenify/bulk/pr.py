@@ -47,7 +47,7 @@ def commit_message(tf: TreeFix, opts: FixOptions) -> str:
 def secret_wiring(tf: TreeFix) -> list[tuple[str, list[str]]]:
     """(file, `docker build` flags) for every file whose secrets now come from BuildKit mounts."""
     try:
-        from hardenify.fixers._secrets import build_secret_flags
+        from hardenify.dockerfile.secretmounts import build_secret_flags
     except ImportError:  # pragma: no cover - the rule package ships with hardenify
         return []
     out: list[tuple[str, list[str]]] = []

@@ -289,7 +289,7 @@ def _print_declined(outcomes: Sequence[FileOutcome]) -> None:
 def _print_secret_wiring(outcomes: Sequence[FileOutcome], tasks: Sequence[Task]) -> None:
     """After secret fixes, say how to pass the secrets to `docker build`."""
     try:
-        from hardenify.fixers._secrets import build_secret_flags
+        from hardenify.dockerfile.secretmounts import build_secret_flags
     except ImportError:
         return
     for o in outcomes:

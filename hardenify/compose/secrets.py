@@ -20,9 +20,7 @@ from hardenify.compose.findings import Finding, node_span
 from hardenify.compose.model import ComposeFile, Entry, Node, Service, is_map, is_scalar, is_seq, text_of
 from hardenify.context import CheckContext
 from hardenify.dockerfile.shell import tokenize
-
-# TODO(#13 merge): `_secrets` moves to hardenify/secrets.py (h13-secrets)
-from hardenify.fixers._secrets import (
+from hardenify.secrets import (
     argv_secrets,
     find_tokens,
     is_hardcoded_secret,

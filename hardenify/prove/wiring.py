@@ -145,7 +145,7 @@ def secret_specs(
 ) -> tuple[list[str], list[str], set[str]]:
     """(`--secret` specs, secret ids nobody provides, env names the fix moved out) for `text`."""
     try:
-        from hardenify.fixers._secrets import secret_wiring
+        from hardenify.dockerfile.secretmounts import secret_wiring
     except ImportError:  # pragma: no cover - the rule package ships with hardenify
         return list(user_specs), [], set()
     given = {secret_id_of(s) for s in user_specs}

@@ -177,7 +177,7 @@ def sanitize_name(raw: str) -> str:
 def is_secret_name(name: str) -> bool:
     """hardenify's one secret-name judgement (HF301's): `ACCESS_TOKEN_EXPIRE_MINUTES` is a
     setting, `ACCESS_TOKEN` a secret."""
-    from hardenify.fixers._secrets import is_secret_name as matcher
+    from hardenify.secrets import is_secret_name as matcher
 
     return bool(matcher(name))
 

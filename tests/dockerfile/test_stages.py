@@ -29,9 +29,9 @@ def views(text: str) -> dict[str, Any]:
         "split.env": view.env_at[id(ins)],
         "cwd": stages.workdir_at(df, ins),
         "split.cwd": view.workdir_at[id(ins)],
-        "secretfix.cwd": _secretfix.workdir_at(df, ins),
+        "secretfix.cwd": stages.workdir_at(df, ins),
         "user": stages.user_at(df, ins),
-        "secretfix.user": _secretfix.user_at(df, ins),
+        "secretfix.user": stages.user_at(df, ins),
     }
 
 
@@ -132,9 +132,9 @@ def test_relative_workdir_joins_the_previous_one() -> None:
 def test_workdir_with_home() -> None:
     # BuildKit expands WORKDIR from the image config's env and the file's ENV/ARG; images do not
     # set HOME there, so it builds /x. stages agrees; _split assumes HOME=/root (/root/x);
-    # _secretfix declines.
+    # _secretfix reads the core stage view now, so it agrees.
     v = views("FROM a\nWORKDIR $HOME/x\nRUN x\n")
-    assert (v["cwd"], v["split.cwd"], v["secretfix.cwd"]) == ("/x", "/root/x", None)
+    assert (v["cwd"], v["split.cwd"], v["secretfix.cwd"]) == ("/x", "/root/x", "/x")
 
 
 def test_workdir_with_variables() -> None:
@@ -156,7 +156,7 @@ def test_user_at_takes_the_nearest_user() -> None:
     df = parse("FROM a\nUSER app\nRUN x\nUSER root\nRUN y\n")
     runs = [i for i in df.instructions if i.cmd == "RUN"]
     assert [stages.user_at(df, r) for r in runs] == ["app", "root"]
-    assert [_secretfix.user_at(df, r) for r in runs] == ["app", "root"]
+    assert [stages.user_at(df, r) for r in runs] == ["app", "root"]
 
 
 # -------------------------------------------------------------------------------- shell
@@ -184,7 +184,7 @@ def test_stage_has_shell_asks_the_image_knowledge() -> None:
 
 def test_shipping_stages_are_the_final_chain() -> None:
     df = parse("FROM a AS build\nRUN x\nFROM b AS base\nFROM base\nCOPY --from=build /o /o\n")
-    assert stages.shipping_stages(df) == _secretfix.final_chain(df) == {1, 2}
+    assert stages.shipping_stages(df) == {1, 2}
     assert [s.index for s in stages.descendants(df, df.stages[1])] == [2]
     assert [s.index for s in stages.children(df, df.stages[1])] == [2]
 

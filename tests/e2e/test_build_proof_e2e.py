@@ -39,7 +39,7 @@ import pytest
 import tomllib
 
 from hardenify.dockerfile import parse
-from hardenify.fixers._secrets import build_secret_flags
+from hardenify.dockerfile.secretmounts import build_secret_flags
 from tests.e2e.helpers import build, docker_cli, image_user, is_root_user, scan_image
 
 pytestmark = pytest.mark.e2e

@@ -22,7 +22,7 @@ from typing import cast
 
 import pytest
 
-from hardenify.fixers._secrets import build_secret_flags
+from hardenify.dockerfile.secretmounts import build_secret_flags
 from tests.e2e.helpers import (
     build,
     exec_id,

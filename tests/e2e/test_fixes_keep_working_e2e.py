@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from hardenify.fixers._secrets import build_secret_flags
+from hardenify.dockerfile.secretmounts import build_secret_flags
 from tests.e2e.helpers import build, docker_cli, scan_image
 
 pytestmark = pytest.mark.e2e

@@ -7,14 +7,9 @@ import dockerfile
 import pytest
 
 from hardenify.dockerfile.model import parse
+from hardenify.dockerfile.secretmounts import build_secret_flags, env_mount_supported, secret_wiring
 from hardenify.engine import lint
-from hardenify.fixers._secrets import (
-    build_secret_flags,
-    env_mount_supported,
-    is_secret_name,
-    name_tokens,
-    secret_wiring,
-)
+from hardenify.secrets import is_secret_name, name_tokens
 from hardenify.settings import Settings
 from tests.fixers.util import codes, dedent, findings, fixed
 

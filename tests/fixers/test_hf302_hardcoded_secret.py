@@ -6,7 +6,7 @@ import dockerfile
 import pytest
 
 from hardenify.engine import fix_text, lint
-from hardenify.fixers._secrets import find_tokens, is_hardcoded_secret, is_placeholder
+from hardenify.secrets import find_tokens, is_hardcoded_secret, is_placeholder
 from hardenify.settings import Settings
 from tests.fixers.util import codes, findings, fixed
 

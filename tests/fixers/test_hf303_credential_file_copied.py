@@ -7,7 +7,7 @@ from pathlib import Path
 import dockerfile
 import pytest
 
-from hardenify.fixers._secrets import build_secret_flags
+from hardenify.dockerfile.secretmounts import build_secret_flags
 from tests.fixers.util import codes, dedent, findings, fixed
 
 CODE = "HF303"
