@@ -12,7 +12,8 @@ from __future__ import annotations
 import pytest
 
 from hardenify.dockerfile import Dockerfile, Instruction, parse
-from hardenify.fixers import _runedit, _split, _users
+from hardenify.fixers import _runedit, _users
+from hardenify.fixers.hf413_single_stage_toolchain import evidence as _split
 
 Argvs = list[list[str]]
 

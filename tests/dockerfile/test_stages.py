@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from hardenify.dockerfile import parse
-from hardenify.fixers import _pkg, _secretfix, _split, _stagegraph, _users
+from hardenify.fixers import _pkg, _secretfix, _stagegraph, _users
+from hardenify.fixers.hf413_single_stage_toolchain import evidence as _split
 
 
 def views(text: str) -> dict[str, Any]:

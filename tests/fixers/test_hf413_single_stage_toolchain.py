@@ -12,7 +12,7 @@ import pytest
 from hardenify.diagnostics import Applicability
 from hardenify.dockerfile.model import parse
 from hardenify.engine import fix_text, lint
-from hardenify.fixers._split import DEFAULT_RUNTIME_BASES, base_facts, runtime_bases
+from hardenify.knowledge.runtimes import DEFAULT_RUNTIME_BASES, base_facts, runtime_bases
 from hardenify.settings import Settings
 from tests.fixers.util import dedent, findings
 
