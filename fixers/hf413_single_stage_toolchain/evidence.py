@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from hardenify.dockerfile import runs, stages
 from hardenify.dockerfile.model import (
     Comment,
     Dockerfile,
@@ -19,12 +20,13 @@ from hardenify.dockerfile.model import (
     arg_pairs,
     env_pairs,
     split_words,
-    substitute,
+    unquote,
 )
 from hardenify.dockerfile.shell import tokenize, uses_shell_features
 from hardenify.knowledge.runtimes import (
     BASE_ENV,
     BASE_WORKDIR,
+    ROOT_HOME,
     ROOT_WORKDIR_BASES,
     BaseFacts,
     base_facts,
@@ -44,71 +46,56 @@ _HINT_RE = re.compile(r"^\s*hardenify\s*:\s*(artifact|runtime)\s*=\s*(.*?)\s*$",
 VAR_RE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|([A-Za-z_][A-Za-z0-9_]*))")
 PY_RE = re.compile(r"python(?:3(?:\.\d+)?)?")
 _PIP_RE = re.compile(r"pip(?:3(?:\.\d+)?)?")
-# Instructions whose arguments BuildKit expands with the stage's ARG/ENV values.
-
 # ------------------------------------------------------------------------------------ stage walk
 
 
 @dataclass
 class Cmd:
-    """One simple command of a RUN, with the directory and variables it runs with."""
+    """One simple command of a RUN (the core's `runs.Cmd`: one token stream for every rule),
+    with what HF413 alone follows: the directory (`cd` within the RUN) and the variables
+    (assignments before the program) it runs with."""
 
-    argv: list[str]
+    run: runs.Cmd
     env: dict[str, str | None]
     cwd: str | None
     ins: Instruction
-    text: str
+
+    @property
+    def argv(self) -> list[str]:
+        return self.run.argv
 
     @property
     def program(self) -> str:
-        return self.argv[0].rsplit("/", 1)[-1] if self.argv else ""
+        return self.run.prog
+
+    @property
+    def text(self) -> str:
+        """The command as written in its script (for messages)."""
+        return self.run.script.text[self.run.start : self.run.end]
 
     def sub(self, value_opts: Iterable[str] = ()) -> str:
         """The first non-option argument (`build` in `go -C x build -o y`)."""
-        opts = set(value_opts)
-        skip = False
-        for a in self.argv[1:]:
-            if skip:
-                skip = False
-            elif a in opts:
-                skip = True
-            elif not a.startswith("-"):
-                return a
-        return ""
+        return self.run.sub(value_opts)
 
     def positional(self, value_opts: Iterable[str] = ()) -> list[str]:
         """Non-option arguments after the program."""
-        opts = set(value_opts)
-        out: list[str] = []
-        skip = False
-        for a in self.argv[1:]:
-            if skip:
-                skip = False
-            elif a in opts:
-                skip = True
-            elif not a.startswith("-"):
-                out.append(a)
-        return out
+        return [w.value for w in runs.positional(self.run, 1, value_opts)]
 
     def opt(self, *names: str) -> str | None:
         """Value of the last `-o x` / `--out=x` among `names`."""
-        found: str | None = None
-        args = self.argv[1:]
-        for i, a in enumerate(args):
-            for n in names:
-                if a == n and i + 1 < len(args):
-                    found = args[i + 1]
-                elif a.startswith(n + "="):
-                    found = a[len(n) + 1 :]
-        return found
+        return self.run.opt(*names)
 
     def has(self, *flags: str) -> bool:
-        return any(a in flags or a.split("=", 1)[0] in flags for a in self.argv[1:] if a.startswith("-"))
+        return self.run.has(*flags)
 
 
 @dataclass
 class StageView:
-    """The stage read in build order: its commands, working directories and variables."""
+    """The stage read in build order: its commands, working directories and variables.
+
+    ENV/ARG values are the core's (`stages.stage_env`, as BuildKit expands them), laid over
+    what the base image sets (`knowledge.runtimes.BASE_ENV`); WORKDIRs start from the base
+    image's (`BASE_WORKDIR`, or `/` for images that set none)."""
 
     df: Dockerfile
     stage: Stage
@@ -130,7 +117,7 @@ class StageView:
         """
         if not path:
             return None
-        expanded = expand(path, env)
+        expanded = stages.resolve(path, dict(env))
         if expanded is None:
             return None
         if not expanded.startswith("/"):
@@ -141,112 +128,80 @@ class StageView:
         return norm + "/" if expanded.endswith("/") and norm != "/" else norm
 
 
-def expand(value: str, env: Mapping[str, str | None]) -> str | None:
-    """`value` with variables substituted; None when one of them is unknown."""
-    for m in VAR_RE.finditer(value):
-        name = m.group(1) or m.group(2)
-        if env.get(name) is None and not re.search(r"\{[^}]*:?[-+]", m.group(0)):
-            return None
-    out = substitute(value, dict(env))
-    return None if "$" in out else out
-
-
 def read_stage(df: Dockerfile, stage: Stage) -> StageView:
-    base = base_facts(stage.resolved_image)
+    """Walk the stage's chain in build order (HF413 reads single-stage files: the stage itself)."""
+    base = base_facts(stages.root_image(df, stage))
     view = StageView(df, stage, base)
-    gargs = df.global_args
-    env: dict[str, str | None] = {"HOME": "/root"}
+    base_env: dict[str, str | None] = dict(BASE_ENV.get(base.name, {})) if base is not None else {}
     cwd: str | None = None
     if base is not None:
-        env.update(BASE_ENV.get(base.name, {}))
         if base.name in BASE_WORKDIR:
             cwd = BASE_WORKDIR[base.name]
         elif base.name in ROOT_WORKDIR_BASES:
             cwd = "/"
     view.initial_workdir = cwd
-    for ins in stage.instructions:
+    for ins in stages.chain_instructions(stage):
+        env = {**base_env, **stages.stage_env(df, stage, ins)}
         view.workdir_at[id(ins)] = cwd
-        view.env_at[id(ins)] = dict(env)
+        view.env_at[id(ins)] = env
         if ins.cmd == "ARG":
-            for name, value in arg_pairs(ins):
+            for name, _ in arg_pairs(ins):
                 view.arg_ins[name] = ins
-                if value is not None:
-                    env[name] = substitute(value, {**gargs, **env})
-                elif name not in env:
-                    env[name] = gargs.get(name)
         elif ins.cmd == "ENV":
-            for key, value, _, _ in env_pairs(ins):
-                env[key] = substitute(value, {**gargs, **env})
-                view.env_keys.add(key)
+            view.env_keys.update(key for key, _, _, _ in env_pairs(ins))
         elif ins.cmd == "WORKDIR":
             words = split_words(ins.args)
-            new = view.resolve(words[0].strip("\"'"), cwd, env) if words else None
+            new = view.resolve(unquote(words[0]), cwd, env) if words else None
             cwd = (new.rstrip("/") or "/") if new else None
             view.workdir_set = True
         elif ins.cmd == "RUN":
-            view.cmds.extend(_run_commands(ins, cwd, env))
-    view.final_env = env
+            view.cmds.extend(run_commands(ins, cwd, env))
+    view.final_env = {**base_env, **stages.stage_env(df, stage)}
     view.final_workdir = cwd
     return view
 
 
-def _run_commands(ins: Instruction, cwd: str | None, env: dict[str, str | None]) -> list[Cmd]:
-    """The simple commands of a RUN (and of one `sh -c '…'` level), following `cd`."""
-    texts: list[str] = []
-    if ins.json is not None:
-        argv = ins.json
-        if len(argv) >= 3 and argv[0].rsplit("/", 1)[-1] in ("sh", "bash") and argv[1] == "-c":
-            texts.append(argv[2])
-        elif argv:
-            return [Cmd(list(argv), dict(env), cwd, ins, " ".join(argv))]
-    else:
-        texts.append(ins.args)
-        texts.extend(h.content for h in ins.heredocs)
+def run_commands(ins: Instruction, cwd: str | None, env: Mapping[str, str | None]) -> list[Cmd]:
+    """The simple commands of a RUN (`Instruction.commands`, nested `sh -c` scripts included),
+    each with its directory and variables: a `cd` moves the rest of its script (not the
+    enclosing one), `FOO=1 cmd` sets FOO for that command and a `sh -c` it runs. The shell gives
+    a root build HOME=/root. Commands that run no program, `cd` and a `sh -c` that hands over
+    to its nested script are not listed."""
+    base = {"HOME": ROOT_HOME, **env}
+    here: dict[int, str | None] = {}  # id(script) → its current directory
+    seen: dict[int, tuple[str | None, dict[str, str | None]]] = {}  # id(command) → (cwd, env)
     out: list[Cmd] = []
-    for text in texts:
-        out.extend(_shell_commands(text, ins, cwd, env, nested=False))
+    commands = ins.commands
+    parents = {id(c.parent) for c in commands if c.parent is not None}
+    for c in commands:
+        key = id(c.script)
+        if key not in here:
+            here[key] = seen[id(c.parent)][0] if c.parent is not None and id(c.parent) in seen else cwd
+        outer_env = seen[id(c.parent)][1] if c.parent is not None and id(c.parent) in seen else base
+        local = dict(outer_env)
+        for w in c.prefix:
+            if _ASSIGN.match(w.value):
+                k, _, v = w.value.partition("=")
+                local[k] = v
+        seen[id(c)] = (here[key], local)
+        argv = c.argv
+        if not argv or id(c) in parents:
+            continue
+        if argv[0] in ("cd", "pushd") and len(argv) >= 2:
+            target = stages.resolve(argv[1], local)
+            current = here[key]
+            if target is None:
+                here[key] = None
+            elif target.startswith("/"):
+                here[key] = posixpath.normpath(target)
+            elif current is not None:
+                here[key] = posixpath.normpath(posixpath.join(current, target))
+            continue
+        out.append(Cmd(c, local, here[key], ins))
     return out
 
 
 _ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
-_WRAPPERS = frozenset({"sudo", "env", "exec", "command", "nohup", "time"})
-
-
-def _shell_commands(
-    text: str, ins: Instruction, cwd: str | None, env: dict[str, str | None], *, nested: bool
-) -> list[Cmd]:
-    out: list[Cmd] = []
-    here = cwd
-    for command in tokenize(text):
-        words = [w.value for w in command.words]
-        local = dict(env)
-        i = 0
-        while i < len(words):
-            if _ASSIGN.match(words[i]):
-                k, _, v = words[i].partition("=")
-                local[k] = v
-            elif words[i].rsplit("/", 1)[-1] in _WRAPPERS:
-                pass
-            elif not (i > 0 and words[i].startswith("-") and words[i - 1].rsplit("/", 1)[-1] in _WRAPPERS):
-                break
-            i += 1
-        argv = words[i:]
-        if not argv:
-            continue
-        if argv[0] in ("cd", "pushd") and len(argv) >= 2:
-            target = expand(argv[1], local)
-            if target is None:
-                here = None
-            elif target.startswith("/"):
-                here = posixpath.normpath(target)
-            elif here is not None:
-                here = posixpath.normpath(posixpath.join(here, target))
-            continue
-        if not nested and argv[0].rsplit("/", 1)[-1] in ("sh", "bash") and len(argv) >= 3 and argv[1] == "-c":
-            out.extend(_shell_commands(argv[2], ins, here, local, nested=True))
-            continue
-        out.append(Cmd(argv, local, here, ins, text[command.start : command.end]))
-    return out
 
 
 def read_hints(df: Dockerfile) -> tuple[list[str], str | None]:

@@ -30,7 +30,7 @@ def models(text: str) -> dict[str, Argvs]:
         "runs": [[w.value for w in c.words] for c in ins.commands],
         "users": [[w.value for w in c.words] for s in _users.run_scripts(ins) for c in s.commands()],
         "runedit": [[w.value for w in c.words] for s in _runedit.run_scripts(df, ins) for c in s.commands()],
-        "split": [c.argv for c in _split._run_commands(ins, "/", {})],
+        "split": [c.argv for c in _split.run_commands(ins, "/", {})],
     }
 
 
@@ -80,40 +80,38 @@ def test_models_agree(text: str, argvs: Argvs) -> None:
 
 def test_data_heredoc_body_is_not_a_command() -> None:
     # shell: `cat <<EOF > /etc/x` writes the body to a file; `rm -rf /` never runs.
-    # runs, _users and _runedit agree with the shell; _split runs every heredoc body.
-    assert models("FROM a\nRUN cat <<EOF > /etc/x\nrm -rf /\nEOF\n") == {
-        **same([["cat", "<<EOF", ">", "/etc/x"]]),
-        "split": [["cat", "<<EOF", ">", "/etc/x"], ["rm", "-rf", "/"]],
-    }
+    # All agree with the shell (_split ran every heredoc body until HF413 read the core's tokens).
+    text = "FROM a\nRUN cat <<EOF > /etc/x\nrm -rf /\nEOF\n"
+    assert models(text) == same([["cat", "<<EOF", ">", "/etc/x"]])
 
 
 def test_nested_data_heredoc_inside_a_script() -> None:
     # shell: `hello world` and `X` are the nested heredoc's data and its delimiter.
-    # Only runs agrees: the other three tokenise the body as commands (one heredoc body,
-    # tokenised differently, as the issue says).
+    # Only runs (and _split, which reads its tokens) agrees: the other two tokenise the body as
+    # commands (one heredoc body, tokenised differently, as the issue says).
     script = [["<<EOF"], ["cat", "<<X", ">", "/f"], ["hello", "world"], ["X"], ["apt-get", "update"]]
+    right = [["<<EOF"], ["cat", "<<X", ">", "/f"], ["apt-get", "update"]]
     assert models("FROM a\nRUN <<EOF\ncat <<X > /f\nhello world\nX\napt-get update\nEOF\n") == {
         **same(script),
-        "runs": [["<<EOF"], ["cat", "<<X", ">", "/f"], ["apt-get", "update"]],
+        "runs": right,
+        "split": right,
     }
 
 
 def test_heredoc_fed_to_python_is_not_shell() -> None:
-    # shell: python3 reads the body; runs, _users and _runedit agree; _split reads it as shell.
-    assert models("FROM a\nRUN python3 <<EOF\nimport os\nprint(1)\nEOF\n") == {
-        **same([["python3", "<<EOF"]]),
-        "split": [["python3", "<<EOF"], ["import", "os"], ["print(1)"]],
-    }
+    # shell: python3 reads the body; all four agree (_split, on the core's tokens, too).
+    text = "FROM a\nRUN python3 <<EOF\nimport os\nprint(1)\nEOF\n"
+    assert models(text) == same([["python3", "<<EOF"]])
 
 
 def test_heredoc_with_a_non_shell_shebang() -> None:
     # BuildKit runs a `RUN <<EOF` body with a shebang through that interpreter: runs and
-    # _runedit agree; _users and _split read `print(1)` as a shell command.
+    # _runedit agree (and _split, on the core's tokens); _users reads `print(1)` as a shell command.
     assert models("FROM a\nRUN <<EOF\n#!/usr/bin/env python3\nprint(1)\nEOF\n") == {
         "runs": [["<<EOF"]],
         "users": [["<<EOF"], ["print(1)"]],
         "runedit": [["<<EOF"]],
-        "split": [["<<EOF"], ["print(1)"]],
+        "split": [["<<EOF"]],
     }
 
 
@@ -157,7 +155,7 @@ def test_shell_form_sh_c() -> None:
         "split": [["make"]],
     }
     _, ins = _run("FROM a\nRUN sh -c 'cd /x && make'\n")
-    assert [c.cwd for c in _split._run_commands(ins, "/", {})] == ["/x"]
+    assert [c.cwd for c in _split.run_commands(ins, "/", {})] == ["/x"]
 
 
 def test_cd_is_a_working_directory_in_split() -> None:
@@ -166,19 +164,19 @@ def test_cd_is_a_working_directory_in_split() -> None:
         "split": [["make"], ["make", "install"]],
     }
     _, ins = _run("FROM a\nRUN cd /src && make\n")
-    assert [c.cwd for c in _split._run_commands(ins, "/", {})] == ["/src"]
+    assert [c.cwd for c in _split.run_commands(ins, "/", {})] == ["/src"]
 
 
 def test_prefix_words_before_the_program() -> None:
     # shell: `sudo -u app make` runs make (as app); `FOO=1 env make x` runs make with FOO=1.
     # runs moves sudo/assignments/env into `prefix` and starts at the program; _users and
     # _runedit keep every word (their callers find the program with `program_index`); _split
-    # drops wrappers and their options but takes `-u`'s value `app` for the program: wrong.
+    # reads the core's tokens (it took `-u`'s value `app` for the program before).
     assert models("FROM a\nRUN sudo -u app make && FOO=1 env make x\n") == {
         "runs": [["make"], ["make", "x"]],
         "users": [["sudo", "-u", "app", "make"], ["FOO=1", "env", "make", "x"]],
         "runedit": [["sudo", "-u", "app", "make"], ["FOO=1", "env", "make", "x"]],
-        "split": [["app", "make"], ["make", "x"]],
+        "split": [["make"], ["make", "x"]],
     }
     _, ins = _run("FROM a\nRUN sudo -u app make\n")
     cmd = ins.commands[0]
@@ -186,19 +184,19 @@ def test_prefix_words_before_the_program() -> None:
     users_cmd = _users.run_scripts(ins)[0].commands()[0]
     assert users_cmd.words[_users.program_index(users_cmd)].value == "make"
     _, ins = _run("FROM a\nRUN FOO=1 make\n")
-    assert _split._run_commands(ins, "/", {"FOO": None})[0].env["FOO"] == "1"
+    assert _split.run_commands(ins, "/", {"FOO": None})[0].env["FOO"] == "1"
 
 
 def test_onbuild_run() -> None:
     # ONBUILD RUN runs in a child build, not this one. runs and _users read its commands (for
     # detection); _runedit returns none (it edits RUN only); `_split.read_stage` never passes an
-    # ONBUILD, and given one it reads the `RUN` keyword as the program.
+    # ONBUILD, and given one reads the core's commands.
     df, ins = _run("FROM a\nONBUILD RUN make\n")
     assert [[w.value for w in c.words] for c in ins.commands] == [["make"]]
     assert [[w.value for w in c.words] for s in _users.run_scripts(ins) for c in s.commands()] == [["make"]]
     assert _users.run_scripts(ins, onbuild=False) == []
     assert _runedit.run_scripts(df, ins) == []
-    assert [c.argv for c in _split._run_commands(ins, "/", {})] == [["RUN", "make"]]
+    assert [c.argv for c in _split.run_commands(ins, "/", {})] == [["make"]]
 
 
 # -------------------------------------------------------------- spans map back to the file
@@ -224,7 +222,7 @@ def test_spans_map_back_to_the_file_in_each_model() -> None:
     w = body.commands()[0].words[0]
     assert text[body.src(w.start) : body.src(w.end, end=True)] == "make"
     # _split: the command's text, no spans (it never edits RUN text)
-    assert [c.text for c in _split._run_commands(shell_run, "/", {})] == [
+    assert [c.text for c in _split.run_commands(shell_run, "/", {})] == [
         "apt-get update",
         "apt-get install -y curl",
     ]

@@ -46,15 +46,15 @@ def envs(v: dict[str, Any]) -> dict[str, Any]:
 def test_chain_through_a_named_stage_is_case_insensitive() -> None:
     v = views("FROM alpine AS Builder\nENV P=1\nWORKDIR /b\nUSER 1000\nFROM builder\nRUN x\n")
     assert v["model.chain"] == v["users.chain"] == v["stagegraph.chain"] == [0, 1]
-    # BuildKit: the child inherits ENV, WORKDIR and USER. All but _split agree; _split reads the
-    # stage alone (HF413 only reads single-stage files, so it never meets a parent).
+    # BuildKit: the child inherits ENV, WORKDIR and USER. All agree (_split reads the chain
+    # through `stages` since HF413 moved onto the core; before, it read the stage alone).
     assert envs(v) == {
         "users.env": {"P": "1"},
         "stagegraph.env": {"P": "1"},
         "pkg.env": {"P": "1"},
-        "split.env": {"HOME": "/root"},
+        "split.env": {"P": "1"},
     }
-    assert (v["secretfix.cwd"], v["secretfix.user"], v["split.cwd"]) == ("/b", "1000", None)
+    assert (v["secretfix.cwd"], v["secretfix.user"], v["split.cwd"]) == ("/b", "1000", "/b")
 
 
 def test_chain_through_a_platform_arg() -> None:
@@ -78,7 +78,7 @@ def test_global_arg_not_redeclared() -> None:
         "users.env": {"V": "1"},
         "stagegraph.env": {},
         "pkg.env": {},
-        "split.env": {"HOME": "/root"},
+        "split.env": {},
     }
 
 
@@ -89,7 +89,7 @@ def test_global_arg_redeclared_without_a_value() -> None:
         "users.env": {"V": "1"},
         "stagegraph.env": {"V": "1"},
         "pkg.env": {"V": None},
-        "split.env": {"HOME": "/root", "V": "1"},
+        "split.env": {"V": "1"},
     }
 
 
@@ -101,17 +101,23 @@ def test_env_referring_to_an_earlier_env() -> None:
 
 def test_env_referring_to_a_variable_set_on_the_same_line() -> None:
     # BuildKit substitutes one instruction with the values from before it, so B=/y (A was
-    # unset). No view agrees: _users, _stagegraph and _split expand left to right (/x/y), _pkg
-    # does not expand.
+    # unset). _split agrees (it reads `stages.stage_env`); _users and _stagegraph expand left
+    # to right (/x/y), _pkg does not expand.
     v = views("FROM a\nENV A=/x B=$A/y\nRUN x\n")
-    assert [e["B"] for e in envs(v).values()] == ["/x/y", "/x/y", "$A/y", "/x/y"]
+    assert [e["B"] for e in envs(v).values()] == ["/x/y", "/x/y", "$A/y", "/y"]
 
 
 def test_split_starts_from_the_base_images_env_and_workdir() -> None:
-    # python's image sets no WORKDIR, so `/` is right; the other views say "unknown".
+    # python's image sets no WORKDIR, so `/` is right; the other views say "unknown". golang's
+    # sets GOPATH=/go and WORKDIR /go. HOME is not in the images' env; the shell of a root
+    # build sets HOME=/root for RUN commands.
     v = views("FROM python:3.12\nRUN x\n")
     assert (v["split.cwd"], v["secretfix.cwd"]) == ("/", None)
-    assert v["split.env"]["HOME"] == "/root"
+    assert "HOME" not in v["split.env"]
+    v = views("FROM golang:1.23\nRUN x\n")
+    assert (v["split.env"], v["split.cwd"]) == ({"GOPATH": "/go"}, "/go")
+    df = parse("FROM a\nRUN x\n")
+    assert [c.env["HOME"] for c in _split.read_stage(df, df.stages[0]).cmds] == ["/root"]
 
 
 # ------------------------------------------------------------------------------ workdir
@@ -124,9 +130,10 @@ def test_relative_workdir_joins_the_previous_one() -> None:
 
 def test_workdir_with_home() -> None:
     # BuildKit expands WORKDIR from the image config's env and the file's ENV/ARG; images do not
-    # set HOME there, so it builds /x. _split assumes HOME=/root (/root/x); _secretfix declines.
+    # set HOME there, so it builds /x. _split agrees (`stages.resolve`; it said /root/x before);
+    # _secretfix declines.
     v = views("FROM a\nWORKDIR $HOME/x\nRUN x\n")
-    assert (v["split.cwd"], v["secretfix.cwd"]) == ("/root/x", None)
+    assert (v["split.cwd"], v["secretfix.cwd"]) == ("/x", None)
 
 
 def test_workdir_and_user_follow_the_chain() -> None:
