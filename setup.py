@@ -8,7 +8,9 @@ inside the one wheel as `hardenify.fixers` and `hardenify.templates` (no bare to
 from setuptools import find_packages, setup
 
 packages = find_packages(include=["hardenify", "hardenify.*"])
-packages += ["hardenify.fixers"]
+# Rules may be packages (fixers/hf413_single_stage_toolchain/): ship them too.
+packages += ["hardenify.fixers", *(f"hardenify.fixers.{p}" for p in find_packages("fixers"))]
+packages = list(dict.fromkeys(packages))
 packages += ["hardenify.templates"]
 
 setup(

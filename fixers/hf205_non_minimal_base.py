@@ -176,7 +176,8 @@ def _used_elsewhere(df: Dockerfile, final: Stage) -> bool:
 
 
 def _runs_application(final: Stage) -> bool:
-    from ._split import _is_repl, read_entry
+    from .hf413_single_stage_toolchain.evidence import is_repl as _is_repl
+    from .hf413_single_stage_toolchain.evidence import read_entry
 
     entry = read_entry(final)
     for st in reversed(final.chain[:-1]):
@@ -191,7 +192,7 @@ def _runs_application(final: Stage) -> bool:
 
 def _idles(ins: Instruction) -> bool:
     """`sleep infinity` / `tail -f /dev/null`: a development container kept alive, not an app."""
-    from ._split import command_words
+    from .hf413_single_stage_toolchain.evidence import command_words
 
     words = command_words(ins) or []
     return words in (["sleep", "infinity"], ["tail", "-f", "/dev/null"])

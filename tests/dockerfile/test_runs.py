@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 
 from hardenify.dockerfile import Dockerfile, Instruction, parse, runs
-from hardenify.fixers import _split, _users
+from hardenify.fixers import _users
+from hardenify.fixers.hf413_single_stage_toolchain import evidence as _split
 
 Argvs = list[list[str]]
 
@@ -26,7 +27,7 @@ def models(text: str) -> dict[str, Argvs]:
     return {
         "runs": [[w.value for w in c.words] for c in ins.commands],
         "users": [[w.value for w in c.words] for s in _users.run_scripts(ins) for c in s.commands()],
-        "split": [c.argv for c in _split._run_commands(ins, "/", {})],
+        "split": [c.argv for c in _split.run_commands(ins, "/", {})],
     }
 
 
@@ -76,19 +77,18 @@ def test_models_agree(text: str, argvs: Argvs) -> None:
 
 def test_data_heredoc_body_is_not_a_command() -> None:
     # shell: `cat <<EOF > /etc/x` writes the body to a file; `rm -rf /` never runs.
-    # runs and _users agree with the shell; _split (not yet ported) runs every heredoc body.
-    assert models("FROM a\nRUN cat <<EOF > /etc/x\nrm -rf /\nEOF\n") == {
-        **same([["cat", "<<EOF", ">", "/etc/x"]]),
-        "split": [["cat", "<<EOF", ">", "/etc/x"], ["rm", "-rf", "/"]],
-    }
+    # All agree with the shell (_split ran every heredoc body until HF413 read the core's tokens).
+    assert models("FROM a\nRUN cat <<EOF > /etc/x\nrm -rf /\nEOF\n") == same([["cat", "<<EOF", ">", "/etc/x"]])
 
 
 def test_nested_data_heredoc_inside_a_script() -> None:
     # shell: `hello world` and `X` are the nested heredoc's data and its delimiter.
     script = [["<<EOF"], ["cat", "<<X", ">", "/f"], ["hello", "world"], ["X"], ["apt-get", "update"]]
+    right = [["<<EOF"], ["cat", "<<X", ">", "/f"], ["apt-get", "update"]]
     assert models("FROM a\nRUN <<EOF\ncat <<X > /f\nhello world\nX\napt-get update\nEOF\n") == {
         **same(script),
-        "runs": [["<<EOF"], ["cat", "<<X", ">", "/f"], ["apt-get", "update"]],
+        "runs": right,
+        "split": right,
     }
 
 
@@ -103,11 +103,8 @@ def test_nested_heredocs_with_chomp_and_quotes() -> None:
 
 
 def test_heredoc_fed_to_python_is_not_shell() -> None:
-    # shell: python3 reads the body; runs and _users agree; _split reads it as shell.
-    assert models("FROM a\nRUN python3 <<EOF\nimport os\nprint(1)\nEOF\n") == {
-        **same([["python3", "<<EOF"]]),
-        "split": [["python3", "<<EOF"], ["import", "os"], ["print(1)"]],
-    }
+    # shell: python3 reads the body; all agree (_split, on the core's tokens, too).
+    assert models("FROM a\nRUN python3 <<EOF\nimport os\nprint(1)\nEOF\n") == same([["python3", "<<EOF"]])
 
 
 def test_heredoc_with_a_non_shell_shebang() -> None:
@@ -116,7 +113,7 @@ def test_heredoc_with_a_non_shell_shebang() -> None:
     assert models("FROM a\nRUN <<EOF\n#!/usr/bin/env python3\nprint(1)\nEOF\n") == {
         "runs": [["<<EOF"]],
         "users": [["<<EOF"], ["print(1)"]],
-        "split": [["<<EOF"], ["print(1)"]],
+        "split": [["<<EOF"]],
     }
     _, ins = _run("FROM a\nRUN <<EOF\n#!/bin/bash\nmake\nEOF\n")
     assert [s.kind for s in runs.run_scripts(ins)] == ["args", "heredoc"]
@@ -160,7 +157,7 @@ def test_shell_form_sh_c() -> None:
     }
     text = "FROM a\nRUN sh -c 'cd /x && make'\n"
     _df, ins = _run(text)
-    assert [c.cwd for c in _split._run_commands(ins, "/", {})] == ["/x"]
+    assert [c.cwd for c in _split.run_commands(ins, "/", {})] == ["/x"]
     top, nested = runs.run_scripts(ins)
     assert (top.kind, nested.kind, nested.editable) == ("args", "nested", False)
     # a nested script maps to its word; its commands to the enclosing command
@@ -177,7 +174,7 @@ def test_cd_is_a_working_directory_in_split() -> None:
         "split": [["make"], ["make", "install"]],
     }
     _, ins = _run("FROM a\nRUN cd /src && make\n")
-    assert [c.cwd for c in _split._run_commands(ins, "/", {})] == ["/src"]
+    assert [c.cwd for c in _split.run_commands(ins, "/", {})] == ["/src"]
 
 
 def test_prefix_words_before_the_program() -> None:
@@ -188,7 +185,7 @@ def test_prefix_words_before_the_program() -> None:
     assert models("FROM a\nRUN sudo -u app make && FOO=1 env make x\n") == {
         "runs": [["make"], ["make", "x"]],
         "users": [["sudo", "-u", "app", "make"], ["FOO=1", "env", "make", "x"]],
-        "split": [["app", "make"], ["make", "x"]],
+        "split": [["make"], ["make", "x"]],
     }
     _, ins = _run("FROM a\nRUN sudo -u app make\n")
     cmd = ins.commands[0]
@@ -197,7 +194,7 @@ def test_prefix_words_before_the_program() -> None:
     users_cmd = _users.run_scripts(ins)[0].commands()[0]
     assert users_cmd.words[_users.program_index(users_cmd)].value == "make"
     _, ins = _run("FROM a\nRUN FOO=1 make\n")
-    assert _split._run_commands(ins, "/", {"FOO": None})[0].env["FOO"] == "1"
+    assert _split.run_commands(ins, "/", {"FOO": None})[0].env["FOO"] == "1"
 
 
 def test_reserved_words_are_prefix_and_only_when_unquoted() -> None:
@@ -233,7 +230,7 @@ def test_onbuild_run() -> None:
     assert runs.run_scripts(ins, onbuild=False) == []
     (script,) = runs.run_scripts(ins)
     assert script.outer is ins and script.run is ins.sub
-    assert [c.argv for c in _split._run_commands(ins, "/", {})] == [["RUN", "make"]]
+    assert [c.argv for c in _split.run_commands(ins, "/", {})] == [["make"]]
 
 
 def test_instruction_commands_are_the_scripts_commands() -> None:
@@ -270,7 +267,7 @@ def test_spans_map_back_to_the_file_in_each_model() -> None:
     s, e = us.span(c2.words[0].start, c2.words[-1].end)
     assert text[s:e] == "apt-get install -y curl"
     # _split: the command's text, no spans (it never edits RUN text)
-    assert [c.text for c in _split._run_commands(shell_run, "/", {})] == [
+    assert [c.text for c in _split.run_commands(shell_run, "/", {})] == [
         "apt-get update",
         "apt-get install -y curl",
     ]

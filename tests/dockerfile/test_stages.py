@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from hardenify.dockerfile import parse, stages
-from hardenify.fixers import _secretfix, _split, _users
+from hardenify.fixers import _secretfix, _users
+from hardenify.fixers.hf413_single_stage_toolchain import evidence as _split
 
 
 def views(text: str) -> dict[str, Any]:
@@ -41,11 +42,11 @@ def views(text: str) -> dict[str, Any]:
 def test_chain_through_a_named_stage_is_case_insensitive() -> None:
     v = views("FROM alpine AS Builder\nENV P=1\nWORKDIR /b\nUSER 1000\nFROM builder\nRUN x\n")
     assert v["chain"] == v["users.chain"] == [0, 1]
-    # BuildKit: the child inherits ENV, WORKDIR and USER. _split reads the stage alone (HF413
-    # only reads single-stage files, so it never meets a parent).
-    assert (v["env"], v["users.env"], v["split.env"]) == ({"P": "1"}, {"P": "1"}, {"HOME": "/root"})
+    # BuildKit: the child inherits ENV, WORKDIR and USER; all agree (_split reads the chain
+    # through `stages` since HF413 moved onto the core).
+    assert (v["env"], v["users.env"], v["split.env"]) == ({"P": "1"}, {"P": "1"}, {"P": "1"})
     assert (v["cwd"], v["user"]) == ("/b", "1000")
-    assert (v["secretfix.cwd"], v["secretfix.user"], v["split.cwd"]) == ("/b", "1000", None)
+    assert (v["secretfix.cwd"], v["secretfix.user"], v["split.cwd"]) == ("/b", "1000", "/b")
 
 
 def test_chain_is_root_first() -> None:
@@ -85,13 +86,13 @@ def test_global_arg_not_redeclared() -> None:
     # BuildKit: a global ARG is visible in FROM only, not in RUN, until the stage redeclares it.
     # stages and _split agree; _users counts it as set.
     v = views("ARG V=1\nFROM a\nRUN echo $V\n")
-    assert (v["env"], v["users.env"], v["split.env"]) == ({}, {"V": "1"}, {"HOME": "/root"})
+    assert (v["env"], v["users.env"], v["split.env"]) == ({}, {"V": "1"}, {})
 
 
 def test_global_arg_redeclared_without_a_value() -> None:
     # BuildKit: `ARG V` in the stage takes the global default.
     v = views("ARG V=1\nFROM a\nARG V\nRUN echo $V\n")
-    assert (v["env"], v["users.env"], v["split.env"]) == ({"V": "1"}, {"V": "1"}, {"HOME": "/root", "V": "1"})
+    assert (v["env"], v["users.env"], v["split.env"]) == ({"V": "1"}, {"V": "1"}, {"V": "1"})
 
 
 def test_env_referring_to_an_earlier_env() -> None:
@@ -102,9 +103,9 @@ def test_env_referring_to_an_earlier_env() -> None:
 
 def test_env_referring_to_a_variable_set_on_the_same_line() -> None:
     # BuildKit substitutes one instruction with the values from before it, so B=/y (A was
-    # unset). stages agrees; _users and _split expand left to right (/x/y).
+    # unset). stages and _split agree; _users expands left to right (/x/y).
     v = views("FROM a\nENV A=/x B=$A/y\nRUN x\n")
-    assert [v[k]["B"] for k in ("env", "users.env", "split.env")] == ["/y", "/x/y", "/x/y"]
+    assert [v[k]["B"] for k in ("env", "users.env", "split.env")] == ["/y", "/x/y", "/y"]
 
 
 def test_global_arg_is_not_used_to_expand_a_stage_env() -> None:
@@ -118,7 +119,11 @@ def test_split_starts_from_the_base_images_env_and_workdir() -> None:
     # other views say "unknown" (no image knowledge in the stage view).
     v = views("FROM python:3.12\nRUN x\n")
     assert (v["split.cwd"], v["secretfix.cwd"], v["cwd"]) == ("/", None, None)
-    assert v["split.env"]["HOME"] == "/root"
+    assert "HOME" not in v["split.env"]  # not in the image's env; RUN commands get HOME=/root
+    v = views("FROM golang:1.23\nRUN x\n")
+    assert (v["split.env"], v["split.cwd"]) == ({"GOPATH": "/go"}, "/go")
+    df = parse("FROM a\nRUN x\n")
+    assert [c.env["HOME"] for c in _split.read_stage(df, df.stages[0]).cmds] == ["/root"]
 
 
 # ------------------------------------------------------------------------------ workdir
@@ -131,10 +136,10 @@ def test_relative_workdir_joins_the_previous_one() -> None:
 
 def test_workdir_with_home() -> None:
     # BuildKit expands WORKDIR from the image config's env and the file's ENV/ARG; images do not
-    # set HOME there, so it builds /x. stages agrees; _split assumes HOME=/root (/root/x);
+    # set HOME there, so it builds /x. stages agrees; _split agrees since it reads `stages.resolve`;
     # _secretfix reads the core stage view now, so it agrees.
     v = views("FROM a\nWORKDIR $HOME/x\nRUN x\n")
-    assert (v["cwd"], v["split.cwd"], v["secretfix.cwd"]) == ("/x", "/root/x", "/x")
+    assert (v["cwd"], v["split.cwd"], v["secretfix.cwd"]) == ("/x", "/x", "/x")
 
 
 def test_workdir_with_variables() -> None:

@@ -12,7 +12,7 @@ import pytest
 from hardenify.diagnostics import Applicability
 from hardenify.dockerfile.model import parse
 from hardenify.engine import fix_text, lint
-from hardenify.fixers._split import DEFAULT_RUNTIME_BASES, base_facts, runtime_bases
+from hardenify.knowledge.runtimes import DEFAULT_RUNTIME_BASES, base_facts, runtime_bases
 from hardenify.settings import Settings
 from tests.fixers.util import dedent, findings
 
@@ -744,3 +744,29 @@ def test_corpus_no_crash_idempotent_and_parses(corpus_dir: Path) -> None:
         assert len(parse(res.text).stages) == 2, name
         assert fix_text(name, res.text, "dockerfile", settings()).text == res.text, name
     assert tally["split"] >= 5, tally
+
+
+# ------------------------------------------------------------- the core's RUN model (issue 13)
+
+
+def test_a_data_heredoc_is_not_a_build_command() -> None:
+    # shell: `cat <<EOF > f` writes the body to a file; `go build` in it never runs. HF413 read
+    # every heredoc body as shell before it used the core's RUN model (`runs.script_heredocs`).
+    script = 'FROM debian:12\nRUN <<EOF\ngo build -o /app .\nEOF\nCMD ["/app"]\n'
+    assert fires(script)
+    assert not fires('FROM debian:12\nRUN cat <<EOF > /notes\ngo build -o /app .\nEOF\nCMD ["/app"]\n')
+
+
+def test_the_program_after_sudo_options_is_the_command() -> None:
+    # shell: `sudo -u app go build` runs go; `_split` took `-u`'s value for the program.
+    assert fires('FROM debian:12\nRUN sudo -u app go build -o /app .\nCMD ["/app"]\n')
+
+
+def test_the_rule_package_loads_lazily_like_a_module() -> None:
+    from hardenify import rules
+
+    assert "hf413_single_stage_toolchain" in rules.rule_module_names()
+    indexed = rules._from_index()
+    assert indexed is not None
+    rule = next(r for r in indexed if r.code == CODE)
+    assert isinstance(rule.check, rules._LazyCheck) and rule.check.module == "hf413_single_stage_toolchain"

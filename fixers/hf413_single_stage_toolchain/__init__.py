@@ -1,4 +1,9 @@
-"""HF413: a single-stage image ships its build toolchain; the unsafe fix splits it in two."""
+"""HF413: a single-stage image ships its build toolchain; the unsafe fix splits it in two.
+
+The rule is this module; the split is the package's other modules, imported only for
+single-stage files: `evidence` reads the stage, `facts` says what a stack needs, `plan` decides
+the split (or declines, saying why), `edits` writes the build and runtime stages.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,8 @@ from collections.abc import Iterator
 
 from hardenify.context import CheckContext, unsafe_fix
 from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
+from hardenify.knowledge.runtimes import DEFAULT_RUNTIME_BASES, OPTION
 from hardenify.rules import References, Rule
-
-from ._runtime_bases import DEFAULT_RUNTIME_BASES, OPTION
 
 _MAPPING = "\n".join(f"- `{k}` → `{v}`" for k, v in DEFAULT_RUNTIME_BASES.items())
 
@@ -102,7 +106,8 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     df = ctx.df
     if len(df.stages) != 1:
         return  # `analyze` says the same; this keeps most runs from importing the split code
-    from ._split import analyze, stack_label
+    from .facts import stack_label
+    from .plan import analyze
 
     found = analyze(df, ctx.options)
     if found is None:
@@ -129,8 +134,8 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
 def _runtime_needs_root(ctx: CheckContext) -> str | None:
     """Why the runtime stage would lose what the entrypoint needs to start as root (gosu,
     supervisord... installed by the build, or run by the entrypoint scripts in the context)."""
-    from ._buildcontext import context_dir, entry_scripts
-    from ._users import root_start
+    from .._buildcontext import context_dir, entry_scripts
+    from .._users import root_start
 
     stage = ctx.df.stages[0]
     found = root_start(stage.instructions, entry_scripts(stage.instructions, context_dir(ctx.disk_path)))
