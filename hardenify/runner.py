@@ -12,7 +12,7 @@ import stat
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -512,7 +512,3 @@ class Progress:
         if done >= total:
             sys.stderr.write("\r" + " " * (width + len(self.label) + 30) + "\r")
         sys.stderr.flush()
-
-
-def iter_changed(outcomes: Sequence[FileOutcome]) -> Iterator[FileOutcome]:
-    return (o for o in outcomes if o.changed)
