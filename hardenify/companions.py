@@ -75,7 +75,7 @@ def missing_dockerignore(dockerfile_path: Path, text: str) -> NewFile | None:
     if df.is_windows or not copies_whole_context(df):
         return None
     from hardenify.dockerignore import DockerIgnore
-    from hardenify.fixers._dockerignore_defaults import default_dockerignore
+    from hardenify.knowledge.dockerignore import default_dockerignore
 
     stack = guess_stack(df)
     content = default_dockerignore(stack)
