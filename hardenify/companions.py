@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 from hardenify.dockerfile.model import Dockerfile, parse, split_words
 
 if TYPE_CHECKING:
-    from hardenify.runner import FileOutcome, Task
+    from hardenify.outcome import FileOutcome
+    from hardenify.runner import Task
 
 # base image name → stack, for the per-stack .dockerignore template
 _STACK_HINTS = (

@@ -11,12 +11,11 @@ import os
 import stat
 import sys
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from hardenify.diagnostics import AppliedFix, Diagnostic, Redactor
+from hardenify.outcome import FileOutcome
 from hardenify.settings import Settings
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -36,51 +35,6 @@ class Task:
     stdin_text: str | None = None
     # For the result cache: note the other files the run reads (FileOutcome.reads).
     record_reads: bool = False
-
-
-@dataclass
-class FileOutcome:
-    """What happened to one file; everything reporters and the summary need."""
-
-    filename: str
-    kind: str
-    status: str  # "success" | "failure" | "skip"
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    error: str | None = None
-    redactor: Redactor = field(default_factory=Redactor)
-    original: str | None = None
-    fixed_text: str | None = None
-    fixed: Counter[str] = field(default_factory=Counter)
-    refused: str | None = None
-    unsafe_available: int = 0
-    applied: list[AppliedFix] = field(default_factory=list)
-    introduced: Counter[str] = field(default_factory=Counter)
-    # With Task.record_reads: the hash of the text analysed, and (path, signature) of every other
-    # file the run read or probed (hardenify.cache.signature).
-    source_hash: str | None = None
-    reads: list[tuple[str, object]] | None = None
-
-    @property
-    def changed(self) -> bool:
-        return self.fixed_text is not None and self.original is not None and self.fixed_text != self.original
-
-    def actions(self) -> list[tuple[AppliedFix, str]]:
-        """(applied fix, what the operator must do before merging), redacted; only for fixes
-        that were written (a refused file applied nothing)."""
-        if not self.changed:
-            return []
-        return [(a, self.redactor(a.note)) for a in self.applied if a.note]
-
-    def declined(self) -> list[tuple[Diagnostic, str]]:
-        """(finding, why its fix was declined), redacted, in file order."""
-        from hardenify.diagnostics import declined_reason
-
-        out = []
-        for d in sorted(self.diagnostics, key=lambda d: (d.location.row, d.location.column, d.code)):
-            why = declined_reason(d)
-            if why is not None:
-                out.append((d, self.redactor(why)))
-        return out
 
 
 def read_source(path: str | os.PathLike[str]) -> str:

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 
 from hardenify import __version__
 from hardenify.companions import NewFile
-from hardenify.runner import FileOutcome, Task
+from hardenify.outcome import FileOutcome
+from hardenify.runner import Task
 from hardenify.settings import Settings
 
 if TYPE_CHECKING:

@@ -12,7 +12,8 @@ from typing import Any, TypeVar
 
 import click
 
-from hardenify.runner import FileOutcome, Task
+from hardenify.outcome import FileOutcome
+from hardenify.runner import Task
 from hardenify.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])

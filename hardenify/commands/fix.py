@@ -23,7 +23,8 @@ from hardenify.commands._common import (
     use_color,
 )
 from hardenify.companions import NewFile
-from hardenify.runner import FileOutcome, Task
+from hardenify.outcome import FileOutcome
+from hardenify.runner import Task
 
 if TYPE_CHECKING:
     from hardenify.prove.docker import Docker

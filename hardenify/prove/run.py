@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hardenify.diagnostics import Redactor
+from hardenify.outcome import FileOutcome
 from hardenify.prove import buildlog, wiring
 from hardenify.prove.docker import Docker, effective_uid, listening_ports
 from hardenify.prove.model import (
@@ -38,7 +39,7 @@ from hardenify.prove.model import (
     compare,
     decide_run,
 )
-from hardenify.runner import FileOutcome, Task
+from hardenify.runner import Task
 
 if TYPE_CHECKING:
     from hardenify.bulk.treefix import TreeFix

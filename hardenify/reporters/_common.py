@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from hardenify.diagnostics import REDACTED, Applicability, Diagnostic, Fix, Redactor
 
 if TYPE_CHECKING:
-    from hardenify.runner import FileOutcome
+    from hardenify.outcome import FileOutcome
 
 
 class Options(NamedTuple):

@@ -35,7 +35,7 @@ from hardenify.reporters._common import (
 )
 
 if TYPE_CHECKING:
-    from hardenify.runner import FileOutcome
+    from hardenify.outcome import FileOutcome
 
 # A RUN with twenty continuation lines should not print twenty lines per finding.
 MAX_SNIPPET_LINES = 7

@@ -9,9 +9,10 @@ from pathlib import Path
 
 from hardenify.bulk.pr import commit_message, left_for_human, pr_body
 from hardenify.bulk.treefix import FixOptions, TreeFix, fix_tree
+from hardenify.outcome import FileOutcome
 from hardenify.report.markdown_util import code, escape, link, table
 from hardenify.rules import rules_by_code
-from hardenify.runner import FileOutcome, Task
+from hardenify.runner import Task
 from hardenify.settings import Settings
 from tests.bulk.conftest import SAMPLES
 
