@@ -46,18 +46,9 @@ def commit_message(tf: TreeFix, opts: FixOptions) -> str:
 
 def secret_wiring(tf: TreeFix) -> list[tuple[str, list[str]]]:
     """(file, `docker build` flags) for every file whose secrets now come from BuildKit mounts."""
-    try:
-        from hardenify.fixers._secrets import build_secret_flags
-    except ImportError:  # pragma: no cover - the rule package ships with hardenify
-        return []
-    out: list[tuple[str, list[str]]] = []
-    for _, o in tf.changed():
-        if o.fixed_text is None or not any(c.startswith("HF3") for c in o.fixed):
-            continue
-        flags = build_secret_flags(o.fixed_text, o.original)
-        if flags:
-            out.append((o.filename, [o.redactor(f) for f in flags]))
-    return out
+    from hardenify.writeback import secret_wiring as notes
+
+    return notes([o for _, o in tf.changed()])
 
 
 def left_for_human(tf: TreeFix, opts: FixOptions) -> list[tuple[str, Diagnostic]]:

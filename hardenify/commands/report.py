@@ -83,7 +83,7 @@ def command(
     from hardenify.config import ConfigError
     from hardenify.report import html, markdown
     from hardenify.report.model import BaselineError, Fleet, collect, load_baseline
-    from hardenify.runner import atomic_write
+    from hardenify.writeback import atomic_write
 
     if not paths:
         raise click.UsageError("give at least one repository or directory")

@@ -321,7 +321,7 @@ def prove_outcomes(
             progress(o.filename)
         new_ignore = None
         if t.settings.unsafe_fixes:
-            from hardenify.companions import missing_dockerignore
+            from hardenify.writeback import missing_dockerignore
 
             nf = missing_dockerignore(Path(t.path), o.fixed_text)
             new_ignore = nf.content if nf is not None else None
