@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections import Counter
 
 from hardenify import __version__
+from hardenify.bulk.report.markdown_util import code, escape, inline, link, table
 from hardenify.bulk.treefix import FixOptions, TreeFix
 from hardenify.diagnostics import Applicability, Diagnostic, declined_reason
-from hardenify.report.markdown_util import code, escape, inline, link, table
 from hardenify.rules import Rule, rules_by_code
 
 

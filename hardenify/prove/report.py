@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from hardenify.bulk.report.markdown_util import code, escape, table
 from hardenify.prove.model import Proof, Verdict
-from hardenify.report.markdown_util import code, escape, table
 
 
 def markdown(proofs: Sequence[Proof]) -> list[str]:

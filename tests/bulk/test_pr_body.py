@@ -8,9 +8,9 @@ from collections import Counter
 from pathlib import Path
 
 from hardenify.bulk.pr import commit_message, left_for_human, pr_body
+from hardenify.bulk.report.markdown_util import code, escape, link, table
 from hardenify.bulk.treefix import FixOptions, TreeFix, fix_tree
 from hardenify.outcome import FileOutcome
-from hardenify.report.markdown_util import code, escape, link, table
 from hardenify.rules import rules_by_code
 from hardenify.runner import Task
 from hardenify.settings import Settings
