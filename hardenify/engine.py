@@ -213,6 +213,9 @@ def _redact(d: Diagnostic, r: Redactor) -> Diagnostic:
 
 
 def is_applicable(fix: Fix, settings: Settings, code: str = "") -> bool:
+    """Would this run apply the fix? A display-only fix: never."""
+    if fix.applicability is Applicability.DISPLAY_ONLY:
+        return False
     return (
         fix.applicability is Applicability.SAFE or settings.unsafe_fixes or code in settings.unsafe_fixes_for
     )

@@ -52,13 +52,15 @@ def secret_wiring(tf: TreeFix) -> list[tuple[str, list[str]]]:
 
 
 def left_for_human(tf: TreeFix, opts: FixOptions) -> list[tuple[str, Diagnostic]]:
-    """Remaining findings that have an unsafe fix the run did not apply (no --unsafe-fixes)."""
-    if opts.unsafe_fixes:
-        return []
+    """Remaining findings with a fix the run did not apply: unsafe ones without --unsafe-fixes,
+    and display-only ones (suggestions, never applied) always."""
     out = []
     for o in tf.outcomes:
         for d in sorted(o.diagnostics, key=lambda d: (d.location.row, d.location.column, d.code)):
-            if d.fix is not None and d.fix.applicability is Applicability.UNSAFE:
+            if d.fix is None:
+                continue
+            a = d.fix.applicability
+            if a is Applicability.DISPLAY_ONLY or (a is Applicability.UNSAFE and not opts.unsafe_fixes):
                 out.append((o.filename, d))
     return out
 
@@ -208,6 +210,25 @@ def _left_for_human(tf: TreeFix, opts: FixOptions) -> list[str]:
     if not (human or refused or rest):
         return out
     out += ["", "### Left for a human", ""]
+    suggested = [
+        (p, d) for p, d in human if d.fix is not None and d.fix.applicability is Applicability.DISPLAY_ONLY
+    ]
+    human = [(p, d) for p, d in human if (p, d) not in suggested]
+    if suggested:
+        out += [
+            "Suggested changes (display-only fixes: shown, never applied; make them by hand where they fit):",
+            "",
+        ]
+        srows = [
+            [
+                code(f"{path}:{d.location.row}"),
+                _rule_cell(d.code, d.name),
+                inline(d.fix.message if d.fix else ""),
+            ]
+            for path, d in suggested
+        ]
+        out += table(["Where", "Rule", "Suggestion"], srows)
+        out.append("")
     if human:
         out += [
             "These findings have a fix that can change how the image behaves, so it was not applied. "

@@ -209,7 +209,9 @@ def command(
             try:
                 writeback.write_fix(t.path, roots, o.fixed_text, o.original)
             except OSError as e:
-                o.refused = str(e) if isinstance(e, writeback.WriteRefused) else f"cannot write: {e.strerror or e}"
+                o.refused = (
+                    str(e) if isinstance(e, writeback.WriteRefused) else f"cannot write: {e.strerror or e}"
+                )
                 o.status = "failure"
                 o.fixed.clear()
                 errors = True
@@ -222,6 +224,8 @@ def command(
             _print_declined(outcomes)
     if show_fixes:
         click.echo(show_fixes_text(outcomes, diff_mode=diff), err=True, nl=False)
+    if show_fixes or diff:
+        _print_suggestions(outcomes)
     for proof in proofs:
         click.echo(proof.line(), err=True)
         if proof.log_excerpt and proof.verdict.value != "proven":
@@ -252,6 +256,19 @@ def _new_file_diff(path: Path, content: str) -> str:
     lines = content.splitlines()
     head = f"--- /dev/null\n+++ b/{display_name(path)}\n@@ -0,0 +1,{len(lines)} @@\n"
     return head + "".join(f"+{line}\n" for line in lines)
+
+
+def _print_suggestions(outcomes: Sequence[FileOutcome]) -> None:
+    """Display-only fixes: shown with `--diff`/`--show-fixes`, never applied (not even unsafe)."""
+    from hardenify.diagnostics import Applicability
+
+    for o in outcomes:
+        for d in sorted(o.diagnostics, key=lambda d: (d.location.row, d.location.column, d.code)):
+            if d.fix is not None and d.fix.applicability is Applicability.DISPLAY_ONLY:
+                what = o.redactor(d.fix.message or d.message)
+                click.echo(
+                    f"{o.filename}:{d.location.row}: {d.code} suggestion (not applied): {what}", err=True
+                )
 
 
 def _print_declined(outcomes: Sequence[FileOutcome]) -> None:
