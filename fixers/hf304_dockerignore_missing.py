@@ -8,9 +8,8 @@ from collections.abc import Iterator
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, Severity
 from hardenify.dockerfile.model import Instruction, split_words, unquote
+from hardenify.knowledge.dockerignore import missing_entries
 from hardenify.rules import References, Rule
-
-from ._dockerignore_defaults import missing_entries
 
 RULE = Rule(
     code="HF304",

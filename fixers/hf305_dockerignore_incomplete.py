@@ -6,9 +6,8 @@ from collections.abc import Iterator
 
 from hardenify.context import CheckContext, unsafe_fix
 from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
+from hardenify.knowledge.dockerignore import lines_to_append, missing_entries
 from hardenify.rules import References, Rule
-
-from ._dockerignore_defaults import lines_to_append, missing_entries
 
 RULE = Rule(
     code="HF305",

@@ -37,8 +37,9 @@ from typing import Any
 
 from hardenify import __version__
 from hardenify.diagnostics import Applicability, Diagnostic, Edit, Fix, Position, Redactor, Severity
+from hardenify.outcome import FileOutcome
 from hardenify.rules import rule_url
-from hardenify.runner import FileOutcome, Task
+from hardenify.runner import Task
 from hardenify.settings import Settings
 
 FORMAT = 1

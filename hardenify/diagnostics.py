@@ -30,10 +30,17 @@ _SEVERITY_RANK = {Severity.INFO: 0, Severity.STYLE: 1, Severity.WARNING: 2, Seve
 
 
 class Applicability(str, enum.Enum):
-    """Whether a fix keeps behaviour (safe) or may change it (unsafe), as in ruff."""
+    """Whether a fix keeps behaviour (safe) or may change it (unsafe), as in ruff.
+
+    DISPLAY_ONLY (ruff's `DisplayOnly`): a change that must be shown but never applied, because
+    only a human can tell whether it is right. `fix` never applies it, not even with
+    `--unsafe-fixes`; `fix --diff`/`--show-fixes`, the JSON/SARIF output, the editor's code action
+    descriptions and the PR body show it as a suggestion.
+    """
 
     SAFE = "safe"
     UNSAFE = "unsafe"
+    DISPLAY_ONLY = "display-only"
 
 
 class FixAvailability(str, enum.Enum):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Applicability, AppliedFix, Diagnostic, Fix, Redactor, Severity
+from hardenify.outcome import FixResult, LintResult
 from hardenify.rules import Rule, all_rules, hadolint_index, matches, resolve_selection
 from hardenify.settings import Settings
 
@@ -28,33 +29,6 @@ _PRAGMA_RE = re.compile(
     r"^\s*hardenify\s*:\s*(?P<kind>ignore-file|ignore|noqa)\b\s*(?:\[(?P<codes>[^\]]*)\])?", re.I
 )
 _HADOLINT_RE = re.compile(r"^\s*hadolint\s+(?P<global>global\s+)?ignore\s*=\s*(?P<codes>[\w, -]+)", re.I)
-
-
-@dataclass
-class LintResult:
-    diagnostics: list[Diagnostic]
-    redactor: Redactor
-
-
-@dataclass
-class FixResult:
-    """Outcome of fixing one file's text."""
-
-    original: str
-    text: str  # the fixed text (== original when nothing changed or refused)
-    fixed: Counter[str] = field(default_factory=Counter)
-    remaining: list[Diagnostic] = field(default_factory=list)
-    # findings that would be fixed with --unsafe-fixes
-    unsafe_available: int = 0
-    refused: str | None = None  # why a result was not accepted
-    redactor: Redactor = field(default_factory=Redactor)
-    applied: list[AppliedFix] = field(default_factory=list)  # in the order the passes applied them
-    # Findings the fixed text has that the original did not (per code): what a fix brought in.
-    introduced: Counter[str] = field(default_factory=Counter)
-
-    @property
-    def changed(self) -> bool:
-        return self.text != self.original
 
 
 # --------------------------------------------------------------------------- context building
@@ -239,6 +213,9 @@ def _redact(d: Diagnostic, r: Redactor) -> Diagnostic:
 
 
 def is_applicable(fix: Fix, settings: Settings, code: str = "") -> bool:
+    """Would this run apply the fix? A display-only fix: never."""
+    if fix.applicability is Applicability.DISPLAY_ONLY:
+        return False
     return (
         fix.applicability is Applicability.SAFE or settings.unsafe_fixes or code in settings.unsafe_fixes_for
     )

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from hardenify.outcome import FileOutcome
     from hardenify.registry import RegistryConfig
-    from hardenify.runner import FileOutcome
 
 # The rule a pin fixes, per file kind (counted as fixed, and its findings on pinned lines go).
 PIN_RULE = {"dockerfile": "HF202", "compose": "HF615"}

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import gc
 import os
-import stat
 import sys
 import time
-from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from hardenify.diagnostics import AppliedFix, Diagnostic, Redactor
+from hardenify.outcome import FileOutcome
 from hardenify.settings import Settings
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -36,51 +34,6 @@ class Task:
     stdin_text: str | None = None
     # For the result cache: note the other files the run reads (FileOutcome.reads).
     record_reads: bool = False
-
-
-@dataclass
-class FileOutcome:
-    """What happened to one file; everything reporters and the summary need."""
-
-    filename: str
-    kind: str
-    status: str  # "success" | "failure" | "skip"
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    error: str | None = None
-    redactor: Redactor = field(default_factory=Redactor)
-    original: str | None = None
-    fixed_text: str | None = None
-    fixed: Counter[str] = field(default_factory=Counter)
-    refused: str | None = None
-    unsafe_available: int = 0
-    applied: list[AppliedFix] = field(default_factory=list)
-    introduced: Counter[str] = field(default_factory=Counter)
-    # With Task.record_reads: the hash of the text analysed, and (path, signature) of every other
-    # file the run read or probed (hardenify.cache.signature).
-    source_hash: str | None = None
-    reads: list[tuple[str, object]] | None = None
-
-    @property
-    def changed(self) -> bool:
-        return self.fixed_text is not None and self.original is not None and self.fixed_text != self.original
-
-    def actions(self) -> list[tuple[AppliedFix, str]]:
-        """(applied fix, what the operator must do before merging), redacted; only for fixes
-        that were written (a refused file applied nothing)."""
-        if not self.changed:
-            return []
-        return [(a, self.redactor(a.note)) for a in self.applied if a.note]
-
-    def declined(self) -> list[tuple[Diagnostic, str]]:
-        """(finding, why its fix was declined), redacted, in file order."""
-        from hardenify.diagnostics import declined_reason
-
-        out = []
-        for d in sorted(self.diagnostics, key=lambda d: (d.location.row, d.location.column, d.code)):
-            why = declined_reason(d)
-            if why is not None:
-                out.append((d, self.redactor(why)))
-        return out
 
 
 def read_source(path: str | os.PathLike[str]) -> str:
@@ -116,10 +69,6 @@ def encode(text: str) -> bytes:
     return text.encode("utf-8", errors="surrogateescape")
 
 
-class WriteRefused(OSError):
-    """A write hardenify declines so the file is never left worse; str() is the one-line reason."""
-
-
 def conflict_line(text: str) -> int | None:
     """The line of the first unresolved merge conflict (`<<<<<<<`, `=======`, `>>>>>>>` at line
     starts, in that order), or None. Fixing such a file would edit one side of the conflict.
@@ -149,131 +98,6 @@ def conflict_error(text: str) -> SourceError | None:
     if line is None:
         return None
     return SourceError(f"line {line}: unresolved merge conflict (<<<<<<< marker); resolve it first")
-
-
-def roots_of(paths: Sequence[str]) -> list[Path]:
-    """The directories a run may write below: each directory argument, a file argument's parent."""
-    out = []
-    for a in paths or (".",):
-        if a == "-":
-            continue
-        p = Path(a)
-        out.append((p if p.is_dir() else p.parent).resolve())
-    return out
-
-
-def write_target(
-    path: str | os.PathLike[str], roots: Sequence[Path], tree: str = "the tree being fixed"
-) -> Path:
-    """The file a fix of `path` replaces: its resolved path, which for a symlink is the target.
-
-    A path that resolves outside `roots` (a symlink, or a symlinked directory, leaving the tree
-    being fixed) is never written through: WriteRefused. Renaming over the link instead would
-    turn it into a regular file and leave its target as it was.
-    """
-    p = Path(path)
-    target = p.resolve()
-    if any(target.is_relative_to(r) for r in roots):
-        return target
-    what = "a symlink" if p.is_symlink() else "a path through a symlinked directory"
-    raise WriteRefused(f"not written: it is {what} to {target}, outside {tree}")
-
-
-def atomic_write(path: str | os.PathLike[str], text: str, *, expect: str | None = None) -> None:
-    """Replace `path` with `text`: temp file in the same directory, fsync, rename.
-
-    The new file keeps the old one's mode, owner and group. An existing file with no write
-    permission bit is refused: its owner made it read-only, and root could write it anyway, so
-    the bits are checked, not access(). With `expect` (the text a fix was computed from), a
-    file that changed on disk since it was read is refused, so a concurrent edit is never lost.
-    Refusals raise WriteRefused; I/O failures raise OSError.
-    """
-    p = Path(path)
-    try:
-        st: os.stat_result | None = p.stat()
-    except FileNotFoundError:
-        st = None
-    if st is not None:
-        if not stat.S_ISREG(st.st_mode):
-            raise WriteRefused("not a regular file; not replaced")
-        if not st.st_mode & 0o222:
-            raise WriteRefused("the file is read-only (no write permission bits); left unchanged")
-    import tempfile  # here, not at the top: `check` never writes, and tempfile costs start-up
-
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".hardenify.tmp", dir=p.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(encode(text))
-            f.flush()
-            if st is not None:
-                _keep_owner(f.fileno(), st)
-                os.fchmod(f.fileno(), stat.S_IMODE(st.st_mode))  # after chown, which clears set-id bits
-            else:
-                os.fchmod(f.fileno(), 0o666 & ~_umask())
-            os.fsync(f.fileno())
-        if expect is not None:
-            _check_unchanged(p, st, encode(expect))
-        os.replace(tmp, p)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    _fsync_dir(p.parent)
-
-
-def _keep_owner(fd: int, st: os.stat_result) -> None:
-    mine = os.fstat(fd)
-    if (mine.st_uid, mine.st_gid) == (st.st_uid, st.st_gid):
-        return
-    try:
-        os.fchown(fd, st.st_uid, st.st_gid)
-    except PermissionError:
-        raise WriteRefused(
-            f"replacing it would change its owner {st.st_uid}:{st.st_gid}, which this user cannot "
-            "keep; left unchanged"
-        ) from None
-
-
-def _check_unchanged(p: Path, st: os.stat_result | None, expected: bytes) -> None:
-    """Refuse when the file on disk is no longer the bytes the fix was computed from."""
-    changed = WriteRefused(
-        "the file changed on disk while hardenify was fixing it; not overwritten (run again)"
-    )
-    try:
-        now = os.lstat(p)
-    except FileNotFoundError:
-        raise changed from None
-    if not stat.S_ISREG(now.st_mode) or now.st_size != len(expected):
-        raise changed
-    if st is not None and (now.st_ino, now.st_dev) != (st.st_ino, st.st_dev):
-        raise changed
-    # O_NONBLOCK: should the path turn into a FIFO after the lstat, opening it must not block.
-    fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
-    with os.fdopen(fd, "rb") as f:
-        if f.read(len(expected) + 1) != expected:
-            raise changed
-
-
-def _umask() -> int:
-    m = os.umask(0)
-    os.umask(m)
-    return m
-
-
-def _fsync_dir(d: Path) -> None:
-    """Make the rename itself durable (best effort: not every platform can open a directory)."""
-    try:
-        fd = os.open(d, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def dockerignore_for(dockerfile: str) -> tuple[str | None, bool]:
@@ -512,7 +336,3 @@ class Progress:
         if done >= total:
             sys.stderr.write("\r" + " " * (width + len(self.label) + 30) + "\r")
         sys.stderr.flush()
-
-
-def iter_changed(outcomes: Sequence[FileOutcome]) -> Iterator[FileOutcome]:
-    return (o for o in outcomes if o.changed)

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 from pytest_httpserver import HTTPServer
 
-from hardenify import engine, runner
+from hardenify import engine, runner, writeback
 from hardenify.cli import app
 from hardenify.settings import Settings
 from tests.test_pin_cli import serve
@@ -92,8 +92,8 @@ def test_atomic_write_keeps_owner_and_refuses_what_it_cannot_keep(
         raise PermissionError(1, "Operation not permitted")
 
     monkeypatch.setattr(os, "fchown", no_chown)  # an unprivileged user fixing someone else's file
-    with pytest.raises(runner.WriteRefused, match="owner 1234:1234"):
-        runner.atomic_write(f, "b")
+    with pytest.raises(writeback.WriteRefused, match="owner 1234:1234"):
+        writeback.atomic_write(f, "b")
     assert f.read_text() == "a"
     assert [p.name for p in tmp_path.iterdir()] == ["f"]
 
@@ -148,14 +148,14 @@ def test_unchanged_check_compares_bytes_and_identity(tmp_path: Path) -> None:
     f = tmp_path / "f"
     f.write_bytes(b"caf\xe9\r\n")  # not UTF-8, CRLF: the comparison is byte for byte
     text = runner.decode(f.read_bytes())
-    runner.atomic_write(f, "new\n", expect=text)
+    writeback.atomic_write(f, "new\n", expect=text)
     assert f.read_bytes() == b"new\n"
     f.write_text("same size")
-    with pytest.raises(runner.WriteRefused, match="changed on disk"):
-        runner.atomic_write(f, "x", expect="SAME SIZE")
+    with pytest.raises(writeback.WriteRefused, match="changed on disk"):
+        writeback.atomic_write(f, "x", expect="SAME SIZE")
     f.unlink()
-    with pytest.raises(runner.WriteRefused, match="changed on disk"):
-        runner.atomic_write(f, "x", expect="same size")
+    with pytest.raises(writeback.WriteRefused, match="changed on disk"):
+        writeback.atomic_write(f, "x", expect="same size")
     assert not f.exists()
 
 
@@ -189,10 +189,10 @@ def test_write_target_refuses_a_symlinked_directory_leaving_the_tree(tmp_path: P
     tree = tmp_path / "tree"
     tree.mkdir()
     (tree / "svc").symlink_to(tmp_path / "elsewhere")
-    with pytest.raises(runner.WriteRefused, match="symlinked directory"):
-        runner.write_target(tree / "svc" / "Dockerfile", [tree.resolve()])
+    with pytest.raises(writeback.WriteRefused, match="symlinked directory"):
+        writeback.write_target(tree / "svc" / "Dockerfile", [tree.resolve()])
     assert (
-        runner.write_target(tree / "svc" / "Dockerfile", [tmp_path.resolve()])
+        writeback.write_target(tree / "svc" / "Dockerfile", [tmp_path.resolve()])
         == (tmp_path / "elsewhere" / "Dockerfile").resolve()
     )
 

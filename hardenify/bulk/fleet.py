@@ -282,7 +282,7 @@ def _back_to(repo: Repo, original: str, res: RepoResult) -> None:
 def _write_pr_body(w: _Work, opts: BulkOptions, branch: str) -> None:
     """`.git/hardenify/PR_BODY.md`, or `<--pr-body-dir>/<repo>.md`."""
     from hardenify.bulk.pr import pr_body
-    from hardenify.runner import atomic_write
+    from hardenify.writeback import atomic_write
 
     text = pr_body(w.tree, opts.fix, repo_name=w.result.name, branch=branch)
     if opts.pr_body_dir is not None:

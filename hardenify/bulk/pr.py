@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections import Counter
 
 from hardenify import __version__
+from hardenify.bulk.report.markdown_util import code, escape, inline, link, table
 from hardenify.bulk.treefix import FixOptions, TreeFix
 from hardenify.diagnostics import Applicability, Diagnostic, declined_reason
-from hardenify.report.markdown_util import code, escape, inline, link, table
 from hardenify.rules import Rule, rules_by_code
 
 
@@ -46,28 +46,21 @@ def commit_message(tf: TreeFix, opts: FixOptions) -> str:
 
 def secret_wiring(tf: TreeFix) -> list[tuple[str, list[str]]]:
     """(file, `docker build` flags) for every file whose secrets now come from BuildKit mounts."""
-    try:
-        from hardenify.dockerfile.secretmounts import build_secret_flags
-    except ImportError:  # pragma: no cover - the rule package ships with hardenify
-        return []
-    out: list[tuple[str, list[str]]] = []
-    for _, o in tf.changed():
-        if o.fixed_text is None or not any(c.startswith("HF3") for c in o.fixed):
-            continue
-        flags = build_secret_flags(o.fixed_text, o.original)
-        if flags:
-            out.append((o.filename, [o.redactor(f) for f in flags]))
-    return out
+    from hardenify.writeback import secret_wiring as notes
+
+    return notes([o for _, o in tf.changed()])
 
 
 def left_for_human(tf: TreeFix, opts: FixOptions) -> list[tuple[str, Diagnostic]]:
-    """Remaining findings that have an unsafe fix the run did not apply (no --unsafe-fixes)."""
-    if opts.unsafe_fixes:
-        return []
+    """Remaining findings with a fix the run did not apply: unsafe ones without --unsafe-fixes,
+    and display-only ones (suggestions, never applied) always."""
     out = []
     for o in tf.outcomes:
         for d in sorted(o.diagnostics, key=lambda d: (d.location.row, d.location.column, d.code)):
-            if d.fix is not None and d.fix.applicability is Applicability.UNSAFE:
+            if d.fix is None:
+                continue
+            a = d.fix.applicability
+            if a is Applicability.DISPLAY_ONLY or (a is Applicability.UNSAFE and not opts.unsafe_fixes):
                 out.append((o.filename, d))
     return out
 
@@ -217,6 +210,25 @@ def _left_for_human(tf: TreeFix, opts: FixOptions) -> list[str]:
     if not (human or refused or rest):
         return out
     out += ["", "### Left for a human", ""]
+    suggested = [
+        (p, d) for p, d in human if d.fix is not None and d.fix.applicability is Applicability.DISPLAY_ONLY
+    ]
+    human = [(p, d) for p, d in human if (p, d) not in suggested]
+    if suggested:
+        out += [
+            "Suggested changes (display-only fixes: shown, never applied; make them by hand where they fit):",
+            "",
+        ]
+        srows = [
+            [
+                code(f"{path}:{d.location.row}"),
+                _rule_cell(d.code, d.name),
+                inline(d.fix.message if d.fix else ""),
+            ]
+            for path, d in suggested
+        ]
+        out += table(["Where", "Rule", "Suggestion"], srows)
+        out.append("")
     if human:
         out += [
             "These findings have a fix that can change how the image behaves, so it was not applied. "

@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hardenify import __version__
-from hardenify.companions import NewFile
-from hardenify.runner import FileOutcome, Task
+from hardenify.outcome import FileOutcome
+from hardenify.runner import Task
 from hardenify.settings import Settings
 
 if TYPE_CHECKING:
     from hardenify.prove.model import Proof
+    from hardenify.writeback import NewFile
 
 # Findings that mean "this file does not parse": a fleet run must not commit around them.
 PARSE_ERROR_CODES = frozenset({"HF001", "HF600"})
@@ -103,7 +104,7 @@ class TreeFix:
 
     def _target(self, t: Task) -> Path | None:
         """The file a fix of `t` writes (a symlink's target), under `root`; None if outside."""
-        from hardenify.runner import WriteRefused, write_target
+        from hardenify.writeback import WriteRefused, write_target
 
         try:
             real = write_target(t.path, [self.root.resolve()])
@@ -117,7 +118,7 @@ class TreeFix:
         A symlinked Dockerfile is fixed by writing its target, which must be inside the
         repository and tracked, so the commit (or a dry run's restore) covers what changed.
         """
-        from hardenify.runner import WriteRefused, write_target
+        from hardenify.writeback import WriteRefused, write_target
 
         try:
             write_target(t.path, [self.root.resolve()], "the repository")
@@ -158,10 +159,10 @@ class TreeFix:
         Call it only when `failures()` is empty: that is what keeps every write inside the tree.
         Each file is written once, and only if it still holds the text its fix was computed from.
         """
-        from hardenify.runner import atomic_write, write_target
+        from hardenify.writeback import atomic_write, create, write_target
 
         for nf in self.created:
-            atomic_write(nf.path, nf.content)
+            create(nf)
         done: set[Path] = set()
         for t, o in self.changed():
             assert o.fixed_text is not None
@@ -257,10 +258,10 @@ def run_trees(
 
 
 def companions(outcomes: Sequence[FileOutcome], tasks: Sequence[Task]) -> list[NewFile]:
-    """The `.dockerignore` files `hardenify fix` would create (an unsafe HF304 fix)."""
-    from hardenify.commands.fix import _companions
+    """The companion files `hardenify fix` would write (`writeback.plan_companions`)."""
+    from hardenify.writeback import plan_companions
 
-    return sorted(_companions(outcomes, tasks), key=lambda nf: nf.path.as_posix())
+    return sorted(plan_companions(outcomes, tasks), key=lambda nf: nf.path.as_posix())
 
 
 def fix_tree(

@@ -12,7 +12,8 @@ from typing import Any, TypeVar
 
 import click
 
-from hardenify.runner import FileOutcome, Task
+from hardenify.outcome import FileOutcome
+from hardenify.runner import Task
 from hardenify.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -248,16 +249,3 @@ def show_fixes_text(outcomes: Sequence[FileOutcome], *, diff_mode: bool = False)
         for code, n in sorted(Counter(counts).items(), key=lambda kv: (-kv[1], kv[0])):
             lines.append(f"    {n} × {code} ({names.get(code, '')})")
     return "\n".join(lines) + "\n"
-
-
-def print_errors(errors: Sequence[tuple[str, str]], outcomes: Sequence[FileOutcome]) -> int:
-    """One clear line per unusable file on stderr; returns how many there were."""
-    n = 0
-    for path, msg in errors:
-        click.echo(f"hardenify: error: {path}: {msg}", err=True)
-        n += 1
-    for o in outcomes:
-        if o.error:
-            click.echo(f"hardenify: error: {o.filename}: {o.redactor(o.error)}", err=True)
-            n += 1
-    return n

@@ -159,7 +159,7 @@ def command(
         quiet=quiet,
     )
     if output_file is not None:
-        from hardenify.runner import atomic_write
+        from hardenify.writeback import atomic_write
 
         try:
             atomic_write(output_file, text)

@@ -22,8 +22,8 @@ from hardenify.commands._common import (
     show_fixes_text,
     use_color,
 )
-from hardenify.companions import NewFile
-from hardenify.runner import FileOutcome, Task
+from hardenify.outcome import FileOutcome
+from hardenify.runner import Task
 
 if TYPE_CHECKING:
     from hardenify.prove.docker import Docker
@@ -117,9 +117,10 @@ def command(
     something would change (or --exit-non-zero-on-fix when something changed), 2 a path,
     file or config could not be used.
     """
+    from hardenify import writeback
     from hardenify.prove.docker import engine_or_exit
     from hardenify.reporters.diff import fix_summary, unified_diff
-    from hardenify.runner import Progress, WriteRefused, atomic_write, roots_of, run_all, write_target
+    from hardenify.runner import Progress, run_all
 
     engine = engine_or_exit() if prove else None
     if repos:
@@ -171,7 +172,7 @@ def command(
     stdin_mode = len(p.tasks) == 1 and p.tasks[0].path == "-"
     proofs = _prove(engine, outcomes, p.tasks, keep_unproven, build_args, build_secrets) if engine else []
     color_out = use_color(color)
-    created = [] if stdin_mode else _companions(outcomes, p.tasks)  # may re-fix compose files
+    created = [] if stdin_mode else writeback.plan_companions(outcomes, p.tasks)  # may re-fix compose files
     if pin:  # last: it pins what the fixes and the compose rewiring wrote
         from hardenify.pinstep import pin_outcomes, registry_config
 
@@ -196,19 +197,21 @@ def command(
     else:
         for nf in created:
             try:
-                atomic_write(nf.path, nf.content)
+                writeback.create(nf)
                 click.echo(f"{display_name(nf.path)}: {nf.reason}", err=True)
             except OSError as e:
                 click.echo(f"hardenify: error: cannot create {nf.path}: {e.strerror or e}", err=True)
                 errors = True
-        roots = roots_of(paths)
+        roots = writeback.roots_of(paths)
         for o, t in zip(outcomes, p.tasks, strict=True):
             if not o.changed or o.fixed_text is None:
                 continue
             try:
-                atomic_write(write_target(t.path, roots), o.fixed_text, expect=o.original)
+                writeback.write_fix(t.path, roots, o.fixed_text, o.original)
             except OSError as e:
-                o.refused = str(e) if isinstance(e, WriteRefused) else f"cannot write: {e.strerror or e}"
+                o.refused = (
+                    str(e) if isinstance(e, writeback.WriteRefused) else f"cannot write: {e.strerror or e}"
+                )
                 o.status = "failure"
                 o.fixed.clear()
                 errors = True
@@ -217,10 +220,12 @@ def command(
         if summary:
             click.echo(summary, err=True, nl=not summary.endswith("\n"))
         if not quiet:
-            _print_secret_wiring(outcomes, p.tasks)
+            _print_secret_wiring(outcomes)
             _print_declined(outcomes)
     if show_fixes:
         click.echo(show_fixes_text(outcomes, diff_mode=diff), err=True, nl=False)
+    if show_fixes or diff:
+        _print_suggestions(outcomes)
     for proof in proofs:
         click.echo(proof.line(), err=True)
         if proof.log_excerpt and proof.verdict.value != "proven":
@@ -247,34 +252,23 @@ def _prove(
     return prove_outcomes(engine, outcomes, tasks, opts)
 
 
-def _companions(outcomes: Sequence[FileOutcome], tasks: Sequence[Task]) -> list[NewFile]:
-    """Missing .dockerignore files to create: an unsafe fix of HF304, so only with --unsafe-fixes.
-    First, compose files are re-fixed against the Dockerfiles this run rewrote (`rewire_compose`)."""
-    from hardenify.companions import missing_dockerignore, rewire_compose
-    from hardenify.engine import enabled_rules
-
-    rewire_compose(outcomes, tasks)
-    out: dict[Path, NewFile] = {}
-    for o, t in zip(outcomes, tasks, strict=True):
-        if t.kind != "dockerfile" or o.error or not t.settings.unsafe_fixes:
-            continue
-        if not any(r.code == "HF304" for r in enabled_rules(t.settings, "dockerfile", t.display)):
-            continue
-        text = o.fixed_text if o.fixed_text is not None else o.original
-        if text is None:
-            continue
-        nf = missing_dockerignore(Path(t.path), text)
-        if nf is not None and nf.path.resolve() not in out:
-            out[nf.path.resolve()] = nf
-            o.fixed["HF304"] += 1
-            o.diagnostics = [d for d in o.diagnostics if d.code != "HF304"]  # fixed by the new file
-    return list(out.values())
-
-
 def _new_file_diff(path: Path, content: str) -> str:
     lines = content.splitlines()
     head = f"--- /dev/null\n+++ b/{display_name(path)}\n@@ -0,0 +1,{len(lines)} @@\n"
     return head + "".join(f"+{line}\n" for line in lines)
+
+
+def _print_suggestions(outcomes: Sequence[FileOutcome]) -> None:
+    """Display-only fixes: shown with `--diff`/`--show-fixes`, never applied (not even unsafe)."""
+    from hardenify.diagnostics import Applicability
+
+    for o in outcomes:
+        for d in sorted(o.diagnostics, key=lambda d: (d.location.row, d.location.column, d.code)):
+            if d.fix is not None and d.fix.applicability is Applicability.DISPLAY_ONLY:
+                what = o.redactor(d.fix.message or d.message)
+                click.echo(
+                    f"{o.filename}:{d.location.row}: {d.code} suggestion (not applied): {what}", err=True
+                )
 
 
 def _print_declined(outcomes: Sequence[FileOutcome]) -> None:
@@ -286,19 +280,13 @@ def _print_declined(outcomes: Sequence[FileOutcome]) -> None:
             click.echo(f"{o.filename}:{a.row}: {a.code} action required before merge: {action}", err=True)
 
 
-def _print_secret_wiring(outcomes: Sequence[FileOutcome], tasks: Sequence[Task]) -> None:
+def _print_secret_wiring(outcomes: Sequence[FileOutcome]) -> None:
     """After secret fixes, say how to pass the secrets to `docker build`."""
-    try:
-        from hardenify.dockerfile.secretmounts import build_secret_flags
-    except ImportError:
-        return
-    for o in outcomes:
-        if not o.changed or o.fixed_text is None or not any(c.startswith("HF3") for c in o.fixed):
-            continue
-        flags = build_secret_flags(o.fixed_text, o.original)
-        if flags:
-            click.echo(
-                f"{o.filename}: build it with: docker build {' '.join(flags)} .  "
-                "(and rotate any credential that was hard-coded)",
-                err=True,
-            )
+    from hardenify.writeback import secret_wiring
+
+    for filename, flags in secret_wiring(outcomes):
+        click.echo(
+            f"{filename}: build it with: docker build {' '.join(flags)} .  "
+            "(and rotate any credential that was hard-coded)",
+            err=True,
+        )

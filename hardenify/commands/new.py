@@ -14,11 +14,9 @@ that failed the checks.
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import os
 import sys
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -507,20 +505,12 @@ def _show_plan(plan: Plan, *, diffs: bool, only_differs: bool = False) -> None:
 
 
 def _atomic_write(path: Path, text: str) -> None:
+    """Write one generated file through `hardenify.writeback` (atomic, keeps an existing file's mode
+    and owner), creating its directory first."""
+    from hardenify.writeback import atomic_write
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        else:
-            os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, text)
 
 
 def _write(

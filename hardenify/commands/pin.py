@@ -181,7 +181,8 @@ def command(
     """
     from hardenify.pinning import PinningError, plan, scan
     from hardenify.registry import RegistryConfig, Resolver
-    from hardenify.runner import SourceError, WriteRefused, roots_of
+    from hardenify.runner import SourceError
+    from hardenify.writeback import WriteRefused, roots_of, write_fix
 
     update = update or check
     files, io_errors = _discover(list(paths) or ["."])
@@ -238,7 +239,7 @@ def command(
             click.echo(_unified_diff(f.display, f.text, new_text, show), nl=False)
         elif mode == "write":
             try:
-                _atomic_write(f.path, new_text, roots_of(paths), f.text)
+                write_fix(f.path, roots_of(paths), new_text, f.text)
             except WriteRefused as exc:
                 click.echo(f"hardenify: error: {f.display}: {exc}", err=True)
                 io_errors += 1
@@ -390,18 +391,6 @@ def _read(path: Path) -> str:
     if conflict is not None:
         raise conflict
     return text
-
-
-def _atomic_write(path: Path, text: str, roots: Sequence[Path], original: str) -> None:
-    """`hardenify fix`'s write: through a symlink only to a target inside `roots`, keeping
-    mode and owner, refusing read-only files and files changed since `original` was read.
-
-    Renaming over a symlink would replace the link with a regular file and leave its target
-    unpinned; a Dockerfile symlinked from a shared directory must stay a link.
-    """
-    from hardenify.runner import atomic_write, write_target
-
-    atomic_write(write_target(path, roots), text, expect=original)
 
 
 def _os_reason(exc: BaseException) -> str:

@@ -80,10 +80,10 @@ def command(
     Exit codes: 0 report written (findings are the report's content, not a failure);
     2 a path, baseline, config or output file could not be used.
     """
+    from hardenify.bulk.report import html, markdown
+    from hardenify.bulk.report.model import BaselineError, Fleet, collect, load_baseline
     from hardenify.config import ConfigError
-    from hardenify.report import html, markdown
-    from hardenify.report.model import BaselineError, Fleet, collect, load_baseline
-    from hardenify.runner import atomic_write
+    from hardenify.writeback import atomic_write
 
     if not paths:
         raise click.UsageError("give at least one repository or directory")

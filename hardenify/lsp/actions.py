@@ -103,7 +103,20 @@ def code_actions(
     if wants(only, types.CodeActionKind.QuickFix):
         for d in here:
             diag = to_lsp(d, idx, redactor)
-            if d.fix is not None:
+            if d.fix is not None and d.fix.applicability is Applicability.DISPLAY_ONLY:
+                # a suggestion: described, never applied from the editor either (no edit)
+                title = redactor(d.fix.message or f"Fix {d.code}")
+                out.append(
+                    types.CodeAction(
+                        title=f"(suggestion, not applied) {title} ({d.code})",
+                        kind=types.CodeActionKind.QuickFix,
+                        diagnostics=[diag],
+                        disabled=types.CodeActionDisabled(
+                            reason="a display-only fix: review the change and make it by hand"
+                        ),
+                    )
+                )
+            elif d.fix is not None:
                 safe = d.fix.applicability is Applicability.SAFE
                 title = redactor(d.fix.message or f"Fix {d.code}")
                 out.append(

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hardenify.lsp.positions import UTF16, LineIndex
-from hardenify.runner import MAX_BYTES, FileOutcome, Task
+from hardenify.outcome import FileOutcome
+from hardenify.runner import MAX_BYTES, Task
 from hardenify.settings import Settings
 
 # The editor's language ids for names hardenify does not know (an untitled buffer, `prod.df`).

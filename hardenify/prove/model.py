@@ -355,8 +355,3 @@ def human_size(size: int) -> str:
             return f"{value:.0f} {unit}" if value >= 10 or unit == "B" else f"{value:.1f} {unit}"
         value /= 1000
     raise AssertionError("unreachable")
-
-
-def table_rows(proofs: Sequence[Proof]) -> list[list[str]]:
-    """Rows (file, verdict, evidence) for the PR body and the fleet report; cells unescaped."""
-    return [[p.path, p.headline(), "; ".join(p.evidence())] for p in proofs]

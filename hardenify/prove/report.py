@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from hardenify.bulk.report.markdown_util import code, escape, table
 from hardenify.prove.model import Proof, Verdict
-from hardenify.report.markdown_util import code, escape, table
 
 
 def markdown(proofs: Sequence[Proof]) -> list[str]:
@@ -47,7 +47,7 @@ _MAX_PROOF_BYTES = 4 << 20
 
 def save(git_dir: Path, proofs: Sequence[Proof]) -> None:
     """Keep a repository's proofs where `hardenify report` finds them."""
-    from hardenify.runner import atomic_write
+    from hardenify.writeback import atomic_write
 
     target = git_dir / "hardenify" / PROOF_FILE
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hardenify.diagnostics import Redactor
+from hardenify.outcome import FileOutcome
 from hardenify.prove import buildlog, wiring
 from hardenify.prove.docker import Docker, effective_uid, listening_ports
 from hardenify.prove.model import (
@@ -38,7 +39,7 @@ from hardenify.prove.model import (
     compare,
     decide_run,
 )
-from hardenify.runner import FileOutcome, Task
+from hardenify.runner import Task
 
 if TYPE_CHECKING:
     from hardenify.bulk.treefix import TreeFix
@@ -320,7 +321,7 @@ def prove_outcomes(
             progress(o.filename)
         new_ignore = None
         if t.settings.unsafe_fixes:
-            from hardenify.companions import missing_dockerignore
+            from hardenify.writeback import missing_dockerignore
 
             nf = missing_dockerignore(Path(t.path), o.fixed_text)
             new_ignore = nf.content if nf is not None else None

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from hardenify.runner import FileOutcome
+    from hardenify.outcome import FileOutcome
 
 FORMATS: tuple[str, ...] = ("text", "concise", "json", "sarif", "github", "gitlab")
 

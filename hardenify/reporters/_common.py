@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from hardenify.diagnostics import REDACTED, Applicability, Diagnostic, Fix, Redactor
 
 if TYPE_CHECKING:
-    from hardenify.runner import FileOutcome
+    from hardenify.outcome import FileOutcome
 
 
 class Options(NamedTuple):
@@ -257,7 +257,14 @@ def expand(line: str, tab: int = 4) -> tuple[str, list[int]]:
 
 def applies(fix: Fix | None, unsafe_fixes: bool) -> bool:
     """Would `hardenify fix` apply this fix under the current setting (ruff's `[*]`)?"""
-    return fix is not None and (fix.applicability is Applicability.SAFE or unsafe_fixes)
+    if fix is None or fix.applicability is Applicability.DISPLAY_ONLY:
+        return False
+    return fix.applicability is Applicability.SAFE or unsafe_fixes
+
+
+def is_display_only(fix: Fix | None) -> bool:
+    """A suggestion: shown (`= suggestion:`, JSON, SARIF, PR body), never applied by `fix`."""
+    return fix is not None and fix.applicability is Applicability.DISPLAY_ONLY
 
 
 def is_unsafe(fix: Fix | None) -> bool:

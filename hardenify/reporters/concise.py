@@ -9,7 +9,7 @@ from hardenify.reporters._common import Options, sorted_diagnostics, summary_lin
 from hardenify.reporters.text import error_line, header
 
 if TYPE_CHECKING:
-    from hardenify.runner import FileOutcome
+    from hardenify.outcome import FileOutcome
 
 
 def render(outcomes: Sequence[FileOutcome], opts: Options) -> str:

@@ -27,7 +27,7 @@ from hardenify.reporters._common import (
 )
 
 if TYPE_CHECKING:
-    from hardenify.runner import FileOutcome
+    from hardenify.outcome import FileOutcome
 
 CONTEXT = 3
 NO_NEWLINE = "\\ No newline at end of file"

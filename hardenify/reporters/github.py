@@ -14,7 +14,7 @@ from hardenify.diagnostics import Severity
 from hardenify.reporters._common import Options, clean, path_of, relative_uri_path, sorted_diagnostics
 
 if TYPE_CHECKING:
-    from hardenify.runner import FileOutcome
+    from hardenify.outcome import FileOutcome
 
 COMMAND = {
     Severity.ERROR: "error",

@@ -22,7 +22,7 @@ from hardenify.reporters._common import (
 )
 
 if TYPE_CHECKING:
-    from hardenify.runner import FileOutcome
+    from hardenify.outcome import FileOutcome
 
 
 def render(outcomes: Sequence[FileOutcome], opts: Options) -> str:

@@ -30,8 +30,8 @@ from hardenify.reporters._common import (
 )
 
 if TYPE_CHECKING:
+    from hardenify.outcome import FileOutcome
     from hardenify.rules import Rule
-    from hardenify.runner import FileOutcome
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/hardenify/hardenify"

@@ -13,7 +13,7 @@ from hardenify.reporters._common import BOLD, CYAN, RED, Options, applies, paint
 from hardenify.reporters.text import error_line
 
 if TYPE_CHECKING:
-    from hardenify.runner import FileOutcome
+    from hardenify.outcome import FileOutcome
 
 
 class Statistic(NamedTuple):

@@ -26,6 +26,7 @@ from hardenify.reporters._common import (
     SourceView,
     applies,
     expand,
+    is_display_only,
     paint,
     path_of,
     printable,
@@ -35,7 +36,7 @@ from hardenify.reporters._common import (
 )
 
 if TYPE_CHECKING:
-    from hardenify.runner import FileOutcome
+    from hardenify.outcome import FileOutcome
 
 # A RUN with twenty continuation lines should not print twenty lines per finding.
 MAX_SNIPPET_LINES = 7
@@ -85,7 +86,7 @@ def _block(o: FileOutcome, d: Diagnostic, view: SourceView | None, opts: Options
     rows = _snippet_rows(view, d) if view is not None else []
     footer: list[tuple[str, str]] = []
     if d.fix is not None and d.fix.message and opts.show_fixes:
-        footer.append(("help", d.fix.message))
+        footer.append(("suggestion" if is_display_only(d.fix) else "help", d.fix.message))
     if d.note:
         footer.append(("note", d.note))
     if not rows and not footer:

@@ -207,12 +207,6 @@ def _render_string(env: Any, source: str, ctx: Mapping[str, Any], where: str) ->
         raise RenderError(sandbox.describe(exc, where)) from None
 
 
-def image_refs(tset: TemplateSet, answers: Answers, facts: Mapping[str, Any]) -> dict[str, str]:
-    """role → image reference (by tag) of every image the rendered files will name."""
-    images: dict[str, str] = base_context(tset, answers, facts)["images"]
-    return images
-
-
 def resolve_digests(refs: list[str], *, timeout: float = 5.0) -> tuple[dict[str, str], dict[str, str]]:
     """Ask the registry (through the digest cache) for each reference: (digests, reasons for misses)."""
     from hardenify.registry import RegistryConfig, Resolver

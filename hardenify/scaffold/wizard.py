@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from hardenify.scaffold.questions import Answers, Asker, Resolver
+from hardenify.scaffold.questions import Answers, Resolver
 from hardenify.scaffold.templateset import Question
 
 WRITE, CHANGE, ADVANCED, CANCEL = "write", "change", "advanced", "cancel"
@@ -137,11 +137,6 @@ def interview(resolver: Resolver, ui: UI, *, max_rounds: int = 1000) -> Answers:
             if name is not None:  # asked again with its current value as the default
                 mode = {"ask_only": frozenset({name})}
     raise Cancelled
-
-
-def make_asker() -> Asker:
-    """An `Asker` backed by questionary (imported here: `hardenify check` never pays for it)."""
-    return QuestionaryUI().ask
 
 
 class QuestionaryUI:

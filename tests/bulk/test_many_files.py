@@ -95,7 +95,7 @@ def test_the_pool_keeps_input_order_and_failures_in_place(tmp_path: Path) -> Non
     two = run_all(tasks, jobs=2)
 
     def key(o: object) -> tuple[object, ...]:
-        from hardenify.runner import FileOutcome
+        from hardenify.outcome import FileOutcome
 
         assert isinstance(o, FileOutcome)
         return (

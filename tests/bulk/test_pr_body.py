@@ -8,10 +8,11 @@ from collections import Counter
 from pathlib import Path
 
 from hardenify.bulk.pr import commit_message, left_for_human, pr_body
+from hardenify.bulk.report.markdown_util import code, escape, link, table
 from hardenify.bulk.treefix import FixOptions, TreeFix, fix_tree
-from hardenify.report.markdown_util import code, escape, link, table
+from hardenify.outcome import FileOutcome
 from hardenify.rules import rules_by_code
-from hardenify.runner import FileOutcome, Task
+from hardenify.runner import Task
 from hardenify.settings import Settings
 from tests.bulk.conftest import SAMPLES
 
@@ -99,3 +100,20 @@ def test_secret_values_never_reach_the_pr_body(tmp_path: Path) -> None:
     for token in tokens:
         assert token not in body and token not in commit_message(tf, opts)
     assert re.search(r"^docker build --secret id=\w+,env=\w+ \.$", body, flags=re.M)
+
+
+def test_display_only_fixes_are_listed_as_suggestions_even_with_unsafe_fixes(tmp_path: Path) -> None:
+    from hardenify.diagnostics import Applicability, Diagnostic, Edit, Fix, Position, Severity
+
+    text = "FROM alpine:3\n"
+    fix = Fix((Edit(5, 13, "alpine:3.20"),), Applicability.DISPLAY_ONLY, "Pin the minor version")
+    d = Diagnostic(
+        "HF999", "suggestion", "A suggestion", Severity.INFO, 5, 13, Position(1, 6), Position(1, 14), fix
+    )
+    tf = TreeFix(root=tmp_path)
+    tf.tasks = [Task(str(tmp_path / "Dockerfile"), "Dockerfile", "dockerfile", Settings(), mode="fix")]
+    tf.outcomes = [FileOutcome("Dockerfile", "dockerfile", "success", [d], original=text, fixed_text=text)]
+    opts = FixOptions(unsafe_fixes=True)
+    assert left_for_human(tf, opts) == [("Dockerfile", d)]
+    body = pr_body(tf, opts, repo_name="r", branch="b")
+    assert "Suggested changes (display-only fixes" in body and "Pin the minor version" in body

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from hardenify.bulk.pr import pr_body
+from hardenify.bulk.report.markdown_util import inline
 from hardenify.bulk.treefix import FixOptions, TreeFix, fix_tree
 from hardenify.diagnostics import Applicability
-from hardenify.report.markdown_util import inline
 
 PROJECTS = Path(__file__).resolve().parents[1] / "e2e" / "projects"
 markdown_it = pytest.importorskip("markdown_it", reason="markdown-it-py renders the PR body (test extra)")

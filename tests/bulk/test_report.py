@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+from hardenify.bulk.report.markdown_util import code, escape
 from hardenify.cli import app
-from hardenify.report.markdown_util import code, escape
 from hardenify.rules import rules_by_code
 from tests.bulk.conftest import SAMPLES, MakeRepo, git
 

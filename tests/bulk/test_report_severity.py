@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from hardenify.report.html import render as render_html
-from hardenify.report.markdown import render as render_markdown
-from hardenify.report.model import Finding, Fleet, RepoReport, load_baseline
+from hardenify.bulk.report.html import render as render_html
+from hardenify.bulk.report.markdown import render as render_markdown
+from hardenify.bulk.report.model import Finding, Fleet, RepoReport, load_baseline
 
 
 def _f(code: str, severity: str, row: int = 1) -> Finding:

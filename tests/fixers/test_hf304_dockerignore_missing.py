@@ -1,5 +1,5 @@
 from hardenify.engine import lint
-from hardenify.fixers._dockerignore_defaults import default_dockerignore
+from hardenify.knowledge.dockerignore import default_dockerignore
 from hardenify.settings import Settings
 from tests.fixers.util import codes, findings, fixed
 

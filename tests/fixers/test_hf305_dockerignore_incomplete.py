@@ -1,7 +1,7 @@
 import pytest
 
 from hardenify.dockerignore import DockerIgnore
-from hardenify.fixers._dockerignore_defaults import (
+from hardenify.knowledge.dockerignore import (
     HEADER,
     SECURITY_ENTRIES,
     STACKS,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 
 from hardenify.diagnostics import Applicability, Diagnostic, Edit, Fix, Position, Redactor, Severity
-from hardenify.runner import FileOutcome
+from hardenify.outcome import FileOutcome
 
 SECRET = "hunter2-s3cr3t-value"  # 20 chars: deliberately not the marker's 14
 

@@ -7,8 +7,8 @@ import difflib
 import pytest
 
 from hardenify.diagnostics import Applicability, Edit, Fix, Redactor, Severity
+from hardenify.outcome import FileOutcome
 from hardenify.reporters.diff import fix_summary, split_lines, unified_diff
-from hardenify.runner import FileOutcome
 from tests.reporters.samples import SECRET, diag, error_outcome, fixed_outcome, secret_redactor
 
 

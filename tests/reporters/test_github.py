@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from hardenify.diagnostics import Severity
+from hardenify.outcome import FileOutcome
 from hardenify.reporters import render
 from hardenify.reporters.github import escape_data, escape_property
-from hardenify.runner import FileOutcome
 from tests.reporters.samples import diag, sample_outcomes
 
 EXPECTED = """\

@@ -6,8 +6,8 @@ import json
 import re
 from typing import Any
 
+from hardenify.outcome import FileOutcome
 from hardenify.reporters import render
-from hardenify.runner import FileOutcome
 from tests.reporters.samples import SECRET, diag, sample_outcomes
 
 

@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from hardenify.diagnostics import Redactor
+from hardenify.outcome import FileOutcome
 from hardenify.reporters import render
-from hardenify.runner import FileOutcome
 from tests.reporters.samples import SECRET, diag, sample_outcomes
 
 FINDING_KEYS = {

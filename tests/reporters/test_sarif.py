@@ -11,12 +11,12 @@ import pytest
 
 from hardenify import __version__
 from hardenify.diagnostics import FixAvailability, Severity
+from hardenify.outcome import FileOutcome
 from hardenify.reporters import render
 from hardenify.reporters._common import Options
 from hardenify.reporters.sarif import FINGERPRINT_KEY
 from hardenify.reporters.sarif import render as render_sarif
 from hardenify.rules import References, Rule
-from hardenify.runner import FileOutcome
 from tests.reporters.samples import SECRET, diag, sample_outcomes
 
 SCHEMA_CANDIDATES = [

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from hardenify.diagnostics import Applicability, Edit, Fix, Redactor, Severity
+from hardenify.outcome import FileOutcome
 from hardenify.reporters import render
-from hardenify.runner import FileOutcome
 from tests.reporters.samples import SECRET, diag, sample_outcomes, span
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")

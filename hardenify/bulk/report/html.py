@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections import Counter
 from html import escape
 
-from hardenify.report.model import SEVERITIES, Fleet, RepoReport
-from hardenify.report.svg import SEVERITY_COLORS, bar_chart
+from hardenify.bulk.report.model import SEVERITIES, Fleet, RepoReport
+from hardenify.bulk.report.svg import SEVERITY_COLORS, bar_chart
 
 TOP_RULES = 10
 

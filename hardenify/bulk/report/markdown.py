@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from hardenify.report.markdown_util import code, escape, link, table
-from hardenify.report.model import SEVERITIES, Fleet
+from hardenify.bulk.report.markdown_util import code, escape, link, table
+from hardenify.bulk.report.model import SEVERITIES, Fleet
 
 MAX_PER_REPO = 100  # findings listed per repository; the JSON report has all of them
 

@@ -1,8 +1,9 @@
 """What a `.dockerignore` must exclude, what a missing one should contain, and how to add the
 security entries to an existing one without undoing the user's `!` exceptions.
 
-Used by HF304 (Dockerfile side), HF305 (the .dockerignore itself) and the fix command, which
-creates a missing `.dockerignore` from `default_dockerignore(stack)`.
+Data, with the reason for each entry beside it. Read by HF304 (Dockerfile side), HF305 (the
+.dockerignore itself) and `hardenify.writeback`, which creates a missing `.dockerignore` from
+`default_dockerignore(stack)`.
 """
 
 from __future__ import annotations
