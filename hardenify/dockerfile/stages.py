@@ -178,25 +178,18 @@ def workdir_at(df: Dockerfile, ins: Instruction) -> str | None:
     if stage is None:
         return None
     path: str | None = None
-    env: dict[str, str | None] = {}
     for x in instructions_before(df, ins):
         if x.cmd != "WORKDIR":
             continue
         words = split_words(x.args)
-        if len(words) != 1:
-            return None
-        value = unquote(words[0])
-        if "$" in value:
-            env = _env(df, stage, x)
-            resolved = resolve(value, env)
-            if resolved is None:
-                return None
-            value = resolved
-        if value.startswith("/"):
+        value: str | None = unquote(words[0]) if len(words) == 1 else None
+        if value is not None and "$" in value:
+            value = resolve(value, _env(df, df.stage_of(x) or stage, x))
+        if value is None:
+            path = None  # unknown until an absolute WORKDIR resets it
+        elif value.startswith("/"):
             path = value
-        elif path is None:
-            return None
-        else:
+        elif path is not None:
             path = posixpath.join(path, value)
     return posixpath.normpath(path) if path is not None else None
 

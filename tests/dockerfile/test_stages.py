@@ -209,3 +209,13 @@ def test_windows_per_stage_and_per_file() -> None:
     assert df.is_windows
     assert (stages.windows_at(df, linux_run), stages.windows_at(df, win_run)) == (False, True)
     assert not stages.posix_shell_at(df, win_run)
+
+
+def test_an_absolute_workdir_resets_an_unknown_one() -> None:
+    # BuildKit: `WORKDIR /app` is absolute whatever came before it.
+    for first in ("WORKDIR $X", "WORKDIR sub"):
+        df = parse(f"FROM a\n{first}\nWORKDIR /app\nRUN x\nWORKDIR y\nRUN z\n")
+        x, z = (i for i in df.instructions if i.cmd == "RUN")
+        assert (stages.workdir_at(df, x), stages.workdir_at(df, z)) == ("/app", "/app/y"), first
+    df = parse("FROM a\nWORKDIR $X\nRUN x\n")
+    assert stages.workdir_at(df, df.instructions[-1]) is None
