@@ -62,7 +62,7 @@ class Script:
     references back would make every parsed file a cycle that only the cyclic GC frees.
     """
 
-    __slots__ = ("_commands", "_map", "_outer", "_run", "escape", "fixed", "heredoc", "kind", "text")
+    __slots__ = ("__weakref__", "_commands", "_map", "_outer", "_run", "escape", "fixed", "heredoc", "kind", "text")
 
     def __init__(
         self,
@@ -151,7 +151,7 @@ class Cmd(Memo):
     whole simple command in `script.text`.
     """
 
-    __slots__ = ("_memo", "command", "order", "parent", "prefix", "prog", "script", "words")
+    __slots__ = ("_memo", "_script", "command", "order", "parent", "prefix", "prog", "words")
 
     def __init__(
         self,
@@ -160,7 +160,9 @@ class Cmd(Memo):
         order: int = 0,
         parent: Cmd | None = None,
     ) -> None:
-        self.script = script
+        # Weak: a script caches its commands, so a strong reference back would make every
+        # parsed file a cycle that only the cyclic GC frees. Keep the script while using this.
+        self._script = weakref.ref(script)
         self.command = command
         k = program_index(command)
         self.prefix = command.words[:k]
@@ -175,6 +177,14 @@ class Cmd(Memo):
 
     def __repr__(self) -> str:
         return f"Cmd(words={[w.value for w in self.words]!r}, before={self.before!r}, after={self.after!r})"
+
+    @property
+    def script(self) -> Script:
+        """The script this command is part of (alive while its instruction or caller holds it)."""
+        script = self._script()
+        if script is None:
+            raise ReferenceError("the script of this command is gone (keep the Script alive)")
+        return script
 
     @property
     def program(self) -> str:
