@@ -14,10 +14,9 @@ import re
 import stat
 from dataclasses import dataclass
 
+from hardenify.dockerfile.droppers import effective_entry
 from hardenify.dockerfile.model import Instruction, split_words, unquote
 from hardenify.safeio import note
-
-from ._users import effective_entry
 
 MAX_BYTES = 256 * 1024
 MAX_FILES = 8

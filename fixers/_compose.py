@@ -294,7 +294,8 @@ def explicit_user(svc: Service) -> str | None:
 def built_user(cf: ComposeFile, svc: Service) -> tuple[str | None, str]:
     """The non-root user a built service's stage (`build.target`, else the last) ends with, and
     no privilege dropper; else None and why not. The Dockerfile analysis layer decides."""
-    from hardenify.fixers._users import chain_instructions, drops_privileges, is_root_user, stage_env
+    from hardenify.dockerfile.droppers import drops_privileges
+    from hardenify.dockerfile.users import chain_instructions, is_root_user, stage_env
     from hardenify.knowledge.programs import root_starter
 
     built = built_stage(cf, svc)
@@ -323,7 +324,7 @@ def service_cap_add(cf: ComposeFile, svc: Service) -> tuple[tuple[str, ...] | No
     """Capabilities the service needs back after `cap_drop: [ALL]` (() for none), or None and
     why hardenify cannot tell. Facts come from `hardenify.knowledge.images`, or for a built
     image from its Dockerfile."""
-    from hardenify.fixers._users import is_root_user
+    from hardenify.dockerfile.users import is_root_user
     from hardenify.knowledge.images import cap_add
 
     user = explicit_user(svc)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from hardenify.context import CheckContext, unsafe_fix
 from hardenify.diagnostics import Diagnostic, Edit, Fix, FixAvailability, Severity
 from hardenify.dockerfile import edits
+from hardenify.dockerfile.droppers import root_start
 from hardenify.dockerfile.model import (
     Dockerfile,
     Instruction,
@@ -16,17 +17,9 @@ from hardenify.dockerfile.model import (
     split_words,
     substitute,
 )
-from hardenify.knowledge import bases as base_facts
-from hardenify.knowledge import programs
-from hardenify.rules import References, Rule
-
-from ._buildcontext import context_dir, entry_scripts
-from ._users import (
-    DAEMON_IMAGES,
-    Base,
+from hardenify.dockerfile.users import (
     UserDb,
     all_commands,
-    base_info,
     chain_instructions,
     command_words,
     infer_family,
@@ -34,18 +27,21 @@ from ._users import (
     keyword_for,
     looks_windows,
     numeric_user,
-    official_name_tag,
     owned_paths,
     privileged_ports,
     root_image,
-    root_start,
     stage_env,
     user_db,
     user_spec,
     vars_in_scope,
-    version_at_least,
     volumes,
 )
+from hardenify.knowledge import bases as base_facts
+from hardenify.knowledge import programs
+from hardenify.knowledge.images import DAEMON_IMAGES, Base, base_info, official_name_tag, version_at_least
+from hardenify.rules import References, Rule
+
+from ._buildcontext import context_dir, entry_scripts
 
 RULE = Rule(
     code="HF101",

@@ -7,9 +7,8 @@ from collections.abc import Iterator
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, Severity
 from hardenify.dockerfile.shell import Command
+from hardenify.dockerfile.users import RESERVED, looks_windows, run_scripts
 from hardenify.rules import References, Rule
-
-from ._users import RESERVED, looks_windows, run_scripts
 
 RULE = Rule(
     code="HF102",

@@ -7,11 +7,8 @@ from collections.abc import Iterator
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, Severity
 from hardenify.dockerfile.model import split_words, substitute
-from hardenify.rules import References, Rule
-
-from ._users import (
+from hardenify.dockerfile.users import (
     PORT_RE,
-    base_info,
     chain_instructions,
     is_root_user,
     looks_windows,
@@ -19,6 +16,8 @@ from ._users import (
     stage_env,
     word_spans,
 )
+from hardenify.knowledge.images import base_info
+from hardenify.rules import References, Rule
 
 RULE = Rule(
     code="HF103",

@@ -9,9 +9,8 @@ from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, Severity
 from hardenify.dockerfile.model import Instruction
 from hardenify.dockerfile.shell import Command
+from hardenify.dockerfile.users import Script, looks_windows, program_index, run_scripts
 from hardenify.rules import References, Rule
-
-from ._users import Script, looks_windows, program_index, run_scripts
 
 RULE = Rule(
     code="HF104",

@@ -8,9 +8,7 @@ from hardenify.context import CheckContext, safe_fix, unsafe_fix
 from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
 from hardenify.dockerfile import edits
 from hardenify.dockerfile.model import Instruction, split_words, substitute
-from hardenify.rules import References, Rule
-
-from ._users import (
+from hardenify.dockerfile.users import (
     chain_instructions,
     is_root_user,
     is_variable_id,
@@ -21,6 +19,7 @@ from ._users import (
     vars_in_scope,
     word_spans,
 )
+from hardenify.rules import References, Rule
 
 RULE = Rule(
     code="HF105",

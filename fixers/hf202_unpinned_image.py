@@ -13,10 +13,9 @@ from typing import NamedTuple
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
 from hardenify.dockerfile.model import Dockerfile, Instruction, substitute
+from hardenify.dockerfile.users import stage_env, word_spans
 from hardenify.imageref import ImageRef, try_parse_ref
 from hardenify.rules import References, Rule
-
-from ._users import stage_env, word_spans
 
 RULE = Rule(
     code="HF202",

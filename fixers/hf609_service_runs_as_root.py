@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, Severity
+from hardenify.dockerfile.droppers import drops_privileges as dockerfile_drops_privileges
 from hardenify.dockerfile.model import split_words, substitute
-from hardenify.fixers._users import base_info, chain_instructions, is_root_user, root_image, stage_env
-from hardenify.fixers._users import drops_privileges as dockerfile_drops_privileges
+from hardenify.dockerfile.users import chain_instructions, is_root_user, root_image, stage_env
+from hardenify.knowledge.images import base_info
 from hardenify.rules import References, Rule
 
 if TYPE_CHECKING:  # compose helpers are imported where used: Dockerfile runs never load them

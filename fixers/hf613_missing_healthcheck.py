@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
-from hardenify.fixers._users import chain_instructions, root_image
+from hardenify.dockerfile.users import chain_instructions, root_image
 from hardenify.imageref import try_parse_ref
 from hardenify.rules import References, Rule
 

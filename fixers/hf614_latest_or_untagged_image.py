@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, Severity
-from hardenify.fixers._users import official_name
 from hardenify.fixers.hf201_latest_tag import EXAMPLES
 from hardenify.imageref import try_parse_ref
+from hardenify.knowledge.images import official_name
 from hardenify.rules import References, Rule
 
 if TYPE_CHECKING:  # compose helpers are imported where used: Dockerfile runs never load them

@@ -88,7 +88,8 @@ def before(corpus: Path, dumped: Path) -> int:
 def _count_candidates(text: str, counts: dict[str, int]) -> None:
     """The files each gate can catch, read like the gates read them."""
     from hardenify.dockerfile import parse
-    from hardenify.fixers._users import chain_instructions, root_start
+    from hardenify.dockerfile.droppers import root_start
+    from hardenify.dockerfile.users import chain_instructions
     from hardenify.knowledge.bases import has_shell
     from tests.test_corpus_user_gates import _ARG_UID, _pinned_froms, _root_image
 

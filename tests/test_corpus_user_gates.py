@@ -38,7 +38,7 @@ _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}")
 
 
 def _root_image(df: Dockerfile, stage: Stage) -> str:
-    from hardenify.fixers._users import root_image
+    from hardenify.dockerfile.users import root_image
 
     return root_image(df, stage)
 
@@ -73,7 +73,8 @@ def _pinned_froms(df: Dockerfile) -> tuple[int, int]:
 
 def file_gates(text: str, fixed: str) -> Counter[str]:
     """The gate violations one fixed file shows."""
-    from hardenify.fixers._users import chain_instructions, root_start, stage_env
+    from hardenify.dockerfile.droppers import root_start
+    from hardenify.dockerfile.users import chain_instructions, stage_env
 
     out: Counter[str] = Counter()
     before, after = parse(text), parse(fixed)

@@ -12,7 +12,8 @@ from __future__ import annotations
 import pytest
 
 from hardenify.dockerfile import Dockerfile, Instruction, parse
-from hardenify.fixers import _runedit, _split, _users
+from hardenify.dockerfile import users as _users
+from hardenify.fixers import _runedit, _split
 
 Argvs = list[list[str]]
 

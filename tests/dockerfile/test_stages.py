@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from hardenify.dockerfile import parse
-from hardenify.fixers import _pkg, _secretfix, _split, _stagegraph, _users
+from hardenify.dockerfile import users as _users
+from hardenify.fixers import _pkg, _secretfix, _split, _stagegraph
 
 
 def views(text: str) -> dict[str, Any]:

@@ -1,18 +1,18 @@
-"""The users a stage creates, privilege droppers and root users, as `fixers._users` reads them
-today (issue 13, step 1: the logic that moves to `hardenify/dockerfile/users.py`)."""
+"""The users a stage creates (`hardenify.dockerfile.users`), privilege droppers
+(`hardenify.dockerfile.droppers`), root users and base-image facts (`hardenify.knowledge.images`)."""
 
 from __future__ import annotations
 
 import pytest
 
-from hardenify.dockerfile import parse
-from hardenify.fixers import _users
+from hardenify.dockerfile import droppers, parse, users
+from hardenify.knowledge import images
 
 
 def db(text: str) -> tuple[dict[str, tuple[str | None, str | None, bool]], dict[str, str | None], bool]:
     df = parse(text)
     st = df.stages[-1]
-    d = _users.user_db(list(st.chain_instructions), _users.stage_env(df, st))
+    d = users.user_db(list(st.chain_instructions), users.stage_env(df, st))
     return {k: (v.uid, v.gid, v.supplementary) for k, v in d.users.items()}, d.groups, d.modified
 
 
@@ -41,16 +41,16 @@ def test_uid_from_a_build_arg_stays_a_variable() -> None:
         "app": ("${APP_UID}", None, False)
     }
     df = parse("FROM debian\nARG APP_UID=1000\nRUN useradd -u $APP_UID app\nUSER app\n")
-    assert _users.numeric_user(df, df.stages[0], "app") == "${APP_UID}"
-    assert _users.is_variable_id("${APP_UID}") and not _users.is_variable_id("1000")
+    assert users.numeric_user(df, df.stages[0], "app") == "${APP_UID}"
+    assert users.is_variable_id("${APP_UID}") and not users.is_variable_id("1000")
 
 
 def test_numeric_user() -> None:
     df = parse("FROM debian\nRUN useradd -u 1000 app\nUSER app\n")
     st = df.stages[0]
-    assert _users.numeric_user(df, st, "app") == "1000"
-    assert _users.numeric_user(df, st, "nobody") == "65534:65534"  # the base ships it
-    assert _users.numeric_user(df, st, "root") is None
+    assert users.numeric_user(df, st, "app") == "1000"
+    assert users.numeric_user(df, st, "nobody") == "65534:65534"  # the base ships it
+    assert users.numeric_user(df, st, "root") is None
 
 
 def test_passwd_written_directly_or_users_modified() -> None:
@@ -90,8 +90,8 @@ ROOT_START = {
 @pytest.mark.parametrize("text,dropper,start", ROOT_START.values(), ids=ROOT_START.keys())
 def test_root_start_and_droppers(text: str, dropper: str | None, start: tuple[str, str, bool] | None) -> None:
     ins = list(parse(text).stages[0].instructions)
-    assert _users.drops_privileges(ins) == dropper
-    rs = _users.root_start(ins)
+    assert droppers.drops_privileges(ins) == dropper
+    rs = droppers.root_start(ins)
     assert (rs and (rs.program, rs.where, rs.network)) == start
 
 
@@ -107,12 +107,12 @@ def test_root_start_and_droppers(text: str, dropper: str | None, start: tuple[st
     ],
 )
 def test_script_root_start(script: str, found: tuple[str, bool] | None) -> None:
-    assert _users.script_root_start(script) == found
+    assert droppers.script_root_start(script) == found
 
 
 def test_entrypoint_script_from_the_build_context() -> None:
     ins = list(parse('FROM debian\nENTRYPOINT ["/entry.sh"]\n').stages[0].instructions)
-    rs = _users.root_start(ins, [("/entry.sh", '#!/bin/sh\nexec gosu app "$@"\n')])
+    rs = droppers.root_start(ins, [("/entry.sh", '#!/bin/sh\nexec gosu app "$@"\n')])
     assert rs is not None and (rs.program, rs.where) == ("gosu", "the entrypoint script /entry.sh runs")
     assert "switches user itself" in rs.reason()
 
@@ -136,7 +136,7 @@ def test_entrypoint_script_from_the_build_context() -> None:
     ],
 )
 def test_is_root_user(user: str, root: bool) -> None:
-    assert _users.is_root_user(user) is root
+    assert users.is_root_user(user) is root
 
 
 # ------------------------------------------------------------------------- base images
@@ -153,10 +153,10 @@ def test_is_root_user(user: str, root: bool) -> None:
     ],
 )
 def test_base_info(image: str, family: str, nonroot: bool, user: str | None) -> None:
-    b = _users.base_info(image)
+    b = images.base_info(image)
     assert (b.family, b.nonroot_default, b.user) == (family, nonroot, user)
 
 
 def test_base_info_declines_images_that_must_start_as_root() -> None:
-    assert "gosu" in (_users.base_info("postgres:16").no_fix or "")
-    assert "nginx-unprivileged" in (_users.base_info("nginx").no_fix or "")
+    assert "gosu" in (images.base_info("postgres:16").no_fix or "")
+    assert "nginx-unprivileged" in (images.base_info("nginx").no_fix or "")

@@ -590,7 +590,7 @@ def test_no_fix_for_droppers_hardenify_cannot_follow() -> None:
 
 
 def test_version_at_least() -> None:
-    from hardenify.fixers._users import version_at_least
+    from hardenify.knowledge.images import version_at_least
 
     assert version_at_least("1.27.4-alpine", (1, 16))
     assert version_at_least("mainline-alpine", (1, 16))  # floating tags are current
@@ -600,7 +600,8 @@ def test_version_at_least() -> None:
 
 def test_package_and_tag_family() -> None:
     from hardenify.dockerfile import parse
-    from hardenify.fixers._users import package_family, tag_family
+    from hardenify.dockerfile.users import package_family
+    from hardenify.knowledge.images import tag_family
 
     df = parse("FROM x\nRUN apt-get update\nRUN microdnf install -y tar\n")
     assert package_family(df.instructions) is None
