@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from hardenify.context import CheckContext, unsafe_fix
 from hardenify.diagnostics import Diagnostic, Edit, Fix, FixAvailability, Severity
 from hardenify.dockerfile import edits
+from hardenify.dockerfile.buildcontext import context_dir, entry_scripts
 from hardenify.dockerfile.droppers import root_start
 from hardenify.dockerfile.model import (
     Dockerfile,
@@ -40,8 +41,6 @@ from hardenify.knowledge import bases as base_facts
 from hardenify.knowledge import programs
 from hardenify.knowledge.images import DAEMON_IMAGES, Base, base_info, official_name_tag, version_at_least
 from hardenify.rules import References, Rule
-
-from ._buildcontext import context_dir, entry_scripts
 
 RULE = Rule(
     code="HF101",

@@ -149,4 +149,3 @@ def installed_root_start(instructions: list[Instruction]) -> RootStart | None:
                     if m is not None:
                         return RootStart(m.group(0), "the build installs")
     return None
-
