@@ -21,13 +21,11 @@ from hardenify.dockerfile.model import Dockerfile, Heredoc, Instruction, Stage, 
 from hardenify.dockerfile.runs import HEREDOC_WORD as _HEREDOC_WORD
 from hardenify.dockerfile.runs import Cmd as Cmd
 from hardenify.dockerfile.runs import Script as Script
-from hardenify.dockerfile.runs import commands as _run_commands
 from hardenify.dockerfile.runs import effective as effective
 from hardenify.dockerfile.runs import program_name as program_name
 from hardenify.dockerfile.runs import run_text as run_text
 from hardenify.dockerfile.runs import script_heredocs as script_heredocs
-from hardenify.dockerfile.runs import scripts as scripts
-from hardenify.dockerfile.runs import tokenize_lines as _tokenize_lines
+from hardenify.dockerfile.runs import script_view
 from hardenify.dockerfile.shell import POSIX_SHELLS, Word, scan_quotes, tokenize
 
 # Options that take a separate value word, per tool (so `-o X install` finds `install`).
@@ -178,9 +176,7 @@ def run_instructions(df: Dockerfile) -> Iterator[tuple[Instruction, Instruction]
 
 def commands(outer: Instruction, run: Instruction) -> list[Cmd]:
     """Every simple command the RUN executes, in order (the instruction's cached commands)."""
-    if run is outer.run and run.json is None:
-        return outer.commands
-    return _run_commands(outer, run)
+    return outer.commands if run is outer.run else run.commands
 
 
 # ---------------------------------------------------------------------------- arguments
@@ -514,7 +510,7 @@ def _append_heredoc(df: Dockerfile, doc: Heredoc, command: str) -> Edit | None:
         offset -= len(line)
         body = line.rstrip("\r").rstrip(" \t")
         if body.strip() and not body.lstrip(" \t").startswith("#"):
-            cmds = _tokenize_lines(body)
+            cmds = tokenize(script_view(body))
             if not cmds:
                 return None
             last = cmds[-1]

@@ -174,7 +174,7 @@ def _builds_later(
     `node_modules/.bin` tool, or a dev tool by name (`tsc`, `webpack`, `prisma generate`...)?"""
     dev = _dev_names(manifest) | _DEV_TOOLS
     for c in _later_cmds(df, ins, rest):
-        if c.prog in _BUILD_TOOLS or "node_modules/.bin/" in c.words[0].value or c.prog in dev:
+        if c.words and (c.prog in _BUILD_TOOLS or "node_modules/.bin/" in c.words[0].value or c.prog in dev):
             return True
         if c.prog == "npm":
             i = _pkg.subcommand(c, _pkg.NPM_VALUE_OPTS)

@@ -234,21 +234,17 @@ class Instruction(Node, Memo):
 
     @property
     def commands(self) -> list[Cmd]:
-        """Every simple command a shell-form RUN (or ONBUILD RUN) executes, in order.
+        """Every simple command a RUN (or ONBUILD RUN) executes, in execution order.
 
-        Covers the shell-form arguments, heredoc bodies that run as scripts (tokenized per
-        line) and, for detection only, `sh -c "..."` strings (see `runs.Cmd.parent`).
+        Exactly the commands of `runs.run_scripts(self)` (shell form, script heredocs, the
+        `-c` string of an exec-form shell, an exec form's one command, nested `sh -c`
+        scripts right after the command that runs them): one token stream whoever asks.
         Computed once per instruction and shared by every rule; treat it as read-only.
-        Exec-form RUNs and other instructions have none.
         """
         if self._commands is None:
-            run = self.run
-            if run is None or run.json is not None:
-                self._commands = []
-            else:
-                from hardenify.dockerfile.runs import commands
+            from hardenify.dockerfile.runs import instruction_commands
 
-                self._commands = commands(self, run)
+            self._commands = instruction_commands(self)
         return self._commands
 
 
@@ -588,6 +584,20 @@ def substitute(value: str, env: dict[str, str | None]) -> str:
     return _SUBST_RE.sub(repl, value)
 
 
+# BuildKit's automatic platform ARGs are usable in FROM without a global ARG. Only the OS is
+# certain for the Linux images these rules check (`FROM binaries-$TARGETOS` → binaries-linux).
+PLATFORM_ARGS: dict[str, str | None] = {"TARGETOS": "linux", "BUILDOS": "linux"}
+
+
+def _platform_args(gargs: dict[str, str | None]) -> dict[str, str | None]:
+    """Global ARG defaults, with the platform ARGs where the file gives no value."""
+    env = dict(gargs)
+    for k, v in PLATFORM_ARGS.items():
+        if env.get(k) is None:
+            env[k] = v
+    return env
+
+
 def _build_stages(df: Dockerfile) -> list[Stage]:
     stages: list[Stage] = []
     gargs = df.global_args
@@ -607,8 +617,10 @@ def _build_stages(df: Dockerfile) -> list[Stage]:
                 name=name,
                 platform=plat.value if plat else None,
             )
-            # `FROM <name>` builds on the nearest earlier stage of that name.
-            current.parent = by_name.get(current.resolved_image.lower())
+            # `FROM <name>` builds on the nearest earlier stage of that name. BuildKit's
+            # automatic platform ARGs count here (`FROM build-$TARGETOS` → build-linux).
+            ref = image if "$" not in image else substitute(image, _platform_args(gargs))
+            current.parent = by_name.get(ref.lower())
             if name:
                 by_name[name.lower()] = current
             stages.append(current)
