@@ -295,14 +295,15 @@ def built_user(cf: ComposeFile, svc: Service) -> tuple[str | None, str]:
     """The non-root user a built service's stage (`build.target`, else the last) ends with, and
     no privilege dropper; else None and why not. The Dockerfile analysis layer decides."""
     from hardenify.dockerfile.droppers import drops_privileges
-    from hardenify.dockerfile.users import chain_instructions, is_root_user, stage_env
+    from hardenify.dockerfile.stages import chain_instructions, stage_env
+    from hardenify.dockerfile.users import is_root_user
     from hardenify.knowledge.programs import root_starter
 
     built = built_stage(cf, svc)
     if built is None:
         return None, "its Dockerfile (or the `build.target` stage) cannot be read"
     df, stage = built
-    instructions = chain_instructions(df, stage)
+    instructions = chain_instructions(stage)
     users = [i for i in instructions if i.cmd == "USER"]
     if not users:
         return None, "its Dockerfile sets no USER, so it starts as root"

@@ -39,7 +39,8 @@ RULE = Rule(
 
 def _supplementary(stage: Stage, upto: Instruction) -> dict[str, str]:
     """User name → how the build added it to another group, from the chain before `upto`."""
-    from hardenify.dockerfile.users import _parse_opts, all_commands, command_words
+    from hardenify.dockerfile.runs import all_commands
+    from hardenify.dockerfile.users import _parse_opts, command_words
 
     from ._pkg import options
 

@@ -9,7 +9,8 @@ from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, Severity
 from hardenify.dockerfile.droppers import drops_privileges as dockerfile_drops_privileges
 from hardenify.dockerfile.model import split_words, substitute
-from hardenify.dockerfile.users import chain_instructions, is_root_user, root_image, stage_env
+from hardenify.dockerfile.stages import stage_env
+from hardenify.dockerfile.users import base_image, is_root_user
 from hardenify.knowledge.images import base_info
 from hardenify.rules import References, Rule
 
@@ -82,7 +83,7 @@ def _runs_as_root(cf: ComposeFile, svc: Service) -> str | None:
         if built is None:
             return None
         df, stage = built
-        instructions = chain_instructions(df, stage)
+        instructions = stage.chain_instructions
         users = [i for i in instructions if i.cmd == "USER"]
         if users:
             words = split_words(users[-1].args)
@@ -90,7 +91,7 @@ def _runs_as_root(cf: ComposeFile, svc: Service) -> str | None:
             if not name or "$" in name or not is_root_user(name):
                 return None
             return f"its Dockerfile's last USER is `{words[0]}` and no `user:` is set"
-        base = root_image(df, stage)
+        base = base_image(stage)
         if base_info(base).nonroot_default or dockerfile_drops_privileges(instructions):
             return None
         return f"no `user:` and its Dockerfile (FROM {base}) has no USER"

@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hardenify.dockerfile.model import Instruction, split_words
+from hardenify.dockerfile.runs import all_commands, effective, program_name, script_view
 from hardenify.dockerfile.shell import tokenize
-from hardenify.dockerfile.users import _script_lines, all_commands, command_words, program_index
+from hardenify.dockerfile.users import command_words
 from hardenify.knowledge import programs
 
 
@@ -109,13 +110,14 @@ def script_root_start(text: str) -> tuple[str, bool] | None:
     if m is not None:
         word = m.group(0)
         return (programs.root_starter(word) or word), False
-    for cmd in tokenize(_script_lines(body)):
-        words = command_words(cmd)
+    # An entrypoint script is a script file: read it as the RUN model reads a heredoc script.
+    for command in tokenize(script_view(body)):
+        _prefix, words = effective(command)
         if not words:
             continue
-        found = programs.root_starter(cmd.words[program_index(cmd)].value)
+        found = programs.root_starter(words[0].value)
         if found is not None:
-            return found, programs.is_network_tool(words[0])
+            return found, programs.is_network_tool(program_name(words[0].value))
     return None
 
 

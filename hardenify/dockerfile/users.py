@@ -12,296 +12,42 @@ from __future__ import annotations
 
 import posixpath
 import re
-import weakref
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from hardenify.dockerfile.model import (
     Dockerfile,
     Instruction,
     Stage,
-    _iter_words,
     arg_pairs,
     env_pairs,
+    iter_words,
     split_words,
     substitute,
     unquote,
 )
-from hardenify.dockerfile.shell import Command, tokenize
+from hardenify.dockerfile.runs import Cmd, all_commands
+from hardenify.dockerfile.stages import stage_env
 from hardenify.knowledge.images import PACKAGE_MANAGER_FAMILY, Base, base_info, tag_family
 
-# ------------------------------------------------------------------------------- stage chains
+# ------------------------------------------------------------------------------- base image
 
 
-def word_spans(s: str) -> list[tuple[str, int, int]]:
-    """Raw (quoted) words of an argument string with their [start, end) spans."""
-    # The model's word splitter is private; suggested core change: make it public.
-    return _iter_words(s)
+def base_image(stage: Stage) -> str:
+    """The image the stage chain starts from, ARG defaults substituted (`Stage.resolved_image`:
+    `postgres:${PG_VERSION}` without a default reads `postgres:`). `stages.root_image` answers
+    "" for such a reference (the exact image is unknown); the repository alone still says what
+    the image ships and how it starts (`base_info`: postgres drops privileges itself,
+    distroless has no shell), which is what the user rules need."""
+    return stage.chain[0].resolved_image
 
 
-def stage_names(df: Dockerfile, before: int | None = None) -> set[str]:
-    """Lower-cased names of the stages defined before stage index `before` (all when None)."""
-    return {s.name.lower() for s in df.stages if s.name and (before is None or s.index < before)}
+# ------------------------------------------------------------------------------- commands
 
 
-# BuildKit's automatic platform ARGs are usable in FROM without a global ARG. Only the OS is
-# certain for the Linux images these rules check (`FROM binaries-$TARGETOS` → binaries-linux).
-PLATFORM_ARGS: dict[str, str | None] = {"TARGETOS": "linux", "BUILDOS": "linux"}
-
-
-def parent_stage(df: Dockerfile, stage: Stage) -> Stage | None:
-    """The earlier stage a `FROM <name>` builds on, or None when it starts from an image."""
-    image = stage.image.lower()
-    if not image or "$" in image:
-        image = substitute(stage.image, {**PLATFORM_ARGS, **df.global_args}).lower()
-    for other in reversed(df.stages[: stage.index]):
-        if other.name and other.name.lower() == image:
-            return other
-    return None
-
-
-def stage_chain(df: Dockerfile, stage: Stage) -> list[Stage]:
-    """The stage and its ancestors, root (the one FROM an image) first."""
-    chain = [stage]
-    seen = {stage.index}
-    cur = stage
-    while True:
-        parent = parent_stage(df, cur)
-        if parent is None or parent.index in seen:
-            break
-        chain.append(parent)
-        seen.add(parent.index)
-        cur = parent
-    chain.reverse()
-    return chain
-
-
-def chain_instructions(df: Dockerfile, stage: Stage) -> list[Instruction]:
-    """Instructions of the stage and its ancestors, in build order (FROM lines excluded)."""
-    out: list[Instruction] = []
-    for st in stage_chain(df, stage):
-        out.extend(st.instructions)
-    return out
-
-
-def root_image(df: Dockerfile, stage: Stage) -> str:
-    """The image the stage chain starts from, ARG defaults substituted."""
-    return stage_chain(df, stage)[0].resolved_image
-
-
-def stage_env(df: Dockerfile, stage: Stage, upto: Instruction | None = None) -> dict[str, str | None]:
-    """Global ARG defaults plus ARG/ENV values set in the chain before `upto` (a best guess)."""
-    env: dict[str, str | None] = dict(df.global_args)
-    for ins in chain_instructions(df, stage):
-        if upto is not None and ins is upto:
-            break
-        if ins.cmd == "ARG":
-            for name, value in arg_pairs(ins):
-                if value is not None:
-                    env[name] = substitute(value, env)
-                elif name not in env:
-                    env[name] = None
-        elif ins.cmd == "ENV":
-            for key, value, _, _ in env_pairs(ins):
-                env[key] = substitute(value, env)
-    return env
-
-
-# ------------------------------------------------------------------------------------ scripts
-
-
-class Script:
-    """Shell text run by an instruction, and how to map an index in it to a file offset.
-
-    Scripts are cached on their instruction (`run_scripts`), so they refer back to it weakly:
-    a strong reference would make every parsed file a cycle that only the cyclic GC frees.
-    """
-
-    __slots__ = ("_commands", "_ins", "fixed", "offset", "text")
-
-    def __init__(
-        self,
-        text: str,
-        ins: Instruction,
-        offset: Callable[[int], int],
-        fixed: tuple[int, int] | None = None,
-    ) -> None:
-        self.text = text
-        self._ins = weakref.ref(ins)
-        self.offset = offset
-        # For scripts inside one word (`sh -c "..."`, exec form): the span every finding gets.
-        self.fixed = fixed
-        self._commands: list[Command] | None = None
-
-    @property
-    def ins(self) -> Instruction:
-        ins = self._ins()
-        if ins is None:
-            raise ReferenceError("the instruction of this script is gone (keep its Dockerfile alive)")
-        return ins
-
-    def commands(self) -> list[Command]:
-        """The script's commands (shared by every caller: read-only)."""
-        if self._commands is None:
-            self._commands = tokenize(_script_lines(self.text))
-        return self._commands
-
-    def span(self, start: int, end: int) -> tuple[int, int]:
-        if self.fixed is not None:
-            return self.fixed
-        s = self.offset(start)
-        e = self.offset(end)
-        return (s, max(e, s))
-
-    def __repr__(self) -> str:
-        return f"Script(text={self.text!r}, fixed={self.fixed!r})"
-
-
-SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "busybox"})
-_HEREDOC_WORD = re.compile(r"^\d*<<-?")
-
-
-def _script_lines(text: str) -> str:
-    """Make newlines separate commands for `tokenize` (which treats them as blanks).
-
-    Unquoted, unescaped newlines become `;` and comments become spaces, so every offset is kept.
-    """
-    if "\n" not in text:
-        return text
-    out = list(text)
-    quote = ""
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if quote:
-            if c == quote:
-                quote = ""
-            elif c == "\\" and quote == '"':
-                i += 1
-        elif c in "'\"":
-            quote = c
-        elif c == "\\":
-            i += 1
-        elif c == "#" and (i == 0 or text[i - 1] in " \t\n;&|("):
-            while i < n and text[i] != "\n":
-                out[i] = " "
-                i += 1
-            continue
-        elif c == "\n":
-            out[i] = ";"
-        i += 1
-    return "".join(out)
-
-
-RESERVED = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!", "{", "}", "fi", "done"})
-
-
-def program_index(cmd: Command) -> int:
-    """Index of the program word: skips shell reserved words, then `Command.program_index`'s
-    assignments and wrappers (`then chmod 777 x` runs chmod). Once per command."""
-    return cmd.cached("users.program_index", lambda: _program_index(cmd))
-
-
-def _program_index(cmd: Command) -> int:
-    k = 0
-    while k < len(cmd.words) and cmd.words[k].value in RESERVED and cmd.words[k].raw == cmd.words[k].value:
-        k += 1
-    if k == 0:
-        return cmd.program_index()
-    rest = Command(cmd.words[k:], cmd.before, cmd.after)
-    return k + rest.program_index()
-
-
-def _shifted(base: int) -> Callable[[int], int]:
-    return lambda i: base + i
-
-
-def _const(pos: int) -> Callable[[int], int]:
-    return lambda _i: pos
-
-
-def run_scripts(ins: Instruction, *, onbuild: bool = True) -> list[Script]:
-    """The shell scripts a RUN (or ONBUILD RUN) executes, nested `sh -c '...'` included.
-
-    Computed once per instruction (the HF1xx rules all ask): treat the list as read-only."""
-    key = "users.run_scripts" if onbuild else "users.run_scripts.direct"
-    return ins.cached(key, lambda: _run_scripts(ins, onbuild=onbuild))
-
-
-def _run_scripts(ins: Instruction, *, onbuild: bool) -> list[Script]:
-    if ins.cmd == "ONBUILD":
-        if onbuild and ins.sub is not None and ins.sub.cmd == "RUN":
-            return run_scripts(ins.sub, onbuild=False)
-        return []
-    if ins.cmd != "RUN":
-        return []
-    out: list[Script] = []
-    if ins.json is not None:
-        argv = ins.json
-        shell = argv[0].rsplit("/", 1)[-1] if argv else ""
-        whole = (ins.arg_src(0), ins.content_end)
-        if len(argv) >= 3 and shell in SHELLS and argv[1] in ("-c", "-ec", "-xc", "-exc"):
-            out.append(Script(argv[2], ins, _const(ins.arg_src(0)), whole))
-        elif argv:
-            # An exec form without a shell: one command, words quoted so tokenize keeps them.
-            text = " ".join(_shell_quote(a) for a in argv)
-            out.append(Script(text, ins, _const(ins.arg_src(0)), whole))
-        return out
-    args = ins.args
-    top = Script(args, ins, ins.arg_mapper())
-    out.append(top)
-    cmds = top.commands()
-    # Heredoc bodies are scripts when the heredoc is the command itself (`RUN <<EOF`) or
-    # is fed to a shell (`RUN bash <<EOF`); otherwise they are data (`RUN cat <<EOF >f`).
-    if ins.heredocs and cmds:
-        first = cmds[0]
-        words = first.words
-        is_script = bool(words) and (
-            _HEREDOC_WORD.match(words[0].raw) is not None
-            or (first.program() in SHELLS and any(_HEREDOC_WORD.match(w.raw) for w in words[1:]))
-        )
-        if is_script:
-            out.append(Script(ins.heredocs[0].content, ins, _shifted(ins.heredocs[0].start)))
-    # One level of `sh -c "..."` nesting.
-    for script in list(out):
-        for cmd in script.commands():
-            pi = program_index(cmd)
-            if pi >= len(cmd.words) or cmd.words[pi].value.rsplit("/", 1)[-1] not in SHELLS:
-                continue
-            args_ = cmd.words[pi + 1 :]
-            for j, w in enumerate(args_):
-                if w.value.startswith("-") and "c" in w.value[1:] and not w.value.startswith("--"):
-                    if j + 1 < len(args_):
-                        inner = args_[j + 1]
-                        span = script.span(inner.start, inner.end)
-                        out.append(Script(inner.value, ins, _const(span[0]), span))
-                    break
-    return out
-
-
-def _shell_quote(s: str) -> str:
-    if s and re.fullmatch(r"[A-Za-z0-9_@%+=:,./-]+", s):
-        return s
-    return "'" + s.replace("'", "'\\''") + "'"
-
-
-def all_commands(instructions: list[Instruction]) -> Iterator[tuple[Script, Command]]:
-    for ins in instructions:
-        for script in run_scripts(ins):
-            for cmd in script.commands():
-                yield script, cmd
-
-
-def command_words(cmd: Command) -> list[str]:
-    """The program name (basename) and its arguments (once per command: read-only)."""
-    return cmd.cached("users.command_words", lambda: _command_words(cmd))
-
-
-def _command_words(cmd: Command) -> list[str]:
-    i = program_index(cmd)
-    if i >= len(cmd.words):
-        return []
-    return [cmd.words[i].value.rsplit("/", 1)[-1]] + [w.value for w in cmd.words[i + 1 :]]
+def command_words(cmd: Cmd) -> list[str]:
+    """The program's name and its arguments (`["useradd", "-u", "1000", "app"]`); [] when the
+    command runs no program. What the user-database readers match on."""
+    return [cmd.prog, *cmd.values] if cmd.words else []
 
 
 # ----------------------------------------------------------------------- users in the Dockerfile
@@ -518,7 +264,7 @@ def vars_in_scope(df: Dockerfile, stage: Stage, spec: str, at: Instruction | Non
     names = set(re.findall(r"\$\{?([A-Za-z_]\w*)", spec))
     defined: set[str] = set()
     own = {id(i) for i in stage.instructions}
-    for ins in chain_instructions(df, stage):
+    for ins in stage.chain_instructions:
         if at is not None and ins is at:
             break
         if ins.cmd == "ENV":
@@ -530,7 +276,7 @@ def vars_in_scope(df: Dockerfile, stage: Stage, spec: str, at: Instruction | Non
 
 def numeric_user(df: Dockerfile, stage: Stage, name: str, upto: Instruction | None = None) -> str | None:
     """The numeric form of `USER name` when it is certain, else None."""
-    instructions = chain_instructions(df, stage)
+    instructions = stage.chain_instructions
     if upto is not None and upto in instructions:
         instructions = instructions[: instructions.index(upto)]
     db = user_db(instructions, stage_env(df, stage, upto))
@@ -538,7 +284,7 @@ def numeric_user(df: Dockerfile, stage: Stage, name: str, upto: Instruction | No
         return None
     if name in db.users:
         return user_spec(db, name)
-    base = base_info(root_image(df, stage))
+    base = base_info(base_image(stage))
     return base.known_users.get(name)
 
 
@@ -546,7 +292,7 @@ def numeric_group(df: Dockerfile, stage: Stage, group: str, upto: Instruction | 
     """The numeric gid of a group name when it is certain, else None."""
     if group.isdigit():
         return group
-    instructions = chain_instructions(df, stage)
+    instructions = stage.chain_instructions
     if upto is not None and upto in instructions:
         instructions = instructions[: instructions.index(upto)]
     db = user_db(instructions, stage_env(df, stage, upto))
@@ -557,7 +303,7 @@ def numeric_group(df: Dockerfile, stage: Stage, group: str, upto: Instruction | 
     if group in db.users:
         return None
     # Well-known users of official images have a primary group of the same name and id.
-    spec = base_info(root_image(df, stage)).known_users.get(group)
+    spec = base_info(base_image(stage)).known_users.get(group)
     if spec is None or group == "nobody" or ":" not in spec:
         return None
     return spec.split(":", 1)[1]
@@ -578,7 +324,6 @@ def package_family(instructions: list[Instruction]) -> str | None:
     return families.pop() if len(families) == 1 else None
 
 
-
 def infer_family(base: Base, instructions: list[Instruction]) -> tuple[str, str]:
     """The family of a base image and how it is known: the table, else the package manager the
     build runs, else the tag's naming convention; ("unknown", "") when nothing tells."""
@@ -591,7 +336,6 @@ def infer_family(base: Base, instructions: list[Instruction]) -> tuple[str, str]
     if family is not None:
         return family, "its tag"
     return base.family, ""
-
 
 
 @dataclass(frozen=True)
@@ -621,7 +365,7 @@ def owned_paths(instructions: list[Instruction], env: dict[str, str | None]) -> 
             continue
         if ins.cmd in ("COPY", "ADD"):
             m = re.search(r"--chown=(\S+)", ins.args)
-            words = [w for w, _, _ in word_spans(ins.args) if not w.startswith("--")]
+            words = [w for w, _, _ in iter_words(ins.args) if not w.startswith("--")]
             if m and words:
                 owner = substitute(m.group(1), env) if "$" in m.group(1) else m.group(1)
                 out.append(Owned(sub(words[-1].strip("\"'")), owner.split(":")[0], True))
@@ -691,7 +435,7 @@ def volumes(instructions: list[Instruction], env: dict[str, str | None]) -> list
     for ins in instructions:
         if ins.cmd != "VOLUME":
             continue
-        words = ins.json if ins.json is not None else [w.strip("\"'") for w, _, _ in word_spans(ins.args)]
+        words = ins.json if ins.json is not None else [w.strip("\"'") for w, _, _ in iter_words(ins.args)]
         out.extend(substitute(w, env) if "$" in w else w for w in words if w)
     return out
 
@@ -705,7 +449,7 @@ def privileged_ports(instructions: list[Instruction]) -> list[int]:
     for ins in instructions:
         if ins.cmd != "EXPOSE":
             continue
-        for raw, _, _ in word_spans(ins.args):
+        for raw, _, _ in iter_words(ins.args):
             m = PORT_RE.match(raw)
             if m and 0 < int(m.group(1)) < 1024:
                 out.append(int(m.group(1)))

@@ -717,6 +717,7 @@ def memory_limit(key: str | None) -> str:
 
 # ------------------------------------------------------------------ base images (HF1xx/HF2xx)
 
+
 @dataclass(frozen=True)
 class Base:
     """What hardenify knows about a base image."""
@@ -1082,7 +1083,6 @@ PACKAGE_MANAGER_FAMILY = {
 }
 
 
-
 def tag_family(image: str) -> str | None:
     """The family a third-party image's tag names by convention (`-alpine`, `-bookworm`, `-ubuntu`)."""
     tag = image.lower().split("@", 1)[0].rsplit("/", 1)[-1].partition(":")[2]
@@ -1092,7 +1092,6 @@ def tag_family(image: str) -> str | None:
     if words & {"debian", "ubuntu", *DISTRO_CODENAMES}:
         return "debian"
     return None
-
 
 
 def official_name_tag(image: str) -> tuple[str | None, str]:
@@ -1106,5 +1105,3 @@ def official_name_tag(image: str) -> tuple[str | None, str]:
             return None, ""
         ref, tag_known = loose
     return official_name(ref), (ref.tag or "latest").lower() if tag_known else ""
-
-

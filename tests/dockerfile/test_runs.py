@@ -1,7 +1,8 @@
-"""What a RUN executes, as each of today's four command models reads it (issue 13, step 1).
+"""What a RUN executes, as each of today's command models reads it (issue 13, step 1).
 
-The models are `hardenify.dockerfile.runs` (`Instruction.commands`), `fixers._users.Script`,
-`fixers._runedit.Script` and `fixers._split.Cmd`. These tests record today's answer of each,
+The models are `hardenify.dockerfile.runs` (`Instruction.commands`), `fixers._runedit.Script`
+and `fixers._split.Cmd` (`fixers._users.Script` is gone: `hardenify.dockerfile.users` reads
+the runs model; its changed answers are in `test_users.py`). These tests record today's answer of each,
 side by side, so moving to one model shows every changed answer. Where the models disagree, a
 `# shell:` comment says which answer BuildKit and the shell agree with; the one model keeps
 that answer (issue 13, "Order" step 3).
@@ -12,7 +13,6 @@ from __future__ import annotations
 import pytest
 
 from hardenify.dockerfile import Dockerfile, Instruction, parse
-from hardenify.dockerfile import users as _users
 from hardenify.fixers import _runedit, _split
 
 Argvs = list[list[str]]
@@ -28,14 +28,13 @@ def models(text: str) -> dict[str, Argvs]:
     df, ins = _run(text)
     return {
         "runs": [[w.value for w in c.words] for c in ins.commands],
-        "users": [[w.value for w in c.words] for s in _users.run_scripts(ins) for c in s.commands()],
         "runedit": [[w.value for w in c.words] for s in _runedit.run_scripts(df, ins) for c in s.commands()],
         "split": [c.argv for c in _split._run_commands(ins, "/", {})],
     }
 
 
 def same(argvs: Argvs) -> dict[str, Argvs]:
-    return dict.fromkeys(("runs", "users", "runedit", "split"), argvs)
+    return dict.fromkeys(("runs", "runedit", "split"), argvs)
 
 
 # ------------------------------------------------------------------ where all four agree
@@ -111,7 +110,6 @@ def test_heredoc_with_a_non_shell_shebang() -> None:
     # _runedit agree; _users and _split read `print(1)` as a shell command.
     assert models("FROM a\nRUN <<EOF\n#!/usr/bin/env python3\nprint(1)\nEOF\n") == {
         "runs": [["<<EOF"]],
-        "users": [["<<EOF"], ["print(1)"]],
         "runedit": [["<<EOF"]],
         "split": [["<<EOF"], ["print(1)"]],
     }
@@ -131,7 +129,6 @@ def test_exec_form_without_a_shell() -> None:
     # see none (their callers only edit shell text, so nothing to edit is right for them).
     assert models('FROM a\nRUN ["apt-get","update"]\n') == {
         "runs": [],
-        "users": [["apt-get", "update"]],
         "runedit": [],
         "split": [["apt-get", "update"]],
     }
@@ -152,7 +149,6 @@ def test_shell_form_sh_c() -> None:
     # follows `cd` into the working directory instead of listing it.
     assert models("FROM a\nRUN sh -c 'cd /x && make'\n") == {
         "runs": [["sh", "-c", "cd /x && make"], ["cd", "/x"], ["make"]],
-        "users": [["sh", "-c", "cd /x && make"], ["cd", "/x"], ["make"]],
         "runedit": [["sh", "-c", "cd /x && make"]],
         "split": [["make"]],
     }
@@ -176,15 +172,12 @@ def test_prefix_words_before_the_program() -> None:
     # drops wrappers and their options but takes `-u`'s value `app` for the program: wrong.
     assert models("FROM a\nRUN sudo -u app make && FOO=1 env make x\n") == {
         "runs": [["make"], ["make", "x"]],
-        "users": [["sudo", "-u", "app", "make"], ["FOO=1", "env", "make", "x"]],
         "runedit": [["sudo", "-u", "app", "make"], ["FOO=1", "env", "make", "x"]],
         "split": [["app", "make"], ["make", "x"]],
     }
     _, ins = _run("FROM a\nRUN sudo -u app make\n")
     cmd = ins.commands[0]
     assert [w.value for w in cmd.prefix] == ["sudo", "-u", "app"] and cmd.sudo
-    users_cmd = _users.run_scripts(ins)[0].commands()[0]
-    assert users_cmd.words[_users.program_index(users_cmd)].value == "make"
     _, ins = _run("FROM a\nRUN FOO=1 make\n")
     assert _split._run_commands(ins, "/", {"FOO": None})[0].env["FOO"] == "1"
 
@@ -195,8 +188,6 @@ def test_onbuild_run() -> None:
     # ONBUILD, and given one it reads the `RUN` keyword as the program.
     df, ins = _run("FROM a\nONBUILD RUN make\n")
     assert [[w.value for w in c.words] for c in ins.commands] == [["make"]]
-    assert [[w.value for w in c.words] for s in _users.run_scripts(ins) for c in s.commands()] == [["make"]]
-    assert _users.run_scripts(ins, onbuild=False) == []
     assert _runedit.run_scripts(df, ins) == []
     assert [c.argv for c in _split._run_commands(ins, "/", {})] == [["RUN", "make"]]
 
@@ -213,11 +204,6 @@ def test_spans_map_back_to_the_file_in_each_model() -> None:
     assert text[s:e] == "apt-get install -y curl"
     s, e = heredoc_run.commands[1].span()
     assert text[s:e] == "make install"
-    # _users: Script.span maps indices of its own text
-    us = _users.run_scripts(shell_run)[0]
-    c = us.commands()[1]
-    s, e = us.span(c.words[0].start, c.words[-1].end)
-    assert text[s:e] == "apt-get install -y curl"
     # _runedit: Script.src maps an index of its text (heredoc: base + index)
     rs = _runedit.run_scripts(df, heredoc_run)
     body = next(x for x in rs if x.kind == "heredoc")

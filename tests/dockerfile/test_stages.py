@@ -1,7 +1,7 @@
 """Stage chain, env, user and workdir at an instruction, as each of today's views reads them
 (issue 13, step 1).
 
-The views are `Stage.chain` (the model), `fixers._users` (stage_chain, stage_env), `fixers._pkg`
+The views are `Stage.chain` (the model), `fixers._pkg`
 (env_before), `fixers._secretfix` (user_at, workdir_at), `fixers._split.StageView` and
 `fixers._stagegraph.stage_env`. Each test records today's answer of each, side by side; where
 they disagree, a `# BuildKit:` comment says which answer a build agrees with.
@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from hardenify.dockerfile import parse
-from hardenify.dockerfile import users as _users
 from hardenify.fixers import _pkg, _secretfix, _split, _stagegraph
 
 
@@ -24,9 +23,7 @@ def views(text: str) -> dict[str, Any]:
     view = _split.read_stage(df, st)
     return {
         "model.chain": [s.index for s in st.chain],
-        "users.chain": [s.index for s in _users.stage_chain(df, st)],
         "stagegraph.chain": [s.index for s in _stagegraph.stage_chain(df, st)],
-        "users.env": _users.stage_env(df, st, ins),
         "stagegraph.env": _stagegraph.stage_env(df, st, ins),
         "pkg.env": _pkg.env_before(df, ins),
         "split.env": view.env_at[id(ins)],
@@ -37,7 +34,7 @@ def views(text: str) -> dict[str, Any]:
 
 
 def envs(v: dict[str, Any]) -> dict[str, Any]:
-    return {k: v[k] for k in ("users.env", "stagegraph.env", "pkg.env", "split.env")}
+    return {k: v[k] for k in ("stagegraph.env", "pkg.env", "split.env")}
 
 
 # -------------------------------------------------------------------------------- chain
@@ -45,11 +42,10 @@ def envs(v: dict[str, Any]) -> dict[str, Any]:
 
 def test_chain_through_a_named_stage_is_case_insensitive() -> None:
     v = views("FROM alpine AS Builder\nENV P=1\nWORKDIR /b\nUSER 1000\nFROM builder\nRUN x\n")
-    assert v["model.chain"] == v["users.chain"] == v["stagegraph.chain"] == [0, 1]
+    assert v["model.chain"] == v["stagegraph.chain"] == [0, 1]
     # BuildKit: the child inherits ENV, WORKDIR and USER. All but _split agree; _split reads the
     # stage alone (HF413 only reads single-stage files, so it never meets a parent).
     assert envs(v) == {
-        "users.env": {"P": "1"},
         "stagegraph.env": {"P": "1"},
         "pkg.env": {"P": "1"},
         "split.env": {"HOME": "/root"},
@@ -62,7 +58,6 @@ def test_chain_through_a_platform_arg() -> None:
     # `FROM build-$TARGETOS` builds on `build-linux`. _users agrees (PLATFORM_ARGS); the model's
     # `Stage.chain` (and _stagegraph, which returns it) does not resolve it.
     v = views("FROM golang AS build-linux\nUSER app\nFROM build-$TARGETOS\nRUN x\n")
-    assert v["users.chain"] == [0, 1]
     assert v["model.chain"] == v["stagegraph.chain"] == [1]
     assert v["secretfix.user"] is None  # follows Stage.chain, so misses `USER app`
 
@@ -75,7 +70,6 @@ def test_global_arg_not_redeclared() -> None:
     # _stagegraph, _pkg and _split agree; _users counts it as set.
     v = views("ARG V=1\nFROM a\nRUN echo $V\n")
     assert envs(v) == {
-        "users.env": {"V": "1"},
         "stagegraph.env": {},
         "pkg.env": {},
         "split.env": {"HOME": "/root"},
@@ -86,7 +80,6 @@ def test_global_arg_redeclared_without_a_value() -> None:
     # BuildKit: `ARG V` in the stage takes the global default. All but _pkg agree (it says None).
     v = views("ARG V=1\nFROM a\nARG V\nRUN echo $V\n")
     assert envs(v) == {
-        "users.env": {"V": "1"},
         "stagegraph.env": {"V": "1"},
         "pkg.env": {"V": None},
         "split.env": {"HOME": "/root", "V": "1"},
@@ -96,7 +89,7 @@ def test_global_arg_redeclared_without_a_value() -> None:
 def test_env_referring_to_an_earlier_env() -> None:
     # BuildKit: B=/x/y. All but _pkg agree (it keeps the text unexpanded).
     v = views("FROM a\nENV A=/x\nENV B=$A/y\nRUN x\n")
-    assert [e["B"] for e in envs(v).values()] == ["/x/y", "/x/y", "$A/y", "/x/y"]
+    assert [e["B"] for e in envs(v).values()] == ["/x/y", "$A/y", "/x/y"]
 
 
 def test_env_referring_to_a_variable_set_on_the_same_line() -> None:
@@ -104,7 +97,7 @@ def test_env_referring_to_a_variable_set_on_the_same_line() -> None:
     # unset). No view agrees: _users, _stagegraph and _split expand left to right (/x/y), _pkg
     # does not expand.
     v = views("FROM a\nENV A=/x B=$A/y\nRUN x\n")
-    assert [e["B"] for e in envs(v).values()] == ["/x/y", "/x/y", "$A/y", "/x/y"]
+    assert [e["B"] for e in envs(v).values()] == ["/x/y", "$A/y", "/x/y"]
 
 
 def test_split_starts_from_the_base_images_env_and_workdir() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from hardenify.dockerfile import droppers, parse, users
+from hardenify.dockerfile import droppers, parse, stages, users
 from hardenify.knowledge import images
 
 
@@ -160,3 +160,41 @@ def test_base_info(image: str, family: str, nonroot: bool, user: str | None) -> 
 def test_base_info_declines_images_that_must_start_as_root() -> None:
     assert "gosu" in (images.base_info("postgres:16").no_fix or "")
     assert "nginx-unprivileged" in (images.base_info("nginx").no_fix or "")
+
+
+# ------------------------------------------- answers that changed with the one stage view
+
+
+def test_a_global_arg_is_not_set_in_a_stage_unless_redeclared() -> None:
+    # shell/BuildKit: a global ARG is visible in FROM only; inside the stage `$V` is unset until
+    # `ARG V` redeclares it (then it takes the global default). `fixers._users.stage_env` used
+    # to count it as set; the user rules now read `stages.stage_env`, which agrees with BuildKit.
+    df = parse("ARG V=1\nFROM a\nRUN useradd -u $V app\nARG V\nUSER app\n")
+    st = df.stages[0]
+    run, _redeclared, user = st.instructions
+    assert stages.stage_env(df, st, run) == {}
+    assert stages.stage_env(df, st, user) == {"V": "1"}
+    # So `USER ${V}` with a global `V=root` not redeclared is not known to be root.
+    df = parse("ARG V=root\nFROM debian\nUSER ${V}\n")
+    assert "V" not in stages.stage_env(df, df.stages[0], df.stages[0].instructions[0])
+
+
+def test_user_db_reads_the_one_run_model() -> None:
+    # The commands come from `Instruction.commands` (runs.py): a heredoc script with a
+    # non-shell shebang runs no `useradd`, and a data heredoc is not a script.
+    assert db("FROM debian\nRUN <<EOF\n#!/usr/bin/env python3\nprint('useradd -u 1 x')\nEOF\n")[0] == {}
+    assert db("FROM debian\nRUN cat <<EOF > /x.sh\nuseradd -u 1 x\nEOF\n")[0] == {}
+    assert db("FROM debian\nRUN <<EOF\nset -e\nuseradd -u 1001 app\nEOF\n")[0] == {
+        "app": ("1001", None, False)
+    }
+    # `sudo useradd` runs useradd (the wrapper is the command's prefix).
+    assert db("FROM debian\nRUN sudo useradd -u 1001 app\n")[0] == {"app": ("1001", None, False)}
+
+
+def test_base_image_keeps_a_templated_tag() -> None:
+    # `stages.root_image` answers "" for an image with an unset variable; the user rules still
+    # need the repository (postgres drops privileges itself whatever its tag).
+    df = parse("FROM postgres:${PG}\n")
+    assert stages.root_image(df, df.stages[0]) == ""
+    assert users.base_image(df.stages[0]).startswith("postgres:")
+    assert "gosu" in (images.base_info(users.base_image(df.stages[0])).no_fix or "")

@@ -28,8 +28,13 @@ def test_last_user_root_fires() -> None:
 
 
 def test_user_root_via_arg_default() -> None:
-    assert codes("ARG U=root\nFROM debian\nUSER ${U}\n", CODE) == ["HF101"]
     assert codes("FROM debian\nARG U=root\nUSER ${U}\n", CODE) == ["HF101"]
+    # A global ARG is in scope in a stage only once the stage redeclares it (`ARG U` takes the
+    # global default).
+    assert codes("ARG U=root\nFROM debian\nARG U\nUSER ${U}\n", CODE) == ["HF101"]
+    # BuildKit: not redeclared, `${U}` is not the global default; only the base image's own ENV
+    # could set it, which hardenify cannot see, so the USER is unknown, as any unset variable.
+    assert codes("ARG U=root\nFROM debian\nUSER ${U}\n", CODE) == []
 
 
 def test_only_final_stage_matters() -> None:
