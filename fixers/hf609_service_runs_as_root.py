@@ -98,7 +98,7 @@ def _runs_as_root(cf: ComposeFile, svc: Service) -> str | None:
     if img.key is None or img.ref is None:
         return None
     info = base_info(str(img.ref))
-    if nonroot_default(img.key, img.tag) or drops_privileges(img.key) or info.nonroot_default:
+    if nonroot_default(img.key, img.tag) or drops_privileges(img.key, img.tag) or info.nonroot_default:
         return None
     advice = info.no_fix
     if info.family == "unknown" and advice is None:

@@ -143,7 +143,8 @@ def database(key: str) -> str | None:
 
 # ------------------------------------------------------------------------- users and privileges
 
-# Images whose Dockerfile ends with a non-root USER (so no `user:` is needed).
+# Images whose Dockerfile ends with a non-root USER (so no `user:` is needed). With the name and
+# tag rules of `nonroot_default`, the one list both HF101 (`base_info`) and HF609 judge by.
 NONROOT_DEFAULT = frozenset(
     {
         "nginxinc/nginx-unprivileged",
@@ -165,10 +166,8 @@ NONROOT_DEFAULT = frozenset(
         "jaegertracing/all-in-one",
         "otel/opentelemetry-collector",
         "otel/opentelemetry-collector-contrib",
-        "docker.elastic.co/elasticsearch/elasticsearch",
         "docker.elastic.co/kibana/kibana",
         "docker.elastic.co/logstash/logstash",
-        "elasticsearch",
         "kibana",
         "logstash",
         "sonarqube",
@@ -210,17 +209,49 @@ def _nonroot_tag(key: str, tag: str) -> bool:
     return key.startswith("gitea/gitea") and "rootless" in tag
 
 
-def nonroot_default(key: str, tag: str) -> bool:
-    """Does the image run as a non-root user when compose sets no `user:`?"""
-    if key in NONROOT_DEFAULT or _nonroot_tag(key, tag):
+# Images that became non-root by default at a version: Elasticsearch sets `USER 1000:0` since
+# 8.0; 7.x starts as root and its entrypoint drops to 1000:0 with `chroot --userspec`
+# (elastic/elasticsearch, distribution/docker; its packaging tests: "The Docker image in 7.x
+# runs as `root` ... in `8.0`, the image runs as `elasticsearch`").
+NONROOT_SINCE: dict[str, tuple[int, ...]] = {
+    "elasticsearch": (8,),
+    "docker.elastic.co/elasticsearch/elasticsearch": (8,),
+}
+# Chainguard images run as `nonroot` (65532) but for the OS bases, which start as root
+# (images.chainguard.dev: wolfi-base, chainguard-base).
+_CHAINGUARD_ROOT = frozenset({"chainguard-base", "wolfi-base"})
+_ELASTIC_UI = re.compile(r"docker\.elastic\.co/(?:kibana/kibana|logstash/logstash)(?:-oss)?$")
+# Red Hat language/s2i images (ubi9/python-312, ubi8/nodejs-20...) run as 1001; the ubi bases do not.
+_RH_LANGUAGE = re.compile(r"(?:registry\.access\.redhat\.com/|redhat/)ubi\d+/")
+_RH_BASE = re.compile(r"/ubi\d*(?:-minimal|-micro|-init)?$")
+
+
+def nonroot_default(key: str, tag: str, tag_known: bool = True) -> bool:
+    """Does the image run as a non-root user when nothing sets one (no USER, no `user:`)?
+
+    `key` is `image_key`'s; `tag_known` is False when the tag is a template placeholder."""
+    if key in NONROOT_SINCE:
+        since = NONROOT_SINCE[key]
+        return tag_known and version_at_least(tag, since) and any(ch.isdigit() for ch in tag)
+    if key in NONROOT_DEFAULT or _nonroot_tag(key, tag) or "nonroot" in tag:
         return True
-    if key.startswith("cgr.dev/chainguard/"):
+    if "nginx-unprivileged" in key or key.startswith("gitpod/workspace-") or _ELASTIC_UI.match(key):
+        return True
+    if key.startswith("cgr.dev/"):
+        path = key[len("cgr.dev/") :]
+        return path.rsplit("/", 1)[-1] not in _CHAINGUARD_ROOT and not path.startswith("chainguard-private/")
+    if _RH_LANGUAGE.match(key) and not _RH_BASE.search(key):
         return True
     return key.startswith("bitnami/") and key != "bitnami/minideb"
 
 
-def drops_privileges(key: str) -> bool:
-    return key in DROPS_PRIVILEGES
+def drops_privileges(key: str, tag: str = "") -> bool:
+    """Does the image start as root only to drop to a service user itself (the server does
+    not run as root)? Elasticsearch before 8 does (see `NONROOT_SINCE`)."""
+    if key in DROPS_PRIVILEGES:
+        return True
+    since = NONROOT_SINCE.get(key)
+    return since is not None and bool(tag) and not nonroot_default(key, tag)
 
 
 # Run as non-root and need no Linux capability at all (no setuid/setcap binaries, no
@@ -811,8 +842,6 @@ DAEMON_IMAGES = {
     "docker": programs.DIND,
     "redmine": "the redmine entrypoint fixes ownership as root and drops to `redmine` with gosu",
 }
-# Images that became non-root by default at some version: `base_info` decides them by tag.
-_VERSIONED_NONROOT = frozenset({"docker.elastic.co/elasticsearch/elasticsearch", "elasticsearch"})
 
 
 def official_name(ref: ImageRef) -> str | None:
@@ -909,33 +938,16 @@ def base_info(image: str) -> Base:
     if full.startswith("cgr.dev/"):
         # Chainguard images ship `nonroot` (65532) and, but for the wolfi/chainguard bases,
         # run as it by default.
-        name = ref.path.rsplit("/", 1)[-1]
-        root_default = name in ("chainguard-base", "wolfi-base") or ref.path.startswith("chainguard-private/")
         return Base(
             "wolfi",
             low,
             user=NONROOT_UID,
             user_name="nonroot",
-            nonroot_default=not root_default,
+            nonroot_default=nonroot_default(full, tag),
             known_users=dict(CHAINGUARD_USERS),
         )
-    # Already non-root by default.
-    if (
-        "nonroot" in tag
-        or "nginx-unprivileged" in full
-        or (hub is not None and hub.startswith("bitnami/") and hub != "bitnami/minideb")
-        or (hub is not None and hub.startswith("gitpod/workspace-"))
-        or re.match(r"docker\.elastic\.co/(?:kibana/kibana|logstash/logstash)(?:-oss)?$", full) is not None
-        or (full.startswith("mcr.microsoft.com/dotnet/") and ("chiseled" in tag or "distroless" in tag))
-    ):
-        return Base("nonroot", low, nonroot_default=True)
-    key = off or hub or full
-    if key not in _VERSIONED_NONROOT and nonroot_default(key, tag):
-        return Base("nonroot", low, nonroot_default=True)
-    if re.match(r"registry\.access\.redhat\.com/ubi\d+/|docker\.io/redhat/ubi\d+", full) and not re.search(
-        r"/ubi\d*(?:-minimal|-micro|-init)?$", full
-    ):
-        # Red Hat language/s2i images (ubi9/python-312, ubi8/nodejs-20, ubi9/openjdk-17...)
+    # Already non-root by default: the one list (`nonroot_default`).
+    if nonroot_default(off or hub or full, tag, tag_known):
         return Base("nonroot", low, nonroot_default=True)
     # Distroless: every variant ships nonroot (65532) and nobody (65534).
     if ref.registry == "gcr.io" and ref.path.startswith("distroless/"):
@@ -996,10 +1008,8 @@ def base_info(image: str) -> Base:
         # them as `user: "1000:1000"` once initialised.
         return Base("unknown", low, user="1000:1000", user_name="PhotoPrism's documented non-root user")
     if full == "docker.elastic.co/elasticsearch/elasticsearch":
-        # Elastic's images run Elasticsearch as 1000:0; 8.x sets `USER 1000:0`, older ones start as
-        # root and their entrypoint skips the switch when it is not root.
-        if tag_known and version_at_least(tag, (8,)) and any(ch.isdigit() for ch in tag):
-            return Base("nonroot", low, nonroot_default=True)
+        # Before 8 (`NONROOT_SINCE`): the image starts as root and its entrypoint drops to
+        # 1000:0 itself, skipping the switch when it is not root, so `USER 1000:0` works.
         return Base(
             "unknown", low, user="1000:0", user_name="elasticsearch", known_users={"elasticsearch": "1000:0"}
         )

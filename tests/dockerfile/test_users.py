@@ -198,3 +198,32 @@ def test_base_image_keeps_a_templated_tag() -> None:
     assert stages.root_image(df, df.stages[0]) == ""
     assert users.base_image(df.stages[0]).startswith("postgres:")
     assert "gosu" in (images.base_info(users.base_image(df.stages[0])).no_fix or "")
+
+
+@pytest.mark.parametrize(
+    "image,nonroot",
+    [
+        ("elasticsearch:8.15.0", True),  # `USER 1000:0` since 8.0
+        ("docker.elastic.co/elasticsearch/elasticsearch:8.15.0", True),
+        ("elasticsearch:7.17.0", False),  # starts as root, drops itself (below)
+        ("cgr.dev/chainguard/static", True),
+        ("cgr.dev/chainguard/wolfi-base", False),  # Chainguard's OS bases start as root
+        ("bitnami/postgresql:16", True),
+        ("gcr.io/distroless/static:nonroot", True),
+        ("registry.access.redhat.com/ubi9/python-312", True),
+        ("registry.access.redhat.com/ubi9/ubi-minimal", False),
+        ("python:3.12", False),
+    ],
+)
+def test_one_nonroot_list_for_hf101_and_hf609(image: str, nonroot: bool) -> None:
+    # HF101 reads `base_info`, HF609 `nonroot_default` by image key: the same answer.
+    from hardenify.imageref import parse_ref
+
+    ref = parse_ref(image)
+    assert images.base_info(image).nonroot_default is nonroot
+    assert images.nonroot_default(images.image_key(ref), (ref.tag or "latest").lower()) is nonroot
+
+
+def test_elasticsearch_before_8_drops_privileges_itself() -> None:
+    assert images.drops_privileges("elasticsearch", "7.17.0")
+    assert not images.drops_privileges("elasticsearch", "8.15.0")
