@@ -11,22 +11,33 @@ Nothing here raises on odd input: unknown shapes yield no commands or no edit.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from functools import partial
 
 from hardenify.diagnostics import Edit
-from hardenify.dockerfile.model import Dockerfile, Heredoc, Instruction, Stage, arg_pairs, env_pairs
+from hardenify.dockerfile import stages
+from hardenify.dockerfile.model import Dockerfile, Heredoc, Instruction
 
 # The command model lives in the core (`Instruction.commands`); re-exported for HF401-HF408.
 from hardenify.dockerfile.runs import HEREDOC_WORD as _HEREDOC_WORD
 from hardenify.dockerfile.runs import Cmd as Cmd
 from hardenify.dockerfile.runs import Script as Script
 from hardenify.dockerfile.runs import effective as effective
+from hardenify.dockerfile.runs import has_long as has_long
+from hardenify.dockerfile.runs import option_values as option_values
+from hardenify.dockerfile.runs import options as options
+from hardenify.dockerfile.runs import positional as positional
 from hardenify.dockerfile.runs import program_name as program_name
 from hardenify.dockerfile.runs import run_text as run_text
 from hardenify.dockerfile.runs import script_heredocs as script_heredocs
 from hardenify.dockerfile.runs import script_view
-from hardenify.dockerfile.shell import POSIX_SHELLS, Word, scan_quotes, tokenize
+from hardenify.dockerfile.runs import short_letters as short_letters
+from hardenify.dockerfile.runs import subcommand as subcommand
+from hardenify.dockerfile.shell import POSIX_SHELLS, scan_quotes, tokenize
+from hardenify.dockerfile.stages import descendants as descendants
+from hardenify.dockerfile.stages import instructions_before as instructions_before
+from hardenify.dockerfile.stages import shipping_stages as shipping_stages
+from hardenify.dockerfile.stages import stage_of as stage_of
 
 # Options that take a separate value word, per tool (so `-o X install` finds `install`).
 APT_VALUE_OPTS = frozenset(
@@ -182,172 +193,17 @@ def commands(outer: Instruction, run: Instruction) -> list[Cmd]:
 # ---------------------------------------------------------------------------- arguments
 
 
-def subcommand(cmd: Cmd, value_opts: Iterable[str] = (), start: int = 1) -> int | None:
-    """Index into cmd.words of the first non-option argument, skipping option values."""
-    vo = frozenset(value_opts)
-    i = start
-    words = cmd.words
-    while i < len(words):
-        v = words[i].value
-        if v == "--":
-            return i + 1 if i + 1 < len(words) else None
-        if v.startswith("-") and len(v) > 1:
-            if v in vo:
-                i += 2
-                continue
-            i += 1
-            continue
-        return i
-    return None
-
-
-def options(values: Iterable[str]) -> list[str]:
-    """Option words (before a `--`)."""
-    out = []
-    for v in values:
-        if v == "--":
-            break
-        if v.startswith("-") and len(v) > 1:
-            out.append(v)
-    return out
-
-
-def has_long(values: Iterable[str], *names: str) -> bool:
-    """`--name` or `--name=value` among the options."""
-    for o in options(values):
-        for n in names:
-            if o == n or o.startswith(n + "="):
-                return True
-    return False
-
-
-def short_letters(values: Iterable[str], value_letters: str = "") -> list[str]:
-    """Letters of short option clusters (`-qqy` → q, q, y); stops a cluster at a value option."""
-    out: list[str] = []
-    for o in options(values):
-        if o.startswith("--") or not re.fullmatch(r"-[A-Za-z0-9][^\s]*", o):
-            continue
-        for ch in o[1:]:
-            if not ch.isalpha():
-                break
-            out.append(ch)
-            if ch in value_letters:
-                break
-    return out
-
-
-def option_values(values: list[str], short: str, long: str) -> list[str]:
-    """Values of an option given as `-oX`, `-o X`, `--long=X` or `--long X`."""
-    out = []
-    i = 0
-    while i < len(values):
-        v = values[i]
-        if v == "--":
-            break
-        if v in (short, long):
-            if i + 1 < len(values):
-                out.append(values[i + 1])
-            i += 2
-            continue
-        if v.startswith(long + "="):
-            out.append(v[len(long) + 1 :])
-        elif short and v.startswith(short) and not v.startswith("--") and len(v) > len(short):
-            out.append(v[len(short) :])
-        i += 1
-    return out
-
-
-def positional(cmd: Cmd, start: int, value_opts: Iterable[str] = ()) -> list[Word]:
-    """Non-option words of cmd.words from `start`, skipping option values."""
-    vo = frozenset(value_opts)
-    out = []
-    i = start
-    words = cmd.words
-    opts_done = False
-    while i < len(words):
-        v = words[i].value
-        if not opts_done and v == "--":
-            opts_done = True
-        elif not opts_done and v.startswith("-") and len(v) > 1:
-            if v in vo:
-                i += 1
-        else:
-            out.append(words[i])
-        i += 1
-    return out
-
-
 # ------------------------------------------------------------------------------- stages
 
 
-def stage_of(df: Dockerfile, ins: Instruction) -> Stage | None:
-    return df.stage_of(ins)
-
-
-def parent(df: Dockerfile, stage: Stage) -> Stage | None:
-    """The earlier stage this one is built FROM, if any."""
-    return stage.parent
-
-
-def lineage(df: Dockerfile, stage: Stage) -> list[Stage]:
-    """The stage and its FROM ancestors, root first."""
-    return stage.chain
-
-
-def descendants(df: Dockerfile, stage: Stage) -> list[Stage]:
-    """Later stages built FROM this one (transitively)."""
-    return df.descendants(stage)
-
-
-def shipping_stages(df: Dockerfile) -> set[int]:
-    """Indices of the final stage and the stages it is built FROM: their layers ship."""
-    final = df.final_stage
-    if final is None:
-        return set()
-    return {s.index for s in final.chain}
-
-
-def instructions_before(df: Dockerfile, ins: Instruction) -> list[Instruction]:
-    """Instructions of the stage lineage that run before `ins` (ancestors' in full)."""
-    stage = df.stage_of(ins)
-    if stage is None:
-        return []
-    out: list[Instruction] = []
-    for st in stage.chain:
-        if st is stage:
-            for x in st.instructions:
-                if x.start >= ins.start:
-                    break
-                out.append(x)
-        else:
-            out.extend(st.instructions)
-    return out
-
-
 def env_before(df: Dockerfile, ins: Instruction) -> dict[str, str | None]:
-    """ENV and ARG values set in the stage lineage before `ins` (later wins)."""
-    env: dict[str, str | None] = {}
-    for x in instructions_before(df, ins):
-        if x.cmd == "ENV":
-            for k, v, _, _ in env_pairs(x):
-                env[k] = v
-        elif x.cmd == "ARG":
-            for k, av in arg_pairs(x):
-                if av is not None or k not in env:
-                    env[k] = av
-    return env
+    """ENV and ARG values set in the stage chain before `ins` (`stages.env_at`)."""
+    return stages.env_at(df, ins)
 
 
 def posix_shell(df: Dockerfile, ins: Instruction) -> bool:
-    """Does a shell-form RUN at `ins` run through a POSIX shell (no SHELL to pwsh/cmd)?"""
-    shell: list[str] | None = None
-    if df.cached("pkg.has_shell", lambda: any(x.cmd == "SHELL" for x in df.instructions)):
-        for x in instructions_before(df, ins):
-            if x.cmd == "SHELL" and x.json:
-                shell = x.json
-    if shell is None:
-        return True
-    return program_name(shell[0]) in POSIX_SHELLS
+    """Does a shell-form RUN at `ins` run through a POSIX shell (`stages.posix_shell_at`)?"""
+    return stages.posix_shell_at(df, ins)
 
 
 def runs_after(
@@ -421,6 +277,7 @@ def runs_script(cmd: Cmd) -> bool:
     return False
 
 
+_COMPOUND_END = frozenset({"fi", "done", "}", "esac"})
 _BLOCKING_TAIL = ("&&", "||", "|", ";", "&", "\\", "{", "(", "then", "do", "else", "in", "elif")
 
 
@@ -454,6 +311,8 @@ def _append_shell(df: Dockerfile, outer: Instruction, run: Instruction, command:
     if last.after or (tail and not tail.startswith("#")) or not _clean_end(args[: last.end]):
         return None
     _, words = effective(last)
+    if not words and last.words[-1].value in _COMPOUND_END:
+        words = last.words[-1:]  # `...; fi`: the compound command ends here
     if not words or program_name(words[0].value) in ("exit", "exec") or words[-1].value in _BLOCKING_TAIL:
         return None
     if any(_HEREDOC_WORD.match(w.raw) for w in last.words):
@@ -518,6 +377,8 @@ def _append_heredoc(df: Dockerfile, doc: Heredoc, command: str) -> Edit | None:
             if last.after or (tail and not tail.startswith("#")) or not _clean_end(body[: last.end]):
                 return None
             _, words = effective(last)
+            if not words and last.words[-1].value in _COMPOUND_END:
+                words = last.words[-1:]
             if not words or program_name(words[0].value) in ("exit", "exec"):
                 return None
             if words[-1].value in _BLOCKING_TAIL or body.endswith("\\"):

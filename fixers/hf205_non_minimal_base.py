@@ -81,9 +81,9 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     minimal = minimal_variant(image_key(ref), ref)
     if minimal is None:
         return
-    from ._stagegraph import stage_is_windows
+    from hardenify.dockerfile import stages
 
-    if stage_is_windows(df, final) or _used_elsewhere(df, final) or not _runs_application(final):
+    if stages.stage_is_windows(df, final) or _used_elsewhere(df, final) or not _runs_application(final):
         return
     yield from _report(ctx, final, root, ref, minimal)
 

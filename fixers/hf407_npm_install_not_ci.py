@@ -188,7 +188,7 @@ def _node_major(df: Dockerfile, ins: Instruction) -> int:
     stage = _pkg.stage_of(df, ins)
     if stage is None:
         return -1
-    root = _pkg.lineage(df, stage)[0]
+    root = stage.chain[0]
     m = re.search(r"(?:^|/)node:v?(\d+)", root.resolved_image.lower())
     return int(m.group(1)) if m else -1
 

@@ -8,13 +8,12 @@ from typing import NamedTuple
 
 from hardenify.context import CheckContext, unsafe_fix
 from hardenify.diagnostics import Diagnostic, Edit, FixAvailability, Severity
-from hardenify.dockerfile import edits
+from hardenify.dockerfile import edits, stages
 from hardenify.dockerfile.model import Dockerfile, Instruction, env_pairs
 from hardenify.dockerfile.shell import Command, Word, tokenize
 from hardenify.rules import References, Rule, lazy_regex
 
 from ._runedit import Script, delete_span, remove_command, run_instructions, run_scripts, strip_keywords
-from ._stagegraph import windows_at
 
 RULE = Rule(
     code="HF410",
@@ -132,14 +131,14 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     df = ctx.df
     hits: list[Hit] = []
     for ins in run_instructions(df):
-        if windows_at(df, ins):
+        if stages.windows_at(df, ins):
             continue
         for script in run_scripts(df, ins):
             hits.extend(_script_hits(df, script))
     for ins in df.instructions:
         if ins.cmd in ("ENV", "ARG"):
             hits.extend(_env_hits(df, ins))
-        if ins.cmd in ("RUN", "COPY", "ADD") and not windows_at(df, ins):
+        if ins.cmd in ("RUN", "COPY", "ADD") and not stages.windows_at(df, ins):
             hits.extend(_heredoc_hits(df, ins))
     seen: set[tuple[int, int]] = set()
     for h in hits:

@@ -6,22 +6,14 @@ from collections.abc import Iterator
 
 from hardenify.context import CheckContext, unsafe_fix
 from hardenify.diagnostics import Diagnostic, Edit, Fix, FixAvailability, Severity
+from hardenify.dockerfile import stages
+from hardenify.dockerfile.edits import keyword_like
 from hardenify.dockerfile.model import Dockerfile, Instruction
 from hardenify.dockerfile.shell import Command
+from hardenify.knowledge.images import is_debian_with_bash
 from hardenify.rules import References, Rule
 
 from ._runedit import Script, group_members, insert_line_before, is_case_pattern, run_scripts, strip_keywords
-from ._stagegraph import (
-    is_debian_with_bash,
-    is_posix_shell,
-    keyword_like,
-    root_image,
-    shell_at,
-    shell_name,
-    stage_has_shell,
-    stage_of,
-    windows_at,
-)
 
 RULE = Rule(
     code="HF411",
@@ -106,10 +98,10 @@ def _name(cmd: Command) -> str:
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     df = ctx.df
     for ins in df.instructions:
-        if ins.cmd != "RUN" or ins.json is not None or ins.heredocs or windows_at(df, ins):
+        if ins.cmd != "RUN" or ins.json is not None or ins.heredocs or stages.windows_at(df, ins):
             continue
-        shell = shell_at(df, ins)
-        if not is_posix_shell(shell) or (shell is not None and has_pipefail_flag(shell)):
+        shell = stages.shell_at(df, ins)
+        if not stages.is_posix_shell(shell) or (shell is not None and has_pipefail_flag(shell)):
             continue
         scripts = [s for s in run_scripts(df, ins) if s.kind == "args"]
         if not scripts:
@@ -131,11 +123,11 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 
 def _fix(df: Dockerfile, ins: Instruction) -> Fix | None:
-    stage = stage_of(df, ins)
+    stage = stages.stage_of(df, ins)
     if stage is None:
         return None
-    if not stage_has_shell(df, stage):
-        image = root_image(df, stage)
+    if not stages.has_shell_instruction(stage):
+        image = stages.root_image(df, stage)
         if not is_debian_with_bash(image):
             return None
         first = _first_piped_run(df, ins)
@@ -155,7 +147,7 @@ def _fix(df: Dockerfile, ins: Instruction) -> Fix | None:
             last = x
     if last is None or not last.json or "-c" not in last.json[1:]:
         return None
-    if shell_at(df, ins) != last.json or shell_name(last.json) not in _PIPEFAIL_SHELLS:
+    if stages.shell_at(df, ins) != last.json or stages.shell_name(last.json) not in _PIPEFAIL_SHELLS:
         return None
     # insert after the first JSON string: ["/bin/bash", → ["/bin/bash", "-o", "pipefail",
     args = last.args
@@ -186,7 +178,7 @@ def _string_end(s: str, q1: int) -> int:
 
 
 def _first_piped_run(df: Dockerfile, ins: Instruction) -> Instruction | None:
-    stage = stage_of(df, ins)
+    stage = stages.stage_of(df, ins)
     if stage is None:
         return None
     for x in stage.instructions:

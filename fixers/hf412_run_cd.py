@@ -8,12 +8,13 @@ from collections.abc import Iterator
 
 from hardenify.context import CheckContext, unsafe_fix
 from hardenify.diagnostics import Diagnostic, Fix, FixAvailability, Severity
+from hardenify.dockerfile import stages
+from hardenify.dockerfile.edits import keyword_like
 from hardenify.dockerfile.model import Dockerfile, Instruction, Stage
 from hardenify.dockerfile.shell import Command, tokenize
 from hardenify.rules import References, Rule
 
 from ._runedit import Script, delete_span, insert_line_before, run_scripts
-from ._stagegraph import children, is_posix_shell, keyword_like, shell_at, stage_of, windows_at
 
 RULE = Rule(
     code="HF412",
@@ -55,9 +56,9 @@ _NEUTRAL = frozenset({"ENV", "ARG", "LABEL", "EXPOSE", "USER", "STOPSIGNAL", "SH
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     df = ctx.df
     for ins in df.instructions:
-        if ins.cmd != "RUN" or ins.json is not None or ins.heredocs or windows_at(df, ins):
+        if ins.cmd != "RUN" or ins.json is not None or ins.heredocs or stages.windows_at(df, ins):
             continue
-        if not is_posix_shell(shell_at(df, ins)):
+        if not stages.is_posix_shell(stages.shell_at(df, ins)):
             continue
         scripts = [s for s in run_scripts(df, ins) if s.kind == "args"]
         if not scripts:
@@ -95,7 +96,7 @@ def _fix(df: Dockerfile, ins: Instruction, text: str, cmds: list[Command]) -> Fi
     word = cd.words[1]
     if word.raw != word.value or not _PLAIN_PATH.match(word.value):
         return None
-    stage = stage_of(df, ins)
+    stage = stages.stage_of(df, ins)
     if stage is None:
         return None
     path = word.value
@@ -186,4 +187,4 @@ def _later_is_independent(df: Dockerfile, stage: Stage, ins: Instruction) -> boo
                 continue
         return False
     # end of the stage: the WORKDIR would become the image's (or a child stage's) directory
-    return stage is not df.final_stage and not children(df, stage)
+    return stage is not df.final_stage and not stages.children(df, stage)

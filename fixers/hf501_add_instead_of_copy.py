@@ -7,10 +7,10 @@ from collections.abc import Iterator
 
 from hardenify.context import CheckContext, safe_fix
 from hardenify.diagnostics import Diagnostic, Edit, FixAvailability, Severity
+from hardenify.dockerfile import stages
+from hardenify.dockerfile.edits import keyword_like
 from hardenify.dockerfile.model import Dockerfile, Instruction, unquote
 from hardenify.rules import References, Rule
-
-from ._stagegraph import keyword_like, resolve, stage_env, stage_of
 
 RULE = Rule(
     code="HF501",
@@ -108,11 +108,11 @@ def add_sources(df: Dockerfile, ins: Instruction) -> list[tuple[str, str, str]]:
         parts = ins.words()
     if len(parts) < 2:
         return []
-    stage = stage_of(df, ins)
-    env = stage_env(df, stage, ins) if stage is not None else dict(df.global_args)
+    stage = stages.stage_of(df, ins)
+    env = stages.stage_env(df, stage, ins) if stage is not None else dict(df.global_args)
     out = []
     for src in parts[:-1]:
-        resolved = resolve(src, env) if "$" in src else src
+        resolved = stages.resolve(src, env) if "$" in src else src
         value = resolved if resolved is not None else src
         out.append((src, value, classify(value)))
     return out

@@ -7,13 +7,12 @@ from collections.abc import Iterator
 
 from hardenify.context import CheckContext, unsafe_fix
 from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
-from hardenify.dockerfile import edits
+from hardenify.dockerfile import edits, stages
 from hardenify.dockerfile.model import Dockerfile, Instruction, Stage
 from hardenify.dockerfile.shell import tokenize
 from hardenify.rules import References, Rule
 
 from ._runedit import Script, delete_span, run_scripts, strip_keywords
-from ._stagegraph import resolve, stage_chain, stage_env, windows_at
 
 RULE = Rule(
     code="HF503",
@@ -81,7 +80,7 @@ def _port_has_22(spec: str) -> tuple[bool, bool]:
 
 def _lineage(df: Dockerfile) -> list[Stage]:
     final = df.final_stage
-    return stage_chain(df, final) if final is not None else []
+    return stages.chain(final) if final is not None else []
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
@@ -108,8 +107,8 @@ def _expose(ctx: CheckContext, df: Dockerfile, stage: Stage, ins: Instruction) -
         spec = w.value
         if "$" in spec:
             if env is None:
-                env = stage_env(df, stage, ins)
-            resolved = resolve(spec, env)
+                env = stages.stage_env(df, stage, ins)
+            resolved = stages.resolve(spec, env)
             if resolved is None:
                 continue
             spec = resolved
@@ -133,7 +132,7 @@ def _expose(ctx: CheckContext, df: Dockerfile, stage: Stage, ins: Instruction) -
 
 
 def _installs(ctx: CheckContext, df: Dockerfile, ins: Instruction) -> Iterator[Diagnostic]:
-    if windows_at(df, ins):
+    if stages.windows_at(df, ins):
         m = _WIN_SSH.search(ins.args)
         if m:
             s = ins.arg_src(m.start())

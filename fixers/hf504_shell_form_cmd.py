@@ -7,11 +7,10 @@ from collections.abc import Iterator
 
 from hardenify.context import CheckContext, safe_fix, unsafe_fix
 from hardenify.diagnostics import Diagnostic, Edit, Fix, FixAvailability, Severity
+from hardenify.dockerfile import stages
 from hardenify.dockerfile.model import Dockerfile, Instruction
 from hardenify.dockerfile.shell import tokenize, uses_shell_features
 from hardenify.rules import References, Rule
-
-from ._stagegraph import chain_instructions, stage_has_shell, stage_of, windows_at
 
 RULE = Rule(
     code="HF504",
@@ -103,7 +102,7 @@ _BUILTINS = frozenset(
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     df = ctx.df
     for ins in df.instructions:
-        if ins.cmd not in ("CMD", "ENTRYPOINT") or ins.json is not None or windows_at(df, ins):
+        if ins.cmd not in ("CMD", "ENTRYPOINT") or ins.json is not None or stages.windows_at(df, ins):
             continue
         args = ins.args
         if not args.strip() or args.lstrip(" \t").startswith("["):
@@ -117,8 +116,8 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 
 def _fix(df: Dockerfile, ins: Instruction) -> Fix | None:
-    stage = stage_of(df, ins)
-    if stage is None or stage_has_shell(df, stage):
+    stage = stages.stage_of(df, ins)
+    if stage is None or stages.has_shell_instruction(stage):
         return None
     args = ins.args
     if uses_shell_features(args):
@@ -174,7 +173,7 @@ def _fix(df: Dockerfile, ins: Instruction) -> Fix | None:
             merged.append(p)
     if ins.cmd == "ENTRYPOINT":
         return unsafe_fix("rewrite ENTRYPOINT in exec form", *merged)
-    if any(x.cmd == "ENTRYPOINT" for x in chain_instructions(df, stage)):
+    if any(x.cmd == "ENTRYPOINT" for x in stages.chain_instructions(stage)):
         # the CMD is passed to that ENTRYPOINT: it now gets the words, not `/bin/sh -c '…'`
         return unsafe_fix("rewrite CMD in exec form (it is passed to the ENTRYPOINT)", *merged)
     return safe_fix("rewrite CMD in exec form", *merged)

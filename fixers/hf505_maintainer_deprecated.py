@@ -6,12 +6,12 @@ from collections.abc import Iterator
 
 from hardenify.context import CheckContext, safe_fix
 from hardenify.diagnostics import Diagnostic, Fix, FixAvailability, Severity
-from hardenify.dockerfile import edits
+from hardenify.dockerfile import edits, stages
+from hardenify.dockerfile.edits import keyword_like
 from hardenify.dockerfile.model import Dockerfile, Instruction, env_pairs, unquote
 from hardenify.rules import References, Rule
 
 from ._runedit import inner_comment_lines
-from ._stagegraph import keyword_like, stage_of
 
 RULE = Rule(
     code="HF505",
@@ -60,7 +60,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
 
 
 def _has_authors_label(df: Dockerfile, ins: Instruction) -> bool:
-    stage = stage_of(df, ins)
+    stage = stages.stage_of(df, ins)
     if stage is None:
         return False
     for x in stage.instructions:

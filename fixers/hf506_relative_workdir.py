@@ -7,10 +7,9 @@ from collections.abc import Iterator
 
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, Severity
+from hardenify.dockerfile import stages
 from hardenify.dockerfile.model import unquote
 from hardenify.rules import References, Rule
-
-from ._stagegraph import chain_instructions
 
 RULE = Rule(
     code="HF506",
@@ -42,7 +41,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     for stage in df.stages:
         absolute_seen = False
         own = {id(x) for x in stage.instructions}
-        for ins in chain_instructions(df, stage):
+        for ins in stages.chain_instructions(stage):
             if ins.cmd != "WORKDIR":
                 continue
             raw = ins.args.strip(" \t")

@@ -8,23 +8,15 @@ from collections.abc import Iterator
 
 from hardenify.context import CheckContext, unsafe_fix
 from hardenify.diagnostics import Diagnostic, Fix, FixAvailability, Severity
-from hardenify.dockerfile import edits
+from hardenify.dockerfile import edits, stages
+from hardenify.dockerfile.edits import keyword_like
 from hardenify.dockerfile.model import Dockerfile, Instruction, Stage, is_windows_image
 from hardenify.dockerfile.shell import tokenize
+from hardenify.knowledge.images import hub_official as official_name
+from hardenify.knowledge.images import is_scratch, parse_image
 from hardenify.rules import References, Rule
 
 from ._runedit import insert_line_before
-from ._stagegraph import (
-    chain_instructions,
-    is_scratch,
-    keyword_like,
-    official_name,
-    parse_image,
-    resolve,
-    root_image,
-    stage_env,
-    stage_is_windows,
-)
 
 RULE = Rule(
     code="HF507",
@@ -142,10 +134,10 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     stage = df.final_stage
     if stage is None or ".devcontainer" in ctx.filename.replace("\\", "/"):
         return
-    image = root_image(df, stage)
+    image = stages.root_image(df, stage)
     if is_scratch(image) or (stage.name and _BUILDER_NAMES.match(stage.name)):
         return
-    chain = chain_instructions(df, stage)
+    chain = stages.chain_instructions(stage)
     if any(x.cmd == "HEALTHCHECK" for x in chain):
         return
     runs = [x for x in chain if x.cmd in ("CMD", "ENTRYPOINT")]
@@ -217,7 +209,7 @@ def _single_port(df: Dockerfile, stage: Stage, exposes: list[Instruction]) -> in
         return None
     spec = specs[0]
     if "$" in spec:
-        resolved = resolve(spec, stage_env(df, stage))
+        resolved = stages.resolve(spec, stages.stage_env(df, stage))
         if resolved is None:
             return None
         spec = resolved
@@ -257,7 +249,7 @@ def _probe(image: str, port: int) -> list[str] | None:
 
 
 def _fix(df: Dockerfile, stage: Stage, image: str, exposes: list[Instruction]) -> Fix | None:
-    if stage_is_windows(df, stage):
+    if stages.stage_is_windows(df, stage):
         return None
     port = _single_port(df, stage, exposes)
     if port is None:

@@ -158,3 +158,12 @@ def _lines(df: Dockerfile, text: str, indent: str, first_indented: bool = True) 
             line = indent + line
         out.append(line)
     return nl.join(out)
+
+
+def keyword_like(like: str, word: str) -> str:
+    """`word` in the case style of `like` (`add` → `copy`, `ADD` → `COPY`, `Add` → `Copy`)."""
+    if like.islower():
+        return word.lower()
+    if like[:1].isupper() and like[1:].islower():
+        return word[:1].upper() + word[1:].lower()
+    return word.upper()

@@ -30,7 +30,7 @@ from typing import Any
 
 from hardenify.dockerfile.memo import Memo
 from hardenify.dockerfile.model import Heredoc, Instruction, split_words
-from hardenify.dockerfile.shell import POSIX_SHELLS, Command, Word, tokenize
+from hardenify.dockerfile.shell import KEYWORDS, POSIX_SHELLS, Command, Word, tokenize
 
 # Reserved words that may precede the program of a simple command (`then chmod 777 x` runs
 # chmod; `! grep`, `{ make; }`). Only unquoted ones are reserved. `fi`, `done`, `}` and `esac`
@@ -281,7 +281,9 @@ def _program_index(command: Command) -> int:
     i = 0
     while i < len(words):
         w = words[i]
-        if w.value in RESERVED and w.raw == w.value:
+        if w.value in RESERVED or w.value in KEYWORDS:
+            if w.raw != w.value:
+                break  # a quoted reserved word is an ordinary word: the program
             i += 1
             continue
         k = i + command.program_index(i)

@@ -19,7 +19,7 @@ OPERATORS = ("&&", "||", ";;", "|&", ";", "|", "&")
 # Shells that run POSIX shell scripts (the program of `sh -c`, `RUN bash <<EOF`, a SHELL).
 POSIX_SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "busybox"})
 # words that start a compound command; the program is the word after them
-_KEYWORDS = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!", "{", "(", "time"})
+KEYWORDS = frozenset({"if", "then", "else", "elif", "do", "while", "until", "!", "{", "(", "time"})
 _WRAPPERS = frozenset({"sudo", "env", "exec", "command", "nohup", "time", "xargs", "doas"})
 _SUDO_VALUE_OPTS = frozenset({"-u", "-g", "-C", "-h", "-p", "-U", "-r", "-t", "-D"})
 
@@ -84,7 +84,7 @@ class Command(Memo):
             if "=" in v and not v.startswith("=") and v.split("=", 1)[0].replace("_", "").isalnum():
                 i += 1
                 continue
-            if v in _KEYWORDS:
+            if v in KEYWORDS:
                 i += 1
                 continue
             base = v.rsplit("/", 1)[-1]

@@ -1115,3 +1115,77 @@ def official_name_tag(image: str) -> tuple[str | None, str]:
             return None, ""
         ref, tag_known = loose
     return official_name(ref), (ref.tag or "latest").lower() if tag_known else ""
+
+
+# ------------------------------------------- Debian/Ubuntu official images with bash (issue 13)
+# Moved from fixers/_stagegraph.py (HF411, HF507 read them).
+
+# Official images whose default and Debian/Ubuntu variants ship bash (Debian's bash is
+# Essential, so even the -slim variants have it). Variants that are not Debian/Ubuntu are
+# excluded by tag below.
+DEBIAN_BASH_IMAGES = frozenset(
+    {
+        "debian",
+        "ubuntu",
+        "python",
+        "node",
+        "golang",
+        "ruby",
+        "php",
+        "perl",
+        "rust",
+        "buildpack-deps",
+        "gcc",
+        "eclipse-temurin",
+        "elixir",
+        "erlang",
+        "haskell",
+        "nginx",
+        "httpd",
+        "postgres",
+        "redis",
+        "mariadb",
+        "tomcat",
+        "wordpress",
+        "julia",
+        "r-base",
+    }
+)
+_NOT_DEBIAN_TAG = re.compile(
+    r"alpine|busybox|distroless|windows|nanoserver|servercore|ltsc|musl|wolfi|chainguard|scratch|"
+    r"ubi\d*|amazon|corretto|oracle|oraclelinux|centos|fedora|rocky|alma|suse|photon|cbl|azurelinux|"
+    r"mariner|slim-?bullseye-?arm",
+    re.I,
+)
+
+
+def parse_image(image: str) -> ImageRef | None:
+    from hardenify.imageref import try_parse_ref
+
+    if not image or "$" in image:
+        return None
+    return try_parse_ref(image)
+
+
+def hub_official(image: str) -> tuple[str, str] | None:
+    """(name, tag) of a Docker Hub official image (`python:3.12-slim` → ("python", "3.12-slim")).
+
+    Only exact docker.io references (no mirrors, no placeholder tags): `official_name_tag` is the
+    lenient reading the user rules use."""
+    ref = parse_image(image)
+    if ref is None or ref.registry != "docker.io" or not ref.path.startswith("library/"):
+        return None
+    return ref.name, ref.tag or "latest"
+
+
+def is_debian_with_bash(image: str) -> bool:
+    """A Docker Hub official image whose variant is Debian/Ubuntu based and ships bash."""
+    off = hub_official(image)
+    if off is None:
+        return False
+    name, tag = off
+    return name in DEBIAN_BASH_IMAGES and not _NOT_DEBIAN_TAG.search(tag)
+
+
+def is_scratch(image: str) -> bool:
+    return image.strip().lower() == "scratch"

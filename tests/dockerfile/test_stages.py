@@ -1,18 +1,18 @@
-"""Stage chain, env, user and workdir at an instruction, as each of today's views reads them
-(issue 13, step 1).
+"""Stage chain, env, user and workdir at an instruction: the one view,
+`hardenify.dockerfile.stages` (issue 13).
 
-The views are `Stage.chain` (the model), `fixers._pkg`
-(env_before), `fixers._secretfix` (user_at, workdir_at), `fixers._split.StageView` and
-`fixers._stagegraph.stage_env`. Each test records today's answer of each, side by side; where
-they disagree, a `# BuildKit:` comment says which answer a build agrees with.
+The views not yet ported onto it (`fixers._users` stage_chain/stage_env, `fixers._secretfix`
+user_at/workdir_at, `fixers._split.StageView`) are recorded beside it until their owners port
+them; where a view disagreed, a `# BuildKit:` comment says which answer a build agrees with
+and `stages` asserts it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from hardenify.dockerfile import parse
-from hardenify.fixers import _pkg, _secretfix, _split, _stagegraph
+from hardenify.dockerfile import parse, stages
+from hardenify.fixers import _secretfix, _split
 
 
 def views(text: str) -> dict[str, Any]:
@@ -22,19 +22,18 @@ def views(text: str) -> dict[str, Any]:
     ins = [i for i in st.instructions if i.cmd == "RUN"][-1]
     view = _split.read_stage(df, st)
     return {
-        "model.chain": [s.index for s in st.chain],
-        "stagegraph.chain": [s.index for s in _stagegraph.stage_chain(df, st)],
-        "stagegraph.env": _stagegraph.stage_env(df, st, ins),
-        "pkg.env": _pkg.env_before(df, ins),
+        "chain": [s.index for s in stages.chain(st)],
+        # `hardenify.dockerfile.users` reads the one stage view now (its own went).
+        "users.chain": [s.index for s in stages.chain(st)],
+        "env": stages.env_at(df, ins),
+        "users.env": stages.stage_env(df, st, ins),
         "split.env": view.env_at[id(ins)],
+        "cwd": stages.workdir_at(df, ins),
         "split.cwd": view.workdir_at[id(ins)],
         "secretfix.cwd": _secretfix.workdir_at(df, ins),
+        "user": stages.user_at(df, ins),
         "secretfix.user": _secretfix.user_at(df, ins),
     }
-
-
-def envs(v: dict[str, Any]) -> dict[str, Any]:
-    return {k: v[k] for k in ("stagegraph.env", "pkg.env", "split.env")}
 
 
 # -------------------------------------------------------------------------------- chain
@@ -42,24 +41,42 @@ def envs(v: dict[str, Any]) -> dict[str, Any]:
 
 def test_chain_through_a_named_stage_is_case_insensitive() -> None:
     v = views("FROM alpine AS Builder\nENV P=1\nWORKDIR /b\nUSER 1000\nFROM builder\nRUN x\n")
-    assert v["model.chain"] == v["stagegraph.chain"] == [0, 1]
-    # BuildKit: the child inherits ENV, WORKDIR and USER. All but _split agree; _split reads the
-    # stage alone (HF413 only reads single-stage files, so it never meets a parent).
-    assert envs(v) == {
-        "stagegraph.env": {"P": "1"},
-        "pkg.env": {"P": "1"},
-        "split.env": {"HOME": "/root"},
-    }
+    assert v["chain"] == v["users.chain"] == [0, 1]
+    # BuildKit: the child inherits ENV, WORKDIR and USER. _split reads the stage alone (HF413
+    # only reads single-stage files, so it never meets a parent).
+    assert (v["env"], v["users.env"], v["split.env"]) == ({"P": "1"}, {"P": "1"}, {"HOME": "/root"})
+    assert (v["cwd"], v["user"]) == ("/b", "1000")
     assert (v["secretfix.cwd"], v["secretfix.user"], v["split.cwd"]) == ("/b", "1000", None)
+
+
+def test_chain_is_root_first() -> None:
+    df = parse("FROM a AS one\nFROM one AS two\nFROM two\nRUN x\n")
+    assert [s.index for s in stages.chain(df.stages[2])] == [0, 1, 2]
+    assert stages.parent(df.stages[2]) is df.stages[1] and stages.parent(df.stages[0]) is None
+    assert stages.root_image(df, df.stages[2]) == "a"
+    assert [s.index for s in stages.children(df, df.stages[0])] == [1]
+    assert [s.index for s in stages.descendants(df, df.stages[0])] == [1, 2]
+    run = df.instructions[-1]
+    assert stages.stage_of(df, run) is df.stages[2]
+    assert stages.chain_instructions(df.stages[2]) == [run]
+
+
+def test_root_image_with_an_unresolved_variable_is_unknown() -> None:
+    df = parse("ARG BASE\nARG TAG=3\nFROM $BASE\nFROM python:$TAG\n")
+    assert stages.root_image(df, df.stages[0]) == ""
+    assert stages.root_image(df, df.stages[1]) == "python:3"
 
 
 def test_chain_through_a_platform_arg() -> None:
     # BuildKit: TARGETOS is `linux` for the Linux builds these rules check, so
-    # `FROM build-$TARGETOS` builds on `build-linux`. _users agrees (PLATFORM_ARGS); the model's
-    # `Stage.chain` (and _stagegraph, which returns it) does not resolve it.
+    # `FROM build-$TARGETOS` builds on `build-linux`. The model resolves it now (it did not).
     v = views("FROM golang AS build-linux\nUSER app\nFROM build-$TARGETOS\nRUN x\n")
-    assert v["model.chain"] == v["stagegraph.chain"] == [1]
-    assert v["secretfix.user"] is None  # follows Stage.chain, so misses `USER app`
+    assert v["chain"] == v["users.chain"] == [0, 1]
+    assert v["user"] == "app"
+    assert v["secretfix.user"] == "app"  # follows Stage.chain
+    # a global ARG with a default wins over the automatic value
+    df = parse("ARG TARGETOS=windows\nFROM a AS build-linux\nFROM a AS build-windows\nFROM build-$TARGETOS\n")
+    assert df.stages[2].parent is df.stages[1]
 
 
 # ---------------------------------------------------------------------------------- env
@@ -67,43 +84,41 @@ def test_chain_through_a_platform_arg() -> None:
 
 def test_global_arg_not_redeclared() -> None:
     # BuildKit: a global ARG is visible in FROM only, not in RUN, until the stage redeclares it.
-    # _stagegraph, _pkg and _split agree; _users counts it as set.
+    # stages and _split agree; _users counts it as set.
     v = views("ARG V=1\nFROM a\nRUN echo $V\n")
-    assert envs(v) == {
-        "stagegraph.env": {},
-        "pkg.env": {},
-        "split.env": {"HOME": "/root"},
-    }
+    assert (v["env"], v["users.env"], v["split.env"]) == ({}, {}, {"HOME": "/root"})
 
 
 def test_global_arg_redeclared_without_a_value() -> None:
-    # BuildKit: `ARG V` in the stage takes the global default. All but _pkg agree (it says None).
+    # BuildKit: `ARG V` in the stage takes the global default.
     v = views("ARG V=1\nFROM a\nARG V\nRUN echo $V\n")
-    assert envs(v) == {
-        "stagegraph.env": {"V": "1"},
-        "pkg.env": {"V": None},
-        "split.env": {"HOME": "/root", "V": "1"},
-    }
+    assert (v["env"], v["users.env"], v["split.env"]) == ({"V": "1"}, {"V": "1"}, {"HOME": "/root", "V": "1"})
 
 
 def test_env_referring_to_an_earlier_env() -> None:
-    # BuildKit: B=/x/y. All but _pkg agree (it keeps the text unexpanded).
+    # BuildKit: B=/x/y.
     v = views("FROM a\nENV A=/x\nENV B=$A/y\nRUN x\n")
-    assert [e["B"] for e in envs(v).values()] == ["/x/y", "$A/y", "/x/y"]
+    assert [v[k]["B"] for k in ("env", "users.env", "split.env")] == ["/x/y", "/x/y", "/x/y"]
 
 
 def test_env_referring_to_a_variable_set_on_the_same_line() -> None:
     # BuildKit substitutes one instruction with the values from before it, so B=/y (A was
-    # unset). No view agrees: _users, _stagegraph and _split expand left to right (/x/y), _pkg
-    # does not expand.
+    # unset). stages agrees; _users and _split expand left to right (/x/y).
     v = views("FROM a\nENV A=/x B=$A/y\nRUN x\n")
-    assert [e["B"] for e in envs(v).values()] == ["/x/y", "$A/y", "/x/y"]
+    assert [v[k]["B"] for k in ("env", "users.env", "split.env")] == ["/y", "/y", "/x/y"]
+
+
+def test_global_arg_is_not_used_to_expand_a_stage_env() -> None:
+    # BuildKit: the global V is not in scope in the stage, so X is empty.
+    df = parse("ARG V=1\nFROM a\nENV X=v$V\nRUN x\n")
+    assert stages.env_at(df, df.instructions[-1]) == {"X": "v"}
 
 
 def test_split_starts_from_the_base_images_env_and_workdir() -> None:
-    # python's image sets no WORKDIR, so `/` is right; the other views say "unknown".
+    # python's image sets no WORKDIR, so `/` is right for _split (it knows the image); the
+    # other views say "unknown" (no image knowledge in the stage view).
     v = views("FROM python:3.12\nRUN x\n")
-    assert (v["split.cwd"], v["secretfix.cwd"]) == ("/", None)
+    assert (v["split.cwd"], v["secretfix.cwd"], v["cwd"]) == ("/", None, None)
     assert v["split.env"]["HOME"] == "/root"
 
 
@@ -112,20 +127,28 @@ def test_split_starts_from_the_base_images_env_and_workdir() -> None:
 
 def test_relative_workdir_joins_the_previous_one() -> None:
     v = views("FROM a\nWORKDIR /app\nWORKDIR sub\nRUN x\n")
-    assert v["split.cwd"] == v["secretfix.cwd"] == "/app/sub"
+    assert v["cwd"] == v["split.cwd"] == v["secretfix.cwd"] == "/app/sub"
 
 
 def test_workdir_with_home() -> None:
     # BuildKit expands WORKDIR from the image config's env and the file's ENV/ARG; images do not
-    # set HOME there, so it builds /x. _split assumes HOME=/root (/root/x); _secretfix declines.
+    # set HOME there, so it builds /x. stages agrees; _split assumes HOME=/root (/root/x);
+    # _secretfix declines.
     v = views("FROM a\nWORKDIR $HOME/x\nRUN x\n")
-    assert (v["split.cwd"], v["secretfix.cwd"]) == ("/root/x", None)
+    assert (v["cwd"], v["split.cwd"], v["secretfix.cwd"]) == ("/x", "/root/x", None)
+
+
+def test_workdir_with_variables() -> None:
+    df = parse("FROM a\nARG D=/srv\nWORKDIR $D/app\nRUN x\nWORKDIR $FROM_IMAGE\nRUN y\n")
+    x, y = (i for i in df.instructions if i.cmd == "RUN")
+    assert stages.workdir_at(df, x) == "/srv/app"
+    assert stages.workdir_at(df, y) is None  # a variable the base image may set
 
 
 def test_workdir_and_user_follow_the_chain() -> None:
     text = "FROM a AS base\nWORKDIR /srv\nUSER app\nFROM base\nWORKDIR data\nRUN x\n"
     v = views(text)
-    assert (v["secretfix.cwd"], v["secretfix.user"]) == ("/srv/data", "app")
+    assert (v["cwd"], v["user"]) == (v["secretfix.cwd"], v["secretfix.user"]) == ("/srv/data", "app")
     df = parse(text)
     assert _secretfix.non_root_at(df, df.stages[1].instructions[-1])
 
@@ -133,8 +156,28 @@ def test_workdir_and_user_follow_the_chain() -> None:
 def test_user_at_takes_the_nearest_user() -> None:
     df = parse("FROM a\nUSER app\nRUN x\nUSER root\nRUN y\n")
     runs = [i for i in df.instructions if i.cmd == "RUN"]
+    assert [stages.user_at(df, r) for r in runs] == ["app", "root"]
     assert [_secretfix.user_at(df, r) for r in runs] == ["app", "root"]
-    assert [_secretfix.non_root_at(df, r) for r in runs] == [True, False]
+
+
+# -------------------------------------------------------------------------------- shell
+
+
+def test_shell_at() -> None:
+    df = parse(
+        'FROM a\nRUN x\nSHELL ["/bin/bash", "-o", "pipefail", "-c"]\nRUN y\nSHELL ["python", "-c"]\nRUN z\n'
+    )
+    x, y, z = (i for i in df.instructions if i.cmd == "RUN")
+    assert [stages.shell_at(df, r) for r in (x, y)] == [None, ["/bin/bash", "-o", "pipefail", "-c"]]
+    assert [stages.shell_name(stages.shell_at(df, r)) for r in (x, y, z)] == ["sh", "bash", "python"]
+    # shell: python is no POSIX shell (a `_stagegraph` variant said any non-Windows shell was)
+    assert [stages.posix_shell_at(df, r) for r in (x, y, z)] == [True, True, False]
+    assert stages.has_shell_instruction(df.stages[0])
+
+
+def test_stage_has_shell_asks_the_image_knowledge() -> None:
+    df = parse("FROM gcr.io/distroless/static\nFROM scratch\nFROM debian\n")
+    assert [stages.stage_has_shell(df, s) for s in df.stages] == [False, False, True]
 
 
 # ------------------------------------------------------------------------------- stages
@@ -142,9 +185,15 @@ def test_user_at_takes_the_nearest_user() -> None:
 
 def test_shipping_stages_are_the_final_chain() -> None:
     df = parse("FROM a AS build\nRUN x\nFROM b AS base\nFROM base\nCOPY --from=build /o /o\n")
-    assert _pkg.shipping_stages(df) == _secretfix.final_chain(df) == {1, 2}
-    assert [s.index for s in _pkg.descendants(df, df.stages[1])] == [2]
-    assert [s.index for s in _stagegraph.children(df, df.stages[1])] == [2]
+    assert stages.shipping_stages(df) == _secretfix.final_chain(df) == {1, 2}
+    assert [s.index for s in stages.descendants(df, df.stages[1])] == [2]
+    assert [s.index for s in stages.children(df, df.stages[1])] == [2]
+
+
+def test_instructions_before() -> None:
+    df = parse("FROM a AS base\nENV A=1\nFROM base\nENV B=2\nRUN x\nENV C=3\n")
+    run = next(i for i in df.instructions if i.cmd == "RUN")
+    assert [i.args for i in stages.instructions_before(df, run)] == ["A=1", "B=2"]
 
 
 def test_windows_per_stage_and_per_file() -> None:
@@ -154,4 +203,5 @@ def test_windows_per_stage_and_per_file() -> None:
     )
     linux_run, win_run = (i for i in df.instructions if i.cmd == "RUN")
     assert df.is_windows
-    assert (_stagegraph.windows_at(df, linux_run), _stagegraph.windows_at(df, win_run)) == (False, True)
+    assert (stages.windows_at(df, linux_run), stages.windows_at(df, win_run)) == (False, True)
+    assert not stages.posix_shell_at(df, win_run)

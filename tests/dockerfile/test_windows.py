@@ -3,7 +3,7 @@
 copies it replaced, over the corpus (issue 13).
 
 The old copies are kept below as reference implementations, as they were before the move:
-`Dockerfile._windows` (whole file), `_stagegraph._stage_is_windows` (per stage, the same hints)
+`Dockerfile._windows` (whole file), `Dockerfile.stage_is_windows` (per stage, the same hints)
 and `_split.analyze`'s own test (substrings, no SHELL), plus `_users._looks_windows`, which now
 asks the model for the image and SHELL parts.
 """
