@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from hardenify.context import CheckContext, unsafe_fix
 from hardenify.diagnostics import Diagnostic, Edit, Fix, FixAvailability, Severity
 from hardenify.dockerfile import edits
+from hardenify.dockerfile.buildcontext import context_dir, entry_scripts
+from hardenify.dockerfile.droppers import root_start
 from hardenify.dockerfile.model import (
     Dockerfile,
     Instruction,
@@ -16,36 +18,28 @@ from hardenify.dockerfile.model import (
     split_words,
     substitute,
 )
-from hardenify.knowledge import bases as base_facts
-from hardenify.knowledge import programs
-from hardenify.rules import References, Rule
-
-from ._buildcontext import context_dir, entry_scripts
-from ._users import (
-    DAEMON_IMAGES,
-    Base,
+from hardenify.dockerfile.runs import all_commands
+from hardenify.dockerfile.stages import stage_env
+from hardenify.dockerfile.users import (
     UserDb,
-    all_commands,
-    base_info,
-    chain_instructions,
+    base_image,
     command_words,
     infer_family,
     is_root_user,
     keyword_for,
     looks_windows,
     numeric_user,
-    official_name_tag,
     owned_paths,
     privileged_ports,
-    root_image,
-    root_start,
-    stage_env,
     user_db,
     user_spec,
     vars_in_scope,
-    version_at_least,
     volumes,
 )
+from hardenify.knowledge import bases as base_facts
+from hardenify.knowledge import programs
+from hardenify.knowledge.images import DAEMON_IMAGES, Base, base_info, official_name_tag, version_at_least
+from hardenify.rules import References, Rule
 
 RULE = Rule(
     code="HF101",
@@ -170,7 +164,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     stage = df.final_stage
     if stage is None or looks_windows(df):
         return
-    instructions = chain_instructions(df, stage)
+    instructions = list(stage.chain_instructions)
     if _onbuild_user_nonroot(df, stage):
         return
     context = context_dir(ctx.disk_path)
@@ -187,7 +181,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
         msg = f"the final stage switches to root (`USER {words[0]}`)"
         yield _finding(ctx, df, stage, last, plan, msg, last)
         return
-    base = base_info(root_image(df, stage))
+    base = base_info(base_image(stage))
     if base.nonroot_default or base.family == "windows":
         return
     plan = _plan(df, stage, instructions, None, context)
@@ -251,7 +245,7 @@ def _base_image_reason(df: Dockerfile, stage: Stage, instructions: list[Instruct
         )
     if any(i.cmd in ("CMD", "ENTRYPOINT") for i in instructions):
         return None
-    image = root_image(df, stage)
+    image = base_image(stage)
     if base_info(image).no_fix is not None or _image_by_tools(instructions) is not None:
         return None  # an image known to run a service (jenkins, linuxserver, docker...)
     if image.lower().startswith(("tiangolo/", "docker.io/tiangolo/")):
@@ -312,7 +306,7 @@ def _plan_any(
             uname = name.split(":")[0]
             spec = name if uname.isdigit() else (numeric_user(df, stage, uname, root_user) or name)
             return Plan(spec, None, f"switch back to `USER {spec}`")
-    image = root_image(df, stage)
+    image = base_image(stage)
     base = base_info(image)
     env = stage_env(df, stage)
     db = user_db(instructions, env)
@@ -340,7 +334,7 @@ def _final_workdir(df: Dockerfile, stage: Stage) -> str:
     import posixpath
 
     cwd = "/"
-    for ins in chain_instructions(df, stage):
+    for ins in stage.chain_instructions:
         if ins.cmd == "WORKDIR":
             words = split_words(ins.args)
             if words and "$" not in words[0]:
@@ -363,9 +357,9 @@ def _checked(df: Dockerfile, stage: Stage, instructions: list[Instruction], plan
             f"the user's id comes from a variable (`{plan.spec}`) that is not declared in the final "
             "stage: declare the ARG there, then add `USER " + plan.spec + "`"
         )
-    if plan.prepare is not None and not base_facts.has_shell(root_image(df, stage)):
+    if plan.prepare is not None and not base_facts.has_shell(base_image(stage)):
         return (
-            f"`{root_image(df, stage)}` has no shell to create a user in: add `USER {base_facts.NONROOT_UID}`"
+            f"`{base_image(stage)}` has no shell to create a user in: add `USER {base_facts.NONROOT_UID}`"
         )
     vols = volumes(instructions, env)
     if vols:

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, Severity
+from hardenify.dockerfile.runs import RESERVED, run_scripts
 from hardenify.dockerfile.shell import Command
+from hardenify.dockerfile.users import looks_windows
 from hardenify.rules import References, Rule
-
-from ._users import RESERVED, looks_windows, run_scripts
 
 RULE = Rule(
     code="HF102",
@@ -70,10 +70,10 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
         seen: set[int] = set()
         for script in run_scripts(ins):
             for cmd in script.commands():
-                i = _sudo_word(cmd)
+                i = _sudo_word(cmd.command)
                 if i is None:
                     continue
-                w = cmd.words[i]
+                w = cmd.all_words[i]
                 start, end = script.span(w.start, w.end)
                 if start in seen:
                     continue

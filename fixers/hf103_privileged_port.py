@@ -6,19 +6,11 @@ from collections.abc import Iterator
 
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, Severity
-from hardenify.dockerfile.model import split_words, substitute
+from hardenify.dockerfile.model import iter_words, split_words, substitute
+from hardenify.dockerfile.stages import stage_env
+from hardenify.dockerfile.users import PORT_RE, base_image, is_root_user, looks_windows
+from hardenify.knowledge.images import base_info
 from hardenify.rules import References, Rule
-
-from ._users import (
-    PORT_RE,
-    base_info,
-    chain_instructions,
-    is_root_user,
-    looks_windows,
-    root_image,
-    stage_env,
-    word_spans,
-)
 
 RULE = Rule(
     code="HF103",
@@ -50,7 +42,7 @@ def _runs_non_root(ctx: CheckContext) -> bool:
     stage = df.final_stage
     if stage is None:
         return False
-    users = [i for i in chain_instructions(df, stage) if i.cmd == "USER"]
+    users = [i for i in stage.chain_instructions if i.cmd == "USER"]
     if users:
         words = split_words(users[-1].args)
         if not words:
@@ -58,7 +50,7 @@ def _runs_non_root(ctx: CheckContext) -> bool:
         user = substitute(words[0], stage_env(df, stage, users[-1]))
         # An unresolved variable (`USER $APP_UID`) is taken as non-root: root is rarely spelled so.
         return not is_root_user(user) if user else "$" in words[0]
-    return base_info(root_image(df, stage)).nonroot_default
+    return base_info(base_image(stage)).nonroot_default
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
@@ -66,10 +58,10 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     stage = df.final_stage
     if stage is None or looks_windows(df) or not _runs_non_root(ctx):
         return
-    for ins in chain_instructions(df, stage):
+    for ins in stage.chain_instructions:
         if ins.cmd != "EXPOSE":
             continue
-        for raw, s, e in word_spans(ins.args):
+        for raw, s, e in iter_words(ins.args):
             if "$" in raw:
                 continue
             m = PORT_RE.match(raw)

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, Severity
 from hardenify.dockerfile.model import Instruction
+from hardenify.dockerfile.runs import Script, run_scripts
 from hardenify.dockerfile.shell import Command
+from hardenify.dockerfile.users import looks_windows
 from hardenify.rules import References, Rule
-
-from ._users import Script, looks_windows, program_index, run_scripts
 
 RULE = Rule(
     code="HF104",
@@ -100,8 +100,8 @@ def _mode_value(raw: str) -> str:
 
 
 def _check_script(ctx: CheckContext, script: Script) -> Iterator[Diagnostic]:
-    for cmd in script.commands():
-        pi = program_index(cmd)
+    for c in script.commands():
+        cmd, pi = c.command, c.program_index
         if pi >= len(cmd.words):
             continue
         prog = cmd.words[pi].value.rsplit("/", 1)[-1]
@@ -115,7 +115,7 @@ def _check_script(ctx: CheckContext, script: Script) -> Iterator[Diagnostic]:
             continue
         start, end = script.span(cmd.words[pi].start, cmd.words[mi].end)
         if end <= start:
-            end = script.ins.content_end
+            end = script.run.content_end
         shown = " ".join(w.value for w in cmd.words[pi : mi + 1])
         yield ctx.diagnostic(
             RULE, start, end,

@@ -7,20 +7,17 @@ from collections.abc import Iterator
 from hardenify.context import CheckContext, safe_fix, unsafe_fix
 from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
 from hardenify.dockerfile import edits
-from hardenify.dockerfile.model import Instruction, split_words, substitute
-from hardenify.rules import References, Rule
-
-from ._users import (
-    chain_instructions,
+from hardenify.dockerfile.model import Instruction, iter_words, split_words, substitute
+from hardenify.dockerfile.stages import stage_env
+from hardenify.dockerfile.users import (
     is_root_user,
     is_variable_id,
     looks_windows,
     numeric_group,
     numeric_user,
-    stage_env,
     vars_in_scope,
-    word_spans,
 )
+from hardenify.rules import References, Rule
 
 RULE = Rule(
     code="HF105",
@@ -72,7 +69,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     stage = df.final_stage
     if stage is None or looks_windows(df):
         return
-    users = [i for i in chain_instructions(df, stage) if i.cmd == "USER"]
+    users = [i for i in stage.chain_instructions if i.cmd == "USER"]
     if not users:
         return
     last = users[-1]
@@ -89,7 +86,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     group = value.split(":", 1)[1] if ":" in value else None
     fix = None
     spec = numeric_user(df, stage, name, last)
-    spans = word_spans(last.args)
+    spans = iter_words(last.args)
     if spec is not None and group is not None:
         gid = numeric_group(df, stage, group, last)
         uid, _, spec_gid = spec.partition(":")

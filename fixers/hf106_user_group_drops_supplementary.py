@@ -39,8 +39,10 @@ RULE = Rule(
 
 def _supplementary(stage: Stage, upto: Instruction) -> dict[str, str]:
     """User name → how the build added it to another group, from the chain before `upto`."""
+    from hardenify.dockerfile.runs import all_commands
+    from hardenify.dockerfile.users import _parse_opts, command_words
+
     from ._pkg import options
-    from ._users import _parse_opts, all_commands, command_words
 
     out: dict[str, str] = {}
     for ins in stage.chain_instructions:
@@ -80,7 +82,7 @@ def _supplementary(stage: Stage, upto: Instruction) -> dict[str, str]:
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
-    from ._users import user_db
+    from hardenify.dockerfile.users import user_db
 
     df = ctx.df
     for stage in df.stages:

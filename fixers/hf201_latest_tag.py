@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, Severity
 from hardenify.imageref import ImageRef
+from hardenify.knowledge.images import official_name
 from hardenify.rules import References, Rule
 
-from ._users import official_name
 from .hf202_unpinned_image import image_uses
 
 RULE = Rule(

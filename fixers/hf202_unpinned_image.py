@@ -12,11 +12,10 @@ from typing import NamedTuple
 
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
-from hardenify.dockerfile.model import Dockerfile, Instruction, substitute
+from hardenify.dockerfile.model import Dockerfile, Instruction, iter_words, substitute
+from hardenify.dockerfile.stages import stage_env
 from hardenify.imageref import ImageRef, try_parse_ref
 from hardenify.rules import References, Rule
-
-from ._users import stage_env, word_spans
 
 RULE = Rule(
     code="HF202",
@@ -73,7 +72,7 @@ def _arg_default_span(df: Dockerfile, name: str) -> tuple[int, int] | None:
             break
         if ins.cmd != "ARG":
             continue
-        for raw, s, e in word_spans(ins.args):
+        for raw, s, e in iter_words(ins.args):
             key, sep, _ = raw.partition("=")
             if key == name and sep:
                 vs = s + len(key) + 1
@@ -87,7 +86,7 @@ def image_uses(df: Dockerfile) -> Iterator[ImageUse]:
     names: set[str] = set()
     for stage in df.stages:
         ins = stage.from_
-        spans = word_spans(ins.args)
+        spans = iter_words(ins.args)
         if spans:
             raw, s, e = spans[0]
             yield _use(df, ins, "from", raw, gargs, names, ins.arg_src(s), ins.arg_src(e, end=True))

@@ -123,7 +123,7 @@ def _report(
 
 def _tag_edit(df: Dockerfile, root: Stage, minimal: Minimal) -> tuple[Edit | None, str | None]:
     """The edit replacing the FROM image's tag, and the new reference as written."""
-    from ._users import word_spans
+    from hardenify.dockerfile.model import iter_words as word_spans
 
     ins = root.from_
     spans = word_spans(ins.args)

@@ -9,10 +9,11 @@ from hardenify.compose.model import ComposeFile, Service, text_of
 from hardenify.compose.service import built_stage, image, interpolate
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, Severity
+from hardenify.dockerfile.droppers import drops_privileges as dockerfile_drops_privileges
 from hardenify.dockerfile.model import split_words, substitute
-from hardenify.fixers._users import base_info, chain_instructions, is_root_user, root_image, stage_env
-from hardenify.fixers._users import drops_privileges as dockerfile_drops_privileges
-from hardenify.knowledge.images import drops_privileges, nonroot_default
+from hardenify.dockerfile.stages import stage_env
+from hardenify.dockerfile.users import base_image, is_root_user
+from hardenify.knowledge.images import base_info, drops_privileges, nonroot_default
 from hardenify.rules import References, Rule
 
 RULE = Rule(
@@ -75,7 +76,7 @@ def _runs_as_root(cf: ComposeFile, svc: Service) -> str | None:
         if built is None:
             return None
         df, stage = built
-        instructions = chain_instructions(df, stage)
+        instructions = stage.chain_instructions
         users = [i for i in instructions if i.cmd == "USER"]
         if users:
             words = split_words(users[-1].args)
@@ -83,14 +84,14 @@ def _runs_as_root(cf: ComposeFile, svc: Service) -> str | None:
             if not name or "$" in name or not is_root_user(name):
                 return None
             return f"its Dockerfile's last USER is `{words[0]}` and no `user:` is set"
-        base = root_image(df, stage)
+        base = base_image(stage)
         if base_info(base).nonroot_default or dockerfile_drops_privileges(instructions):
             return None
         return f"no `user:` and its Dockerfile (FROM {base}) has no USER"
     if img.key is None or img.ref is None:
         return None
     info = base_info(str(img.ref))
-    if nonroot_default(img.key, img.tag) or drops_privileges(img.key) or info.nonroot_default:
+    if nonroot_default(img.key, img.tag) or drops_privileges(img.key, img.tag) or info.nonroot_default:
         return None
     advice = info.no_fix
     if info.family == "unknown" and advice is None:

@@ -11,7 +11,7 @@ from hardenify.compose.placement import change, expect, others_note, place_keys
 from hardenify.compose.service import built_stage, image
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
-from hardenify.fixers._users import chain_instructions, root_image
+from hardenify.dockerfile.stages import chain_instructions, root_image
 from hardenify.imageref import try_parse_ref
 from hardenify.knowledge.images import DECLARES_HEALTHCHECK, healthcheck_probe, image_key
 from hardenify.rules import References, Rule
@@ -66,7 +66,7 @@ def _declares(cf: ComposeFile, svc: Service) -> bool | None:
         if built is None:
             return None
         df, stage = built
-        checks = [i for i in chain_instructions(df, stage) if i.cmd == "HEALTHCHECK"]
+        checks = [i for i in chain_instructions(stage) if i.cmd == "HEALTHCHECK"]
         if checks:
             return bool(checks[-1].args.strip().upper() != "NONE")
         ref = try_parse_ref(root_image(df, stage).lower())

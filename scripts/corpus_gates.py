@@ -88,14 +88,14 @@ def before(corpus: Path, dumped: Path) -> int:
 def _count_candidates(text: str, counts: dict[str, int]) -> None:
     """The files each gate can catch, read like the gates read them."""
     from hardenify.dockerfile import parse
-    from hardenify.fixers._users import chain_instructions, root_start
+    from hardenify.dockerfile.droppers import root_start
     from hardenify.knowledge.bases import has_shell
     from tests.test_corpus_user_gates import _ARG_UID, _pinned_froms, _root_image
 
     df = parse(text)
     counts["shell_less"] += any(not has_shell(_root_image(df, st)) for st in df.stages)
     final = df.final_stage
-    counts["dropper"] += final is not None and root_start(chain_instructions(df, final)) is not None
+    counts["dropper"] += final is not None and root_start(final.chain_instructions) is not None
     n, pinned = _pinned_froms(df)
     counts["all_pinned"] += bool(n) and n == pinned
     counts["arg_uid"] += _ARG_UID.search(text) is not None

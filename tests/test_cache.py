@@ -185,7 +185,7 @@ def test_a_changed_dockerignore_invalidates_exactly_the_files_that_read_it(
 def test_a_changed_build_context_file_invalidates_the_dockerfile_that_read_it(
     tree: Path, analysed: list[str]
 ) -> None:
-    """HF101 reads the ENTRYPOINT script from the build context (fixers/_buildcontext.py)."""
+    """HF101 reads the ENTRYPOINT script from the build context (hardenify/dockerfile/buildcontext.py)."""
     for d in ("svc", "other"):
         (tree / d).mkdir()
         (tree / d / "Dockerfile").write_text(ENTRY)

@@ -38,9 +38,9 @@ _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}")
 
 
 def _root_image(df: Dockerfile, stage: Stage) -> str:
-    from hardenify.fixers._users import root_image
+    from hardenify.dockerfile.users import base_image
 
-    return root_image(df, stage)
+    return base_image(stage)
 
 
 def _shell_less_runs(df: Dockerfile) -> int:
@@ -73,7 +73,8 @@ def _pinned_froms(df: Dockerfile) -> tuple[int, int]:
 
 def file_gates(text: str, fixed: str) -> Counter[str]:
     """The gate violations one fixed file shows."""
-    from hardenify.fixers._users import chain_instructions, root_start, stage_env
+    from hardenify.dockerfile.droppers import root_start
+    from hardenify.dockerfile.stages import stage_env
 
     out: Counter[str] = Counter()
     before, after = parse(text), parse(fixed)
@@ -95,7 +96,7 @@ def file_gates(text: str, fixed: str) -> Counter[str]:
             if words[0].split(":", 1)[0] in values:
                 out["arg_uid_literal"] += 1
     if added and before.final_stage is not None:
-        if root_start(chain_instructions(before, before.final_stage)) is not None:
+        if root_start(before.final_stage.chain_instructions) is not None:
             out["user_with_dropper"] += 1
     n, pinned = _pinned_froms(before)
     n2, pinned2 = _pinned_froms(after)

@@ -134,8 +134,8 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
 def _runtime_needs_root(ctx: CheckContext) -> str | None:
     """Why the runtime stage would lose what the entrypoint needs to start as root (gosu,
     supervisord... installed by the build, or run by the entrypoint scripts in the context)."""
-    from .._buildcontext import context_dir, entry_scripts
-    from .._users import root_start
+    from hardenify.dockerfile.buildcontext import context_dir, entry_scripts
+    from hardenify.dockerfile.droppers import root_start
 
     stage = ctx.df.stages[0]
     found = root_start(stage.instructions, entry_scripts(stage.instructions, context_dir(ctx.disk_path)))

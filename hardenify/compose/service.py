@@ -15,11 +15,11 @@ import re
 from dataclasses import dataclass
 
 from hardenify.compose.model import ComposeFile, Entry, Service, is_map, text_of
+from hardenify.dockerfile.droppers import drops_privileges
 from hardenify.dockerfile.model import Dockerfile, Stage, split_words, substitute
 from hardenify.dockerfile.model import parse as parse_dockerfile
-
-# TODO(#13 merge): `_users` moves to hardenify/dockerfile/users.py + hardenify/knowledge/images.py (h13-users)
-from hardenify.fixers._users import chain_instructions, drops_privileges, is_root_user, stage_env
+from hardenify.dockerfile.stages import chain_instructions, stage_env
+from hardenify.dockerfile.users import is_root_user
 from hardenify.imageref import ImageRef, try_parse_ref
 from hardenify.knowledge.images import cap_add, image_key
 from hardenify.knowledge.programs import root_starter
@@ -158,7 +158,7 @@ def built_user(cf: ComposeFile, svc: Service) -> tuple[str | None, str]:
     if built is None:
         return None, "its Dockerfile (or the `build.target` stage) cannot be read"
     df, stage = built
-    instructions = chain_instructions(df, stage)
+    instructions = chain_instructions(stage)
     users = [i for i in instructions if i.cmd == "USER"]
     if not users:
         return None, "its Dockerfile sets no USER, so it starts as root"

@@ -11,9 +11,17 @@ mirrors), `bitnami/postgresql` for other Docker Hub images, `registry/path` else
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from hardenify.imageref import ImageRef
+from hardenify.imageref import ImageRef, try_parse_ref
+from hardenify.knowledge import programs
+from hardenify.knowledge.bases import (
+    ALPINE_USERS,
+    CHAINGUARD_USERS,
+    DEBIAN_USERS,
+    DISTROLESS_USERS,
+    NONROOT_UID,
+)
 
 _MIRRORS = ("public.ecr.aws/docker/library/", "mirror.gcr.io/library/")
 
@@ -135,7 +143,8 @@ def database(key: str) -> str | None:
 
 # ------------------------------------------------------------------------- users and privileges
 
-# Images whose Dockerfile ends with a non-root USER (so no `user:` is needed).
+# Images whose Dockerfile ends with a non-root USER (so no `user:` is needed). With the name and
+# tag rules of `nonroot_default`, the one list both HF101 (`base_info`) and HF609 judge by.
 NONROOT_DEFAULT = frozenset(
     {
         "nginxinc/nginx-unprivileged",
@@ -157,10 +166,8 @@ NONROOT_DEFAULT = frozenset(
         "jaegertracing/all-in-one",
         "otel/opentelemetry-collector",
         "otel/opentelemetry-collector-contrib",
-        "docker.elastic.co/elasticsearch/elasticsearch",
         "docker.elastic.co/kibana/kibana",
         "docker.elastic.co/logstash/logstash",
-        "elasticsearch",
         "kibana",
         "logstash",
         "sonarqube",
@@ -202,17 +209,49 @@ def _nonroot_tag(key: str, tag: str) -> bool:
     return key.startswith("gitea/gitea") and "rootless" in tag
 
 
-def nonroot_default(key: str, tag: str) -> bool:
-    """Does the image run as a non-root user when compose sets no `user:`?"""
-    if key in NONROOT_DEFAULT or _nonroot_tag(key, tag):
+# Images that became non-root by default at a version: Elasticsearch sets `USER 1000:0` since
+# 8.0; 7.x starts as root and its entrypoint drops to 1000:0 with `chroot --userspec`
+# (elastic/elasticsearch, distribution/docker; its packaging tests: "The Docker image in 7.x
+# runs as `root` ... in `8.0`, the image runs as `elasticsearch`").
+NONROOT_SINCE: dict[str, tuple[int, ...]] = {
+    "elasticsearch": (8,),
+    "docker.elastic.co/elasticsearch/elasticsearch": (8,),
+}
+# Chainguard images run as `nonroot` (65532) but for the OS bases, which start as root
+# (images.chainguard.dev: wolfi-base, chainguard-base).
+_CHAINGUARD_ROOT = frozenset({"chainguard-base", "wolfi-base"})
+_ELASTIC_UI = re.compile(r"docker\.elastic\.co/(?:kibana/kibana|logstash/logstash)(?:-oss)?$")
+# Red Hat language/s2i images (ubi9/python-312, ubi8/nodejs-20...) run as 1001; the ubi bases do not.
+_RH_LANGUAGE = re.compile(r"(?:registry\.access\.redhat\.com/|redhat/)ubi\d+/")
+_RH_BASE = re.compile(r"/ubi\d*(?:-minimal|-micro|-init)?$")
+
+
+def nonroot_default(key: str, tag: str, tag_known: bool = True) -> bool:
+    """Does the image run as a non-root user when nothing sets one (no USER, no `user:`)?
+
+    `key` is `image_key`'s; `tag_known` is False when the tag is a template placeholder."""
+    if key in NONROOT_SINCE:
+        since = NONROOT_SINCE[key]
+        return tag_known and version_at_least(tag, since) and any(ch.isdigit() for ch in tag)
+    if key in NONROOT_DEFAULT or _nonroot_tag(key, tag) or "nonroot" in tag:
         return True
-    if key.startswith("cgr.dev/chainguard/"):
+    if "nginx-unprivileged" in key or key.startswith("gitpod/workspace-") or _ELASTIC_UI.match(key):
+        return True
+    if key.startswith("cgr.dev/"):
+        path = key[len("cgr.dev/") :]
+        return path.rsplit("/", 1)[-1] not in _CHAINGUARD_ROOT and not path.startswith("chainguard-private/")
+    if _RH_LANGUAGE.match(key) and not _RH_BASE.search(key):
         return True
     return key.startswith("bitnami/") and key != "bitnami/minideb"
 
 
-def drops_privileges(key: str) -> bool:
-    return key in DROPS_PRIVILEGES
+def drops_privileges(key: str, tag: str = "") -> bool:
+    """Does the image start as root only to drop to a service user itself (the server does
+    not run as root)? Elasticsearch before 8 does (see `NONROOT_SINCE`)."""
+    if key in DROPS_PRIVILEGES:
+        return True
+    since = NONROOT_SINCE.get(key)
+    return since is not None and bool(tag) and not nonroot_default(key, tag)
 
 
 # Run as non-root and need no Linux capability at all (no setuid/setcap binaries, no
@@ -707,6 +746,377 @@ def memory_limit(key: str | None) -> str:
     return MEMORY_HUNGRY.get(key or "", "512M")
 
 
+# ------------------------------------------------------------------ base images (HF1xx/HF2xx)
+
+
+@dataclass(frozen=True)
+class Base:
+    """What hardenify knows about a base image."""
+
+    family: str  # debian | alpine | rhel | rhel-minimal | distroless | scratch | windows | unknown
+    image: str = ""
+    user: str | None = None  # "uid:gid" of a non-root user the image already ships
+    user_name: str | None = None
+    nonroot_default: bool = False  # the image already runs as a non-root user
+    no_fix: str | None = None  # why adding a USER would break the image
+    known_users: dict[str, str] = field(default_factory=dict)  # name → "uid:gid", certain
+
+
+DISTRO_CODENAMES = (
+    "bookworm",
+    "bullseye",
+    "buster",
+    "stretch",
+    "trixie",
+    "sid",
+    "jessie",
+    "jammy",
+    "focal",
+    "noble",
+    "bionic",
+    "xenial",
+    "trusty",
+    "lunar",
+    "mantic",
+    "oracular",
+    "plucky",
+)
+DEBIAN_CODENAMES = ("slim", *DISTRO_CODENAMES)
+DEBIAN_NAMES = frozenset(
+    {
+        "debian",
+        "ubuntu",
+        "python",
+        "golang",
+        "ruby",
+        "php",
+        "rust",
+        "perl",
+        "buildpack-deps",
+        "pypy",
+        "elixir",
+        "erlang",
+        "haskell",
+        "julia",
+        "r-base",
+        "gcc",
+        "clojure",
+        "swift",
+        "eclipse-temurin",
+        "maven",
+        "gradle",
+        "sapmachine",
+        "ibm-semeru-runtimes",
+        "groovy",
+        "ros",
+        "neurodebian",
+        "node",
+        "adoptopenjdk",
+        "dart",
+    }
+)
+RHEL_NAMES = frozenset({"fedora", "centos", "rockylinux", "almalinux", "oraclelinux"})
+# Official images whose entrypoint starts as root to bind a privileged port, fix ownership of a
+# data volume or drop privileges itself (gosu/su-exec): a USER line breaks them.
+DAEMON_IMAGES = {
+    "nginx": "nginx binds port 80 and writes /var/cache/nginx as root; use "
+    "`nginxinc/nginx-unprivileged` (port 8080, user 101) instead",
+    "httpd": "httpd binds port 80 as root and drops to `daemon` itself",
+    "postgres": "the postgres entrypoint fixes data-directory ownership as root and drops to `postgres` "
+    "with gosu",
+    "mysql": "the mysql entrypoint drops to `mysql` with gosu after fixing ownership",
+    "percona": "the percona entrypoint drops to `mysql` after fixing ownership",
+    "mariadb": "the mariadb entrypoint drops to `mysql` with gosu after fixing ownership",
+    "mongo": "the mongo entrypoint drops to `mongodb` with gosu after fixing ownership",
+    "redis": "the redis entrypoint drops to `redis` with gosu after fixing ownership",
+    "rabbitmq": "the rabbitmq entrypoint drops to `rabbitmq` with gosu",
+    "elasticsearch": "the elasticsearch entrypoint manages its own user",
+    "cassandra": "the cassandra entrypoint drops to `cassandra` with gosu",
+    "couchdb": "the couchdb entrypoint drops to `couchdb` with gosu",
+    "wordpress": "the wordpress image runs Apache, which binds port 80 as root",
+    "drupal": "the drupal image runs Apache, which binds port 80 as root",
+    "joomla": "the joomla image runs Apache, which binds port 80 as root",
+    "nextcloud": "the nextcloud image runs Apache, which binds port 80 as root",
+    "ghost": "the ghost entrypoint drops to `node` with gosu",
+    "tomcat": "tomcat writes logs/, work/ and temp/ under CATALINA_HOME, owned by root",
+    "docker": programs.DIND,
+    "redmine": "the redmine entrypoint fixes ownership as root and drops to `redmine` with gosu",
+}
+
+
+def official_name(ref: ImageRef) -> str | None:
+    """`python` for docker.io/library/python and well-known mirrors of it; else None."""
+    if ref.registry == "docker.io" and ref.path.startswith("library/"):
+        return ref.path[len("library/") :]
+    full = f"{ref.registry}/{ref.path}"
+    for m in _MIRRORS:
+        if full.startswith(m):
+            rest = full[len(m) :]
+            return rest if "/" not in rest else None
+    return None
+
+
+def _major(tag: str) -> int | None:
+    m = re.match(r"(\d+)", tag)
+    return int(m.group(1)) if m else None
+
+
+_TEMPLATE = re.compile(r"%%[^%]*%%|\$\{[^}]*\}|\$[A-Za-z_]\w*|\{\{[^}]*\}\}")
+
+
+def _parse_loose(low: str) -> tuple[ImageRef, bool] | None:
+    """Parse a reference whose tag (or digest) is a template placeholder or invalid.
+
+    `debian:%%TAG%%`, `php:${PHP_VERSION}-apache`, `python:3.12@sha256:abc` still name a known
+    repository; only the tag is unknown. Returns the reference and whether its tag is known.
+    """
+    # Placeholders may contain ':' (`${templateOption:imageVariant}`): mask them first.
+    masked = _TEMPLATE.sub("\x00", low).split("@", 1)[0]
+    name, tag = masked, ""
+    if ":" in masked.rsplit("/", 1)[-1]:
+        name, tag = masked.rsplit(":", 1)
+    if not name or "\x00" in name or "%" in name or "$" in name:
+        return None
+    tag_known = bool(tag) and "\x00" not in tag and "%" not in tag and "$" not in tag
+    ref = try_parse_ref(f"{name}:{tag}" if tag_known else name)
+    if ref is None and tag_known:
+        ref, tag_known = try_parse_ref(name), False
+    return (ref, tag_known) if ref is not None else None
+
+
+# Official images whose entrypoint drops from root to a service user that the image creates
+# with fixed ids: name → (user, ids on Debian/Ubuntu/Oracle variants, ids on Alpine variants,
+# the oldest version tag known to pin those ids). Older tags created the user without an id.
+SERVICE_USERS: dict[str, tuple[str, str | None, str | None, tuple[int, ...]]] = {
+    "postgres": ("postgres", "999:999", "70:70", (9,)),
+    "redis": ("redis", "999:999", "999:1000", (5,)),
+    "mongo": ("mongodb", "999:999", None, (4, 4)),
+    "mysql": ("mysql", "999:999", None, (8,)),
+    "mariadb": ("mysql", "999:999", None, (10, 4)),
+    "percona": ("mysql", None, None, ()),
+    "rabbitmq": ("rabbitmq", "999:999", "100:101", (3, 7)),
+    "cassandra": ("cassandra", "999:999", None, (3,)),
+    "elasticsearch": ("elasticsearch", None, None, ()),
+    "ghost": ("node", "1000:1000", "1000:1000", ()),
+    "redmine": ("redmine", None, None, ()),
+}
+# Registries/paths of the Dev Containers images: every variant runs its tools as a non-root
+# user with uid/gid 1000 (`vscode`; `node` on the Node.js ones; `codespace` on universal).
+_DEVCONTAINERS = re.compile(r"(?:mcr\.microsoft\.com|devcon\.azurecr\.io/public)/(?:vscode/)?devcontainers/")
+
+
+def version_at_least(tag: str, minimum: tuple[int, ...]) -> bool:
+    """Whether a tag names `minimum` or later; floating tags (`latest`, `alpine`) are current."""
+    m = re.match(r"v?(\d+(?:\.\d+)*)", tag)
+    if m is None:
+        return not any(ch.isdigit() for ch in tag.split("-")[0])
+    parts = tuple(int(x) for x in m.group(1).split("."))
+    return parts[: len(minimum)] >= minimum
+
+
+def base_info(image: str) -> Base:
+    """Classify a (resolved) base image reference. Unknown is the safe default."""
+    low = image.strip().lower()
+    if low == "scratch":
+        return Base("scratch", low)
+    if not low:
+        return Base("unknown", low)
+    ref = try_parse_ref(low) if "$" not in low and "%" not in low else None
+    tag_known = True
+    if ref is None:
+        loose = _parse_loose(low)
+        if loose is None:
+            return Base("unknown", low)
+        ref, tag_known = loose
+    tag = (ref.tag or "latest").lower() if tag_known else ""
+    full = f"{ref.registry}/{ref.path}"
+    off = official_name(ref)
+    hub = ref.path if ref.registry == "docker.io" else None
+
+    if any(k in tag for k in ("windowsservercore", "nanoserver", "ltsc")) or "windows" in full:
+        return Base("windows", low)
+    if full.startswith("cgr.dev/"):
+        # Chainguard images ship `nonroot` (65532) and, but for the wolfi/chainguard bases,
+        # run as it by default.
+        return Base(
+            "wolfi",
+            low,
+            user=NONROOT_UID,
+            user_name="nonroot",
+            nonroot_default=nonroot_default(full, tag),
+            known_users=dict(CHAINGUARD_USERS),
+        )
+    # Already non-root by default: the one list (`nonroot_default`).
+    if nonroot_default(off or hub or full, tag, tag_known):
+        return Base("nonroot", low, nonroot_default=True)
+    # Distroless: every variant ships nonroot (65532) and nobody (65534).
+    if ref.registry == "gcr.io" and ref.path.startswith("distroless/"):
+        return Base(
+            "distroless", low, user=NONROOT_UID, user_name="nonroot", known_users=dict(DISTROLESS_USERS)
+        )
+    alpine_tag = "alpine" in tag
+    if _DEVCONTAINERS.match(full):
+        fam = "alpine" if alpine_tag else ("debian" if tag_known else "unknown")
+        return Base(
+            fam,
+            low,
+            user="1000:1000",
+            user_name="the Dev Containers user",
+            known_users=dict(ALPINE_USERS if alpine_tag else DEBIAN_USERS),
+        )
+    if off == "node":
+        fam = "alpine" if alpine_tag else ("debian" if tag_known else "unknown")
+        users = dict(ALPINE_USERS if alpine_tag else DEBIAN_USERS) if tag_known else {}
+        if not version_at_least(tag, (4,)):
+            # 0.x tags (node 0.8-0.12, io.js era) predate the image's `node` user.
+            return Base(fam, low, known_users=users)
+        users["node"] = "1000:1000"
+        return Base(fam, low, user="1000:1000", user_name="node", known_users=users)
+    if full.startswith("mcr.microsoft.com/dotnet/"):
+        fam = "alpine" if alpine_tag else "debian"
+        major = _major(tag)
+        if major is not None and major >= 8:
+            return Base(fam, low, user="1654:1654", user_name="app", known_users={"app": "1654:1654"})
+        return Base(fam, low) if tag_known else Base("unknown", low)
+    if full.startswith("mcr.microsoft.com/azure-functions/"):
+        return Base("debian", low, known_users=dict(DEBIAN_USERS))  # every variant is Debian-based
+    if hub is not None and hub.startswith("tiangolo/"):
+        # tiangolo's images build on the official python images (Debian unless `-alpine`).
+        if not tag_known:
+            return Base("unknown", low)
+        return (
+            Base("alpine", low, known_users=dict(ALPINE_USERS))
+            if alpine_tag
+            else Base("debian", low, known_users=dict(DEBIAN_USERS))
+        )
+    if re.match(r"(?:ghcr\.io|lscr\.io|docker\.io)/linuxserver/", full):
+        return Base(
+            "unknown",
+            low,
+            no_fix="linuxserver.io images start s6-overlay as root and drop to `abc` "
+            "themselves: set PUID/PGID instead of a USER",
+        )
+    if re.match(r"[a-z0-9-]+-docker\.pkg\.dev/cloud-workstations-images/", full):
+        return Base(
+            "unknown",
+            low,
+            no_fix="Cloud Workstations images must start as root (their entrypoint "
+            "runs sshd and the IDE as `user`)",
+        )
+    if hub == "photoprism/photoprism":
+        # PhotoPrism's images create users for uids 50-99, 500-600 and 900-1200 and document running
+        # them as `user: "1000:1000"` once initialised.
+        return Base("unknown", low, user="1000:1000", user_name="PhotoPrism's documented non-root user")
+    if full == "docker.elastic.co/elasticsearch/elasticsearch":
+        # Before 8 (`NONROOT_SINCE`): the image starts as root and its entrypoint drops to
+        # 1000:0 itself, skipping the switch when it is not root, so `USER 1000:0` works.
+        return Base(
+            "unknown", low, user="1000:0", user_name="elasticsearch", known_users={"elasticsearch": "1000:0"}
+        )
+    if off is not None:
+        return _official(off, low, tag, tag_known)
+    if hub == "bitnami/minideb":
+        return Base("debian", low, known_users=dict(DEBIAN_USERS))
+    m = re.match(
+        r"(?:registry\.access\.redhat\.com|docker\.io/redhat)/ubi\d+(?:/ubi)?(-minimal|-micro|-init)?$", full
+    )
+    if m:
+        return Base("rhel-minimal" if m.group(1) in ("-minimal", "-micro") else "rhel", low)
+    if full in ("quay.io/centos/centos", "docker.io/rockylinux/rockylinux", "quay.io/fedora/fedora"):
+        return Base("rhel-minimal" if "minimal" in tag else "rhel", low)
+    return Base("unknown", low)
+
+
+def _docker_cli(tag: str) -> bool:
+    """Whether a `docker` image tag is the CLI (client only): `-cli`/`-git`, or a bare version
+    before 20.10, when the bare tags were the CLI and `-dind` the daemon."""
+    words = set(re.split(r"[^a-z0-9.]+", tag))
+    if "dind" in words or not tag:
+        return False
+    if words & {"cli", "git"}:
+        return True
+    m = re.match(r"(\d+)\.(\d+)", tag)
+    return m is not None and (int(m.group(1)), int(m.group(2))) < (20, 10)
+
+
+def _official(name: str, low: str, tag: str, tag_known: bool) -> Base:
+    """`base_info` for Docker official images (`tag` is "" when it is a placeholder)."""
+    alpine_tag = "alpine" in tag
+    if name == "hello-world":
+        return Base("scratch", low)  # one static binary on scratch
+    if name == "docker" and _docker_cli(tag):
+        return Base("alpine", low, known_users=dict(ALPINE_USERS))
+    if name in DAEMON_IMAGES:
+        users: dict[str, str] = {}
+        service = SERVICE_USERS.get(name)
+        if tag_known and service is not None and version_at_least(tag, service[3]):
+            ids = service[2] if alpine_tag else service[1]
+            if ids is not None:
+                users[service[0]] = ids
+        return Base("unknown", low, no_fix=DAEMON_IMAGES[name], known_users=users)
+    if name == "php" and "apache" in tag:
+        return Base(
+            "debian",
+            low,
+            no_fix="the php Apache variant binds port 80 as root and drops to `www-data` itself",
+            known_users=dict(DEBIAN_USERS),
+        )
+    if alpine_tag or name in ("alpine", "busybox"):
+        return Base("alpine", low, known_users=dict(ALPINE_USERS))
+    if name == "amazonlinux" or name == "amazoncorretto" or "al2" in tag:
+        return Base("rhel-minimal", low)
+    if "ubi" in tag:
+        return Base("rhel-minimal" if "minimal" in tag or "micro" in tag else "rhel", low)
+    if name in RHEL_NAMES:
+        # oraclelinux `-slim` keeps shadow-utils (the mysql image runs useradd on it).
+        return Base("rhel-minimal" if "minimal" in tag else "rhel", low)
+    if name == "openjdk":
+        if tag_known and (any(c in tag for c in DEBIAN_CODENAMES) or _major(tag) in (8, 11)):
+            return Base("debian", low, known_users=dict(DEBIAN_USERS))
+        return Base("unknown", low)  # openjdk:17+ defaults to Oracle Linux slim (no useradd)
+    # debian, ubuntu and buildpack-deps have no Alpine variant: a placeholder tag is fine.
+    if name in ("debian", "ubuntu", "buildpack-deps") or (
+        tag_known and (name in DEBIAN_NAMES or any(c in tag for c in DEBIAN_CODENAMES))
+    ):
+        return Base("debian", low, known_users=dict(DEBIAN_USERS))
+    return Base("unknown", low)
+
+
+# The package manager a build runs proves the distribution family it runs on.
+PACKAGE_MANAGER_FAMILY = {
+    "apt-get": "debian",
+    "apt": "debian",
+    "apk": "alpine",
+    "yum": "rhel",
+    "dnf": "rhel",
+    "microdnf": "rhel-minimal",
+}
+
+
+def tag_family(image: str) -> str | None:
+    """The family a third-party image's tag names by convention (`-alpine`, `-bookworm`, `-ubuntu`)."""
+    tag = image.lower().split("@", 1)[0].rsplit("/", 1)[-1].partition(":")[2]
+    words = set(re.split(r"[^a-z0-9]+", tag))
+    if "alpine" in words:
+        return "alpine"
+    if words & {"debian", "ubuntu", *DISTRO_CODENAMES}:
+        return "debian"
+    return None
+
+
+def official_name_tag(image: str) -> tuple[str | None, str]:
+    """(`python`, `3.12-slim`) for an official image reference; the tag is "" when unknown."""
+    low = image.strip().lower()
+    ref = try_parse_ref(low) if "$" not in low and "%" not in low else None
+    tag_known = True
+    if ref is None:
+        loose = _parse_loose(low) if low else None
+        if loose is None:
+            return None, ""
+        ref, tag_known = loose
+    return official_name(ref), (ref.tag or "latest").lower() if tag_known else ""
+
+
 # ------------------------------------------- Debian/Ubuntu official images with bash (issue 13)
 # Moved from fixers/_stagegraph.py (HF411, HF507 read them).
 
@@ -757,8 +1167,11 @@ def parse_image(image: str) -> ImageRef | None:
     return try_parse_ref(image)
 
 
-def official_name(image: str) -> tuple[str, str] | None:
-    """(name, tag) of a Docker Hub official image (`python:3.12-slim` → ("python", "3.12-slim"))."""
+def hub_official(image: str) -> tuple[str, str] | None:
+    """(name, tag) of a Docker Hub official image (`python:3.12-slim` → ("python", "3.12-slim")).
+
+    Only exact docker.io references (no mirrors, no placeholder tags): `official_name_tag` is the
+    lenient reading the user rules use."""
     ref = parse_image(image)
     if ref is None or ref.registry != "docker.io" or not ref.path.startswith("library/"):
         return None
@@ -767,7 +1180,7 @@ def official_name(image: str) -> tuple[str, str] | None:
 
 def is_debian_with_bash(image: str) -> bool:
     """A Docker Hub official image whose variant is Debian/Ubuntu based and ships bash."""
-    off = official_name(image)
+    off = hub_official(image)
     if off is None:
         return False
     name, tag = off

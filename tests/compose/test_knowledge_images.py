@@ -58,10 +58,3 @@ def test_unknown_means_unknown_not_empty() -> None:
     assert fam is None and why and "not settled" in why
     fam, why = writable_paths("nginx", "1.27")
     assert fam is not None and fam.writable == ("/tmp", "/var/cache/nginx", "/var/run") and why is None
-
-
-def test_compat_module_re_exports_without_a_copy() -> None:
-    import hardenify.compose.images as compat
-    import hardenify.knowledge.images as knowledge
-
-    assert compat.image_key is knowledge.image_key and compat.FILE_ENV is knowledge.FILE_ENV

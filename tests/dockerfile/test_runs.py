@@ -1,8 +1,8 @@
 """What a RUN executes: the one model, `hardenify.dockerfile.runs` (issue 13).
 
-`runs.run_scripts` and `Instruction.commands` give one token stream. The variants not yet
-ported onto it (`fixers._users.Script`, `fixers._split.Cmd`) are recorded beside it until their
-owners port them; each former disagreement asserts what BuildKit and the shell do (`# shell:`).
+`runs.run_scripts` and `Instruction.commands` give one token stream. HF413's walk (`split`)
+reads it and adds only cwd tracking; `fixers._users.Script` and `_runedit.Script` are gone. Each
+former disagreement asserts what BuildKit and the shell do (`# shell:`).
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import pytest
 
 from hardenify.dockerfile import Dockerfile, Instruction, parse, runs
-from hardenify.fixers import _users
 from hardenify.fixers.hf413_single_stage_toolchain import evidence as _split
 
 Argvs = list[list[str]]
@@ -26,13 +25,12 @@ def models(text: str) -> dict[str, Argvs]:
     _df, ins = _run(text)
     return {
         "runs": [[w.value for w in c.words] for c in ins.commands],
-        "users": [[w.value for w in c.words] for s in _users.run_scripts(ins) for c in s.commands()],
         "split": [c.argv for c in _split.run_commands(ins, "/", {})],
     }
 
 
 def same(argvs: Argvs) -> dict[str, Argvs]:
-    return dict.fromkeys(("runs", "users", "split"), argvs)
+    return dict.fromkeys(("runs", "split"), argvs)
 
 
 # ------------------------------------------------------------------ where all four agree
@@ -108,11 +106,10 @@ def test_heredoc_fed_to_python_is_not_shell() -> None:
 
 
 def test_heredoc_with_a_non_shell_shebang() -> None:
-    # BuildKit runs a `RUN <<EOF` body with a shebang through that interpreter: runs agrees;
-    # _users and _split read `print(1)` as a shell command.
+    # BuildKit runs a `RUN <<EOF` body with a shebang through that interpreter: all agree now
+    # (_users and _split read `print(1)` as a shell command before the move).
     assert models("FROM a\nRUN <<EOF\n#!/usr/bin/env python3\nprint(1)\nEOF\n") == {
         "runs": [["<<EOF"]],
-        "users": [["<<EOF"], ["print(1)"]],
         "split": [["<<EOF"]],
     }
     _, ins = _run("FROM a\nRUN <<EOF\n#!/bin/bash\nmake\nEOF\n")
@@ -147,12 +144,11 @@ def test_exec_form_sh_c() -> None:
 
 
 def test_shell_form_sh_c() -> None:
-    # shell: `sh -c` runs `cd /x` then `make`. runs and _users list the outer command and the
+    # shell: `sh -c` runs `cd /x` then `make`. runs lists the outer command and the
     # inner ones; _split keeps only the inner commands and follows `cd` into the working
     # directory instead of listing it.
     assert models("FROM a\nRUN sh -c 'cd /x && make'\n") == {
         "runs": [["sh", "-c", "cd /x && make"], ["cd", "/x"], ["make"]],
-        "users": [["sh", "-c", "cd /x && make"], ["cd", "/x"], ["make"]],
         "split": [["make"]],
     }
     text = "FROM a\nRUN sh -c 'cd /x && make'\n"
@@ -179,20 +175,16 @@ def test_cd_is_a_working_directory_in_split() -> None:
 
 def test_prefix_words_before_the_program() -> None:
     # shell: `sudo -u app make` runs make (as app); `FOO=1 env make x` runs make with FOO=1.
-    # runs moves sudo/assignments/env into `prefix` and starts at the program; _users keeps
-    # every word (its callers find the program with `program_index`); _split drops wrappers
-    # and their options but takes `-u`'s value `app` for the program: wrong.
+    # runs moves sudo/assignments/env into `prefix` and starts at the program; _split reads
+    # the same tokens (before the move it took `-u`'s value `app` for the program).
     assert models("FROM a\nRUN sudo -u app make && FOO=1 env make x\n") == {
         "runs": [["make"], ["make", "x"]],
-        "users": [["sudo", "-u", "app", "make"], ["FOO=1", "env", "make", "x"]],
         "split": [["make"], ["make", "x"]],
     }
     _, ins = _run("FROM a\nRUN sudo -u app make\n")
     cmd = ins.commands[0]
     assert [w.value for w in cmd.prefix] == ["sudo", "-u", "app"] and cmd.sudo
     assert [w.value for w in cmd.all_words] == ["sudo", "-u", "app", "make"] and cmd.program_index == 3
-    users_cmd = _users.run_scripts(ins)[0].commands()[0]
-    assert users_cmd.words[_users.program_index(users_cmd)].value == "make"
     _, ins = _run("FROM a\nRUN FOO=1 make\n")
     assert _split.run_commands(ins, "/", {"FOO": None})[0].env["FOO"] == "1"
 
@@ -220,13 +212,11 @@ def test_option_helpers() -> None:
 
 
 def test_onbuild_run() -> None:
-    # ONBUILD RUN runs in a child build, not this one. runs and _users read its commands (for
+    # ONBUILD RUN runs in a child build, not this one. runs reads its commands (for
     # detection, unless `onbuild=False`); `_split.read_stage` never passes an ONBUILD, and given
-    # one it reads the `RUN` keyword as the program.
+    # one it reads the core's commands (it took the `RUN` keyword for the program before).
     _df, ins = _run("FROM a\nONBUILD RUN make\n")
     assert [[w.value for w in c.words] for c in ins.commands] == [["make"]]
-    assert [[w.value for w in c.words] for s in _users.run_scripts(ins) for c in s.commands()] == [["make"]]
-    assert _users.run_scripts(ins, onbuild=False) == []
     assert runs.run_scripts(ins, onbuild=False) == []
     (script,) = runs.run_scripts(ins)
     assert script.outer is ins and script.run is ins.sub
@@ -261,11 +251,6 @@ def test_spans_map_back_to_the_file_in_each_model() -> None:
     body = next(x for x in runs.run_scripts(heredoc_run) if x.kind == "heredoc")
     w = body.commands()[0].words[0]
     assert text[body.pos(w.start) : body.pos(w.end, end=True)] == "make"
-    # _users: Script.span maps indices of its own text
-    us = _users.run_scripts(shell_run)[0]
-    c2 = us.commands()[1]
-    s, e = us.span(c2.words[0].start, c2.words[-1].end)
-    assert text[s:e] == "apt-get install -y curl"
     # _split: the command's text, no spans (it never edits RUN text)
     assert [c.text for c in _split.run_commands(shell_run, "/", {})] == [
         "apt-get update",

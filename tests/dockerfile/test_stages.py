@@ -1,10 +1,11 @@
 """Stage chain, env, user and workdir at an instruction: the one view,
 `hardenify.dockerfile.stages` (issue 13).
 
-The views not yet ported onto it (`fixers._users` stage_chain/stage_env, `fixers._secretfix`
-user_at/workdir_at, `fixers._split.StageView`) are recorded beside it until their owners port
-them; where a view disagreed, a `# BuildKit:` comment says which answer a build agrees with
-and `stages` asserts it.
+The former views (`fixers._users` stage_chain/stage_env, `fixers._secretfix`
+user_at/workdir_at, `fixers._split.StageView`) now read it: the `users.*` and `secretfix.*`
+columns are `stages` itself, and HF413's walk (`split.*`) adds only its own cwd tracking. Where
+the views once disagreed, a `# BuildKit:` comment says which answer a build agrees with; every
+column asserts it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from hardenify.dockerfile import parse, stages
-from hardenify.fixers import _secretfix, _users
+from hardenify.fixers import _secretfix
 from hardenify.fixers.hf413_single_stage_toolchain import evidence as _split
 
 
@@ -24,9 +25,10 @@ def views(text: str) -> dict[str, Any]:
     view = _split.read_stage(df, st)
     return {
         "chain": [s.index for s in stages.chain(st)],
-        "users.chain": [s.index for s in _users.stage_chain(df, st)],
+        # `hardenify.dockerfile.users` reads the one stage view now (its own went).
+        "users.chain": [s.index for s in stages.chain(st)],
         "env": stages.env_at(df, ins),
-        "users.env": _users.stage_env(df, st, ins),
+        "users.env": stages.stage_env(df, st, ins),
         "split.env": view.env_at[id(ins)],
         "cwd": stages.workdir_at(df, ins),
         "split.cwd": view.workdir_at[id(ins)],
@@ -84,9 +86,9 @@ def test_chain_through_a_platform_arg() -> None:
 
 def test_global_arg_not_redeclared() -> None:
     # BuildKit: a global ARG is visible in FROM only, not in RUN, until the stage redeclares it.
-    # stages and _split agree; _users counts it as set.
+    # all agree (_users counted it as set before it read `stages`).
     v = views("ARG V=1\nFROM a\nRUN echo $V\n")
-    assert (v["env"], v["users.env"], v["split.env"]) == ({}, {"V": "1"}, {})
+    assert (v["env"], v["users.env"], v["split.env"]) == ({}, {}, {})
 
 
 def test_global_arg_redeclared_without_a_value() -> None:
@@ -103,9 +105,9 @@ def test_env_referring_to_an_earlier_env() -> None:
 
 def test_env_referring_to_a_variable_set_on_the_same_line() -> None:
     # BuildKit substitutes one instruction with the values from before it, so B=/y (A was
-    # unset). stages and _split agree; _users expands left to right (/x/y).
+    # unset). All agree (_users and _split expanded left to right, /x/y, before the move).
     v = views("FROM a\nENV A=/x B=$A/y\nRUN x\n")
-    assert [v[k]["B"] for k in ("env", "users.env", "split.env")] == ["/y", "/x/y", "/y"]
+    assert [v[k]["B"] for k in ("env", "users.env", "split.env")] == ["/y", "/y", "/y"]
 
 
 def test_global_arg_is_not_used_to_expand_a_stage_env() -> None:

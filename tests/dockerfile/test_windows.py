@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from hardenify.dockerfile import Dockerfile, Stage, parse
+from hardenify.dockerfile import users as _users
 from hardenify.dockerfile.model import is_windows_image, is_windows_shell
-from hardenify.fixers import _users
 
 _OLD_HINTS = (
     "servercore",

@@ -28,8 +28,13 @@ def test_last_user_root_fires() -> None:
 
 
 def test_user_root_via_arg_default() -> None:
-    assert codes("ARG U=root\nFROM debian\nUSER ${U}\n", CODE) == ["HF101"]
     assert codes("FROM debian\nARG U=root\nUSER ${U}\n", CODE) == ["HF101"]
+    # A global ARG is in scope in a stage only once the stage redeclares it (`ARG U` takes the
+    # global default).
+    assert codes("ARG U=root\nFROM debian\nARG U\nUSER ${U}\n", CODE) == ["HF101"]
+    # BuildKit: not redeclared, `${U}` is not the global default; only the base image's own ENV
+    # could set it, which hardenify cannot see, so the USER is unknown, as any unset variable.
+    assert codes("ARG U=root\nFROM debian\nUSER ${U}\n", CODE) == []
 
 
 def test_only_final_stage_matters() -> None:
@@ -590,7 +595,7 @@ def test_no_fix_for_droppers_hardenify_cannot_follow() -> None:
 
 
 def test_version_at_least() -> None:
-    from hardenify.fixers._users import version_at_least
+    from hardenify.knowledge.images import version_at_least
 
     assert version_at_least("1.27.4-alpine", (1, 16))
     assert version_at_least("mainline-alpine", (1, 16))  # floating tags are current
@@ -600,7 +605,8 @@ def test_version_at_least() -> None:
 
 def test_package_and_tag_family() -> None:
     from hardenify.dockerfile import parse
-    from hardenify.fixers._users import package_family, tag_family
+    from hardenify.dockerfile.users import package_family
+    from hardenify.knowledge.images import tag_family
 
     df = parse("FROM x\nRUN apt-get update\nRUN microdnf install -y tar\n")
     assert package_family(df.instructions) is None

@@ -14,10 +14,9 @@ import re
 import stat
 from dataclasses import dataclass
 
+from hardenify.dockerfile.droppers import effective_entry
 from hardenify.dockerfile.model import Instruction, split_words, unquote
 from hardenify.safeio import note
-
-from ._users import effective_entry
 
 MAX_BYTES = 256 * 1024
 MAX_FILES = 8
@@ -41,8 +40,6 @@ def context_dir(filename: str) -> str | None:
 def read_context_file(context: str, rel: str) -> str | None:
     """The text of `rel` inside the build context, or None when it is not a regular file inside
     it (a FIFO, a device, a symlink out of the context), too large, binary, or unreadable."""
-    from hardenify.runner import SourceError, decode
-
     rel = rel.strip()
     if not rel or any(c in rel for c in "*?[$") or "\x00" in rel:
         return None
@@ -69,10 +66,16 @@ def read_context_file(context: str, rel: str) -> str | None:
         os.close(fd)
     if len(data) > MAX_BYTES:
         return None
-    try:
-        return decode(data)
-    except SourceError:
+    return _script_text(data)
+
+
+def _script_text(data: bytes) -> str | None:
+    """The text of a context file, or None when it is not UTF-8 text: the rule the CLI applies to
+    the files it reads (`runner.decode`: no UTF-16 BOM, no NUL in the first 8 KiB), kept here so
+    the analysis layer does not import the CLI runner."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:8192]:
         return None
+    return data.decode("utf-8", errors="surrogateescape")
 
 
 @dataclass(frozen=True)
