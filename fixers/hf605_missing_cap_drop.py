@@ -11,9 +11,10 @@ from hardenify.compose.service import image, service_cap_add
 from hardenify.compose.verify import get
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
-from hardenify.fixers.hf604_dangerous_capability import capability
 from hardenify.knowledge.images import capability_free
 from hardenify.rules import References, Rule
+
+from .hf604_dangerous_capability import capability
 
 RULE = Rule(
     code="HF605",

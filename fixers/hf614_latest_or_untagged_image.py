@@ -9,10 +9,11 @@ from hardenify.compose.model import ComposeFile, text_of
 from hardenify.compose.service import interpolate
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, Severity
-from hardenify.fixers.hf201_latest_tag import EXAMPLES
 from hardenify.imageref import try_parse_ref
 from hardenify.knowledge.images import official_name
 from hardenify.rules import References, Rule
+
+from .hf201_latest_tag import EXAMPLES
 
 RULE = Rule(
     code="HF614",

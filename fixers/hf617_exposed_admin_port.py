@@ -9,8 +9,9 @@ from hardenify.compose.model import ComposeFile, is_seq
 from hardenify.compose.service import image
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, Severity
-from hardenify.fixers.hf610_exposed_database_port import _exposed as exposed  # HF610's reading of `ports:`
 from hardenify.rules import References, Rule
+
+from .hf610_exposed_database_port import _exposed as exposed  # HF610's reading of `ports:`
 
 RULE = Rule(
     code="HF617",

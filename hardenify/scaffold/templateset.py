@@ -108,9 +108,11 @@ class TemplateSet:
 
 def builtin_dir() -> Path:
     """hardenify's own templates (the `hardenify.templates` package directory)."""
-    import hardenify.templates
+    import importlib
 
-    return Path(hardenify.templates.__file__).resolve().parent
+    # Installed from the top-level templates/ through setup.py's package_dir, so imported by name.
+    templates = importlib.import_module("hardenify.templates")
+    return Path(str(templates.__file__)).resolve().parent
 
 
 def _load_yaml(path: Path) -> Any:
