@@ -39,7 +39,8 @@ RULE = Rule(
 
 def _supplementary(stage: Stage, upto: Instruction) -> dict[str, str]:
     """User name → how the build added it to another group, from the chain before `upto`."""
-    from ._pkg import options
+    from hardenify.dockerfile.runs import options
+
     from ._users import _parse_opts, all_commands, command_words
 
     out: dict[str, str] = {}

@@ -1,11 +1,10 @@
-"""Shell scripts of RUN instructions and layout-preserving edits inside them.
+"""Layout-preserving edits inside a RUN's shell script (the one RUN model, `runs`).
 
-Used by HF409-HF412 and HF5xx. A `Script` is shell text an instruction runs (the shell form
-arguments, a heredoc script, or the `-c` string of an exec-form `sh -c`), with a map from
-an index in that text back to a file offset, so a rule can delete a flag, a word or a whole
-`cmd &&` segment without re-serialising anything else. Every edit helper returns None when
-it cannot keep the layout (it would delete a comment line, or leave a dangling
-continuation); the caller then offers no fix.
+A rule finds a `runs.Script` and its `Cmd`s, then deletes a flag, a word or a whole `cmd &&`
+segment, inserts text after a word, or appends a command at the end of the RUN, without
+re-serialising anything else. Every helper returns None when it cannot keep the layout (it
+would delete a comment line, leave a dangling continuation, or the script is not editable:
+json, exec and nested `sh -c` scripts); the caller then offers no fix.
 """
 
 from __future__ import annotations
@@ -13,148 +12,20 @@ from __future__ import annotations
 import re
 
 from hardenify.diagnostics import Edit
-from hardenify.dockerfile.model import Comment, Dockerfile, Instruction, Node
-from hardenify.dockerfile.shell import POSIX_SHELLS, Command, tokenize
+from hardenify.dockerfile.model import Comment, Dockerfile, Heredoc, Instruction, Node
+from hardenify.dockerfile.runs import (
+    HEREDOC_WORD,
+    SHELL_KEYWORDS,
+    Cmd,
+    Script,
+    effective,
+    program_name,
+    script_heredocs,
+    script_view,
+)
+from hardenify.dockerfile.shell import Word, scan_quotes, tokenize
 
-SHELLS = POSIX_SHELLS
-_HEREDOC_WORD = re.compile(r"^\d*<<-?")
 _WS = " \t"
-
-
-class Script:
-    """Shell text run by `ins` and how to map it back to the file."""
-
-    __slots__ = ("_commands", "base", "escape", "ins", "kind", "text")
-
-    def __init__(self, text: str, ins: Instruction, kind: str, base: int = 0, escape: str = "\\"):
-        self.text = text
-        self.ins = ins
-        self.kind = kind  # "args" (shell form), "heredoc" (body run as a script), "json" (sh -c in exec form)
-        self.base = base  # heredoc: file offset of the body
-        self.escape = escape  # line continuation character in the source of this text
-        self._commands: list[Command] | None = None
-
-    def __repr__(self) -> str:
-        return f"Script(text={self.text!r}, kind={self.kind!r}, base={self.base})"
-
-    @property
-    def editable(self) -> bool:
-        return self.kind != "json"
-
-    def src(self, index: int, *, end: bool = False) -> int:
-        if self.kind == "args":
-            return self.ins.arg_src(index, end=end)
-        if self.kind == "heredoc":
-            return self.base + index
-        return self.ins.arg_src(0)
-
-    def commands(self) -> list[Command]:
-        """The simple commands of the text (computed once; the list is the caller's)."""
-        if self._commands is None:
-            if self.kind == "args":
-                self._commands = tokenize(self.text)
-            else:
-                # a script file: a newline ends a command (same length, so spans stay valid)
-                self._commands = tokenize(script_view(self.text))
-        return list(self._commands)
-
-
-def script_view(text: str) -> str:
-    """`text` with command-ending newlines turned into `;` and comments blanked (same length)."""
-    out = list(text)
-    quote = ""
-    last = ""  # last significant character outside quotes
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if quote:
-            if c == quote:
-                quote = ""
-                last = c
-            elif c == "\\" and quote == '"':
-                i += 1
-            i += 1
-            continue
-        if c in "'\"":
-            quote = c
-        elif c == "\\":
-            i += 2
-            last = "x"
-            continue
-        elif c == "#" and (i == 0 or text[i - 1] in " \t\n;&|("):
-            while i < n and text[i] != "\n":
-                out[i] = " "
-                i += 1
-            continue
-        elif c == "\n":
-            if last and last not in "&|(;":
-                out[i] = ";"
-            last = ""
-        elif c not in " \t\r":
-            last = c
-        i += 1
-    return "".join(out)
-
-
-def run_instructions(df: Dockerfile, *, onbuild: bool = True) -> list[Instruction]:
-    """RUN instructions, plus the RUN inside `ONBUILD RUN` when `onbuild`."""
-    out: list[Instruction] = []
-    for ins in df.instructions:
-        if ins.cmd == "RUN":
-            out.append(ins)
-        elif onbuild and ins.cmd == "ONBUILD" and ins.sub is not None and ins.sub.cmd == "RUN":
-            out.append(ins.sub)
-    return out
-
-
-def run_scripts(df: Dockerfile, ins: Instruction) -> list[Script]:
-    """The shell scripts a RUN executes (not data heredocs such as `cat <<EOF >file`).
-
-    Computed once per instruction and shared by HF409-HF412 and HF503 (read-only).
-    """
-    return df.cached_for("runedit.run_scripts", ins, lambda: _run_scripts(df, ins))
-
-
-def _run_scripts(df: Dockerfile, ins: Instruction) -> list[Script]:
-    out: list[Script] = []
-    if ins.cmd != "RUN":
-        return out
-    if ins.json is not None:
-        argv = ins.json
-        if (
-            len(argv) >= 3
-            and argv[0].rsplit("/", 1)[-1] in SHELLS
-            and argv[1].startswith("-")
-            and "c" in argv[1]
-        ):
-            out.append(Script(argv[2], ins, "json"))
-        return out
-    top = Script(ins.args, ins, "args", escape=df.escape)
-    out.append(top)
-    if ins.heredocs:
-        cmds = top.commands()
-        if cmds:
-            first = cmds[0]
-            words = first.words
-            is_script = bool(words) and (
-                _HEREDOC_WORD.match(words[0].raw) is not None
-                or (first.program() in SHELLS and any(_HEREDOC_WORD.match(w.raw) for w in words[1:]))
-            )
-            body = ins.heredocs[0]
-            shebang = body.content.split("\n", 1)[0]
-            if is_script and (not shebang.startswith("#!") or _shebang_is_shell(shebang)):
-                out.append(Script(body.content, ins, "heredoc", base=body.start))
-    return out
-
-
-def _shebang_is_shell(line: str) -> bool:
-    words = line[2:].split()
-    if not words:
-        return False
-    prog = words[0].rsplit("/", 1)[-1]
-    if prog == "env" and len(words) > 1:
-        prog = words[1]
-    return prog in SHELLS
 
 
 # ------------------------------------------------------------------------------------ edits
@@ -186,8 +57,8 @@ def delete_span(df: Dockerfile, script: Script, a: int, b: int) -> Edit | None:
     if not script.editable or a >= b:
         return None
     text = df.text
-    s = script.src(a)
-    e = script.src(b, end=True)
+    s = script.pos(a)
+    e = script.pos(b, end=True)
     if e <= s:
         return None
     if "\n" in text[s:e] and _has_comment_line(text[s:e]):
@@ -195,7 +66,8 @@ def delete_span(df: Dockerfile, script: Script, a: int, b: int) -> Edit | None:
     ls, ce, le = _line_bounds(text, s, e)
     left, right = text[ls:s], text[e:ce]
     lcore, rcore = left.strip(_WS), right.strip(_WS)
-    esc = script.escape
+    # the continuation character of the source text: the file's escape for the arguments
+    esc = df.escape if script.kind == "args" else script.escape
     if rcore and rcore != esc:
         n = len(right) - len(right.lstrip(_WS))
         return Edit(s, e + n, "")
@@ -216,13 +88,13 @@ def delete_span(df: Dockerfile, script: Script, a: int, b: int) -> Edit | None:
             break
     if p <= 0:
         return None
-    s2 = script.src(p, end=True)
+    s2 = script.pos(p, end=True)
     if s2 >= s or _has_comment_line(text[s2:e]):
         return None
     return Edit(s2, e, "")
 
 
-def remove_command(df: Dockerfile, script: Script, cmds: list[Command], k: int) -> Edit | None:
+def remove_command(df: Dockerfile, script: Script, cmds: list[Cmd], k: int) -> Edit | None:
     """Delete command `k` with the `&&`/`;` that joins it to its neighbour.
 
     None when the command is alone, or in a pipeline, `||` list or background job (removing
@@ -234,9 +106,10 @@ def remove_command(df: Dockerfile, script: Script, cmds: list[Command], k: int) 
     text = script.text
     if script.kind != "args":
         return None
-    if not c.words or c.words[0].value in SHELL_KEYWORDS:
+    if not c.all_words or c.all_words[0].value in SHELL_KEYWORDS:
         return None
-    if k + 1 < len(cmds) and cmds[k + 1].words and cmds[k + 1].words[0].value in SHELL_KEYWORDS:
+    nxt = cmds[k + 1].all_words if k + 1 < len(cmds) else []
+    if nxt and nxt[0].value in SHELL_KEYWORDS:
         return None
     if c.before in ("", "&&", ";") and c.after in ("&&", ";") and k + 1 < len(cmds):
         op = text.find(c.after, c.end)
@@ -280,48 +153,175 @@ def inner_comment_lines(df: Dockerfile, ins: Instruction) -> bool:
     return _has_comment_line(df.text[ins.start : ins.content_end])
 
 
-SHELL_KEYWORDS = frozenset(
-    {"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "for", "case", "esac", "!", "{", "}"}
-)
+def body_start(cmd: Cmd) -> int:
+    """Index in `script.text` where the command starts after its leading shell keywords
+    (`then sudo curl …` → at `sudo`): where a finding about the command begins."""
+    words = _unkeyworded(cmd)
+    return words[0].start if words else cmd.start
 
 
-def strip_keywords(cmd: Command) -> Command:
-    """The command without leading shell keywords (`then curl …` → `curl …`); spans kept."""
-    k = 0
-    while k < len(cmd.words) - 1 and cmd.words[k].value in SHELL_KEYWORDS:
-        k += 1
-    if k == 0:
-        return cmd
-    return Command(words=cmd.words[k:], before=cmd.before, after=cmd.after)
-
-
-def is_case_pattern(pipeline: list[Command]) -> bool:
+def is_case_pattern(pipeline: list[Cmd]) -> bool:
     """`case $x in a|b) …`: the `|` separates patterns, it is not a pipe."""
-    if not pipeline or not pipeline[0].words:
+    if not pipeline or not pipeline[0].all_words:
         return False
     first = pipeline[0]
-    if first.before == ";;" or first.words[0].value == "case":
+    if first.before == ";;" or first.all_words[0].value == "case":
         return True
     for c in pipeline[1:]:
-        w = c.words
+        w = c.all_words
         if w and ((w[0].raw.endswith(")") and "(" not in w[0].raw) or (len(w) > 1 and w[1].raw == ")")):
             return True
     return False
 
 
-def group_members(cmds: list[Command], i: int) -> list[Command]:
+def group_members(cmds: list[Cmd], i: int) -> list[Cmd]:
     """When command `i` closes a `{ …; }` or `( … )` group, the commands of that group."""
     c = cmds[i]
-    if not c.words:
+    words = _unkeyworded(c)
+    if not words:
         return [c]
-    if c.words[0].value == "}":
+    if words[0].value == "}":
         for j in range(i - 1, -1, -1):
-            if cmds[j].words and cmds[j].words[0].value == "{":
+            w = _unkeyworded(cmds[j])
+            if w and w[0].value == "{":
                 return cmds[j : i + 1]
         return [c]
-    last = c.words[-1].raw
+    last = words[-1].raw
     if last.endswith(")") and not last.startswith("$(") and "(" not in last:
         for j in range(i, -1, -1):
-            if cmds[j].words and cmds[j].words[0].raw.startswith("("):
+            w = _unkeyworded(cmds[j])
+            if w and w[0].raw.startswith("("):
                 return cmds[j : i + 1]
     return [c]
+
+
+def _unkeyworded(cmd: Cmd) -> list[Word]:
+    """The command's words after its leading shell keywords (`then { make` → `{ make`)."""
+    words = cmd.all_words
+    k = 0
+    while k < len(words) - 1 and words[k].value in SHELL_KEYWORDS:
+        k += 1
+    return words[k:]
+
+
+# ------------------------------------------------------------------- insert and append
+
+
+def insert_after_word(cmd: Cmd, index: int, text: str) -> Edit | None:
+    """Insert `text` right after cmd.words[index]; None for commands inside `sh -c "..."`."""
+    if not cmd.editable:
+        return None
+    pos = cmd.word_end(index)
+    return Edit(pos, pos, text)
+
+
+_COMPOUND_END = frozenset({"fi", "done", "}", "esac"})
+_BLOCKING_TAIL = ("&&", "||", "|", ";", "&", "\\", "{", "(", "then", "do", "else", "in", "elif")
+
+
+def _clean_end(s: str) -> bool:
+    """No open quote, `$(` or backtick at the end of a shell string."""
+    quote, depth, closed = scan_quotes(s, len(s), backticks=True)
+    return closed and not quote and depth == 0
+
+
+def append_command(df: Dockerfile, outer: Instruction, run: Instruction, command: str) -> Edit | None:
+    """An edit that runs `command` after everything else in the RUN (`... && command`).
+
+    Shell form: appended after the last word; a multi-line RUN gets a new continuation line
+    in its own style (leading `&&` or trailing `&& \\`, same indentation). A heredoc script
+    gets ` && command` on its last command line. None when the tail is not a plain command
+    (trailing operator, comment, open quote, `exit`...).
+    """
+    docs = script_heredocs(run)
+    if docs:
+        return _append_heredoc(df, docs[-1], command)
+    return _append_shell(df, outer, run, command)
+
+
+def _append_shell(df: Dockerfile, outer: Instruction, run: Instruction, command: str) -> Edit | None:
+    args = run.args
+    cmds = tokenize(args)
+    if not cmds:
+        return None
+    last = cmds[-1]
+    tail = args[last.end :].strip()
+    if last.after or (tail and not tail.startswith("#")) or not _clean_end(args[: last.end]):
+        return None
+    _, words = effective(last)
+    if not words and last.words[-1].value in _COMPOUND_END:
+        words = last.words[-1:]  # `...; fi`: the compound command ends here
+    if not words or program_name(words[0].value) in ("exit", "exec") or words[-1].value in _BLOCKING_TAIL:
+        return None
+    if any(HEREDOC_WORD.match(w.raw) for w in last.words):
+        return None
+    pos = run.arg_src(last.end, end=True)
+    row = df.position(pos)[0]
+    if tail and row != df.position(run.src(len(run.logical), end=True))[0]:
+        # a comment that swallows later continuation lines: leave it alone
+        return None
+    first_row = outer.line
+    if row == first_row:
+        return Edit(pos, pos, f" && {command}")
+    # Layout of the existing continuation lines.
+    esc = df.escape
+    rows = [r for r in range(first_row, row + 1)]
+    content = []
+    for r in rows:
+        text = df.line_text(r)
+        s = text.lstrip(" \t")
+        if r != first_row and (not s or s.startswith("#")):
+            continue
+        content.append((r, text))
+    lead_indent: str | None = None
+    trail_indent: str | None = None
+    for k, (r, text) in enumerate(content):
+        s = text.lstrip(" \t")
+        indent = text[: len(text) - len(s)]
+        if r != first_row and re.match(r"(&&|\|\||;|\|)", s):
+            lead_indent = indent
+        body = text.rstrip(" \t")
+        if body.endswith(esc):
+            body = body[: -len(esc)].rstrip(" \t")
+        if body.endswith("&&") and k + 1 < len(content):
+            nxt = content[k + 1][1]
+            trail_indent = nxt[: len(nxt) - len(nxt.lstrip(" \t"))]
+    nl = outer.eol or df.newline
+    if "\r" not in nl and "\n" not in nl:
+        nl = df.newline
+    if lead_indent is not None:
+        return Edit(pos, pos, f" {esc}{nl}{lead_indent}&& {command}")
+    if trail_indent is not None:
+        return Edit(pos, pos, f" && {esc}{nl}{trail_indent}{command}")
+    tab = any(t[len(outer.indent) :].startswith("\t") for r, t in content[1:])
+    return Edit(pos, pos, f" {esc}{nl}{outer.indent}{chr(9) if tab else '    '}&& {command}")
+
+
+def _append_heredoc(df: Dockerfile, doc: Heredoc, command: str) -> Edit | None:
+    text = doc.content
+    if re.search(r"<<", text):
+        return None
+    lines = text.split("\n")
+    offset = len(text)
+    for line in reversed(lines):
+        offset -= len(line)
+        body = line.rstrip("\r").rstrip(" \t")
+        if body.strip() and not body.lstrip(" \t").startswith("#"):
+            cmds = tokenize(script_view(body))
+            if not cmds:
+                return None
+            last = cmds[-1]
+            tail = body[last.end :].strip()
+            if last.after or (tail and not tail.startswith("#")) or not _clean_end(body[: last.end]):
+                return None
+            _, words = effective(last)
+            if not words and last.words[-1].value in _COMPOUND_END:
+                words = last.words[-1:]
+            if not words or program_name(words[0].value) in ("exit", "exec"):
+                return None
+            if words[-1].value in _BLOCKING_TAIL or body.endswith("\\"):
+                return None
+            pos = doc.start + offset + last.end
+            return Edit(pos, pos, f" && {command}")
+        offset -= 1  # the newline before this line
+    return None
