@@ -1,11 +1,9 @@
-"""Shared helpers for the package-manager rules (HF401-HF408).
+"""The package-manager family helper (HF401-HF418): tables and questions about installs.
 
-Finds the simple commands a RUN executes — in its shell form and in heredoc bodies that run
-as a script — with spans mapped back to file offsets, so rules can ask "which `apt-get
-install` lacks `-y`" and fixes can insert a flag right after a word or append a command at
-the end of a RUN without touching any other byte.
-
-Nothing here raises on odd input: unknown shapes yield no commands or no edit.
+Which options of apt/apk/pip/rpm/zypper/npm take a value, which RUNs run POSIX shell, what an
+apt command does with the package lists, whether something is downloaded over TLS later. The
+command model is the core's (`dockerfile/runs.py`); edits inside a RUN's script are in
+`dockerfile/runedits.py`. Nothing here raises on odd input: unknown shapes answer no.
 """
 
 from __future__ import annotations
@@ -14,148 +12,54 @@ import re
 from collections.abc import Iterator
 from functools import partial
 
-from hardenify.diagnostics import Edit
 from hardenify.dockerfile import stages
-from hardenify.dockerfile.model import Dockerfile, Heredoc, Instruction
+from hardenify.dockerfile.model import Dockerfile, Instruction
 
 # The command model lives in the core (`Instruction.commands`); re-exported for HF401-HF408.
-from hardenify.dockerfile.runs import HEREDOC_WORD as _HEREDOC_WORD
 from hardenify.dockerfile.runs import Cmd as Cmd
-from hardenify.dockerfile.runs import Script as Script
-from hardenify.dockerfile.runs import effective as effective
 from hardenify.dockerfile.runs import has_long as has_long
 from hardenify.dockerfile.runs import option_values as option_values
-from hardenify.dockerfile.runs import options as options
 from hardenify.dockerfile.runs import positional as positional
-from hardenify.dockerfile.runs import program_name as program_name
 from hardenify.dockerfile.runs import run_text as run_text
-from hardenify.dockerfile.runs import script_heredocs as script_heredocs
-from hardenify.dockerfile.runs import script_view
 from hardenify.dockerfile.runs import short_letters as short_letters
 from hardenify.dockerfile.runs import subcommand as subcommand
-from hardenify.dockerfile.shell import POSIX_SHELLS, scan_quotes, tokenize
+from hardenify.dockerfile.shell import POSIX_SHELLS
 from hardenify.dockerfile.stages import descendants as descendants
 from hardenify.dockerfile.stages import instructions_before as instructions_before
 from hardenify.dockerfile.stages import shipping_stages as shipping_stages
 from hardenify.dockerfile.stages import stage_of as stage_of
 
+
+def _opts(names: str) -> frozenset[str]:
+    return frozenset(names.split())
+
+
 # Options that take a separate value word, per tool (so `-o X install` finds `install`).
-APT_VALUE_OPTS = frozenset(
-    {
-        "-o",
-        "-c",
-        "-t",
-        "-a",
-        "--option",
-        "--config-file",
-        "--target-release",
-        "--default-release",
-        "--host-architecture",
-    }
+APT_VALUE_OPTS = _opts(
+    "-o -c -t -a --option --config-file --target-release --default-release --host-architecture"
 )
-APK_VALUE_OPTS = frozenset(
-    {
-        "-X",
-        "-p",
-        "-t",
-        "--repository",
-        "--root",
-        "--virtual",
-        "--arch",
-        "--keys-dir",
-        "--repositories-file",
-        "--cache-dir",
-        "--cache-max-age",
-        "--timeout",
-    }
+APK_VALUE_OPTS = _opts(
+    "-X -p -t --repository --root --virtual --arch --keys-dir --repositories-file --cache-dir "
+    "--cache-max-age --timeout"
 )
-PIP_VALUE_OPTS = frozenset(
-    {
-        "--proxy",
-        "--log",
-        "--cache-dir",
-        "--timeout",
-        "--retries",
-        "--exists-action",
-        "--trusted-host",
-        "--cert",
-        "--client-cert",
-        "--python",
-        "--src",
-        "--global-option",
-        "--keyring-provider",
-    }
+PIP_VALUE_OPTS = _opts(
+    "--proxy --log --cache-dir --timeout --retries --exists-action --trusted-host --cert "
+    "--client-cert --python --src --global-option --keyring-provider"
 )
-RPM_VALUE_OPTS = frozenset(
-    {
-        "-c",
-        "-d",
-        "-e",
-        "-x",
-        "-R",
-        "--config",
-        "--installroot",
-        "--releasever",
-        "--enablerepo",
-        "--disablerepo",
-        "--repo",
-        "--repoid",
-        "--exclude",
-        "--setopt",
-        "--forcearch",
-        "--downloaddir",
-        "--destdir",
-        "--rpmverbosity",
-        "--debuglevel",
-        "--errorlevel",
-    }
+RPM_VALUE_OPTS = _opts(
+    "-c -d -e -x -R --config --installroot --releasever --enablerepo --disablerepo --repo "
+    "--repoid --exclude --setopt --forcearch --downloaddir --destdir --rpmverbosity "
+    "--debuglevel --errorlevel"
 )
-ZYPPER_VALUE_OPTS = frozenset(
-    {
-        "-c",
-        "-R",
-        "-r",
-        "-D",
-        "--config",
-        "--root",
-        "--reposd-dir",
-        "--cache-dir",
-        "--raw-cache-dir",
-        "--solv-cache-dir",
-        "--pkg-cache-dir",
-        "--repo",
-        "--type",
-        "-t",
-    }
+ZYPPER_VALUE_OPTS = _opts(
+    "-c -R -r -D --config --root --reposd-dir --cache-dir --raw-cache-dir --solv-cache-dir "
+    "--pkg-cache-dir --repo --type -t"
 )
-NPM_VALUE_OPTS = frozenset(
-    {
-        "--prefix",
-        "-C",
-        "--cache",
-        "--registry",
-        "--loglevel",
-        "--omit",
-        "--include",
-        "--only",
-        "--also",
-        "--userconfig",
-        "--globalconfig",
-        "--workspace",
-        "-w",
-        "--tag",
-        "--install-strategy",
-        "--fetch-retries",
-        "--fetch-timeout",
-        "--network-timeout",
-        "--scripts-prepend-node-path",
-        "--before",
-        "--cpu",
-        "--os",
-        "--libc",
-        "--script-shell",
-        "--node-options",
-    }
+NPM_VALUE_OPTS = _opts(
+    "--prefix -C --cache --registry --loglevel --omit --include --only --also --userconfig "
+    "--globalconfig --workspace -w --tag --install-strategy --fetch-retries --fetch-timeout "
+    "--network-timeout --scripts-prepend-node-path --before --cpu --os --libc --script-shell "
+    "--node-options"
 )
 
 
@@ -188,9 +92,6 @@ def run_instructions(df: Dockerfile) -> Iterator[tuple[Instruction, Instruction]
 def commands(outer: Instruction, run: Instruction) -> list[Cmd]:
     """Every simple command the RUN executes, in order (the instruction's cached commands)."""
     return outer.commands if run is outer.run else run.commands
-
-
-# ---------------------------------------------------------------------------- arguments
 
 
 # ------------------------------------------------------------------------------- stages
@@ -245,14 +146,6 @@ def cache_mounted(run: Instruction, *paths: str, needle: str | None = None) -> b
 # --------------------------------------------------------------------------------- edits
 
 
-def insert_after_word(cmd: Cmd, index: int, text: str) -> Edit | None:
-    """Insert `text` right after cmd.words[index]; None for commands inside `sh -c "..."`."""
-    if not cmd.editable:
-        return None
-    pos = cmd.word_end(index)
-    return Edit(pos, pos, text)
-
-
 def runs_script(cmd: Cmd) -> bool:
     """Does the command run a script hardenify cannot see (`bash x.sh`, `./install`, `/x/y.sh`)?"""
     if not cmd.words:
@@ -275,118 +168,6 @@ def runs_script(cmd: Cmd) -> bool:
             k += 1
         return cmd.before == "|"  # `curl ... | sh`
     return False
-
-
-_COMPOUND_END = frozenset({"fi", "done", "}", "esac"})
-_BLOCKING_TAIL = ("&&", "||", "|", ";", "&", "\\", "{", "(", "then", "do", "else", "in", "elif")
-
-
-def _clean_end(s: str) -> bool:
-    """No open quote, `$(` or backtick at the end of a shell string."""
-    quote, depth, closed = scan_quotes(s, len(s), backticks=True)
-    return closed and not quote and depth == 0
-
-
-def append_command(df: Dockerfile, outer: Instruction, run: Instruction, command: str) -> Edit | None:
-    """An edit that runs `command` after everything else in the RUN (`... && command`).
-
-    Shell form: appended after the last word; a multi-line RUN gets a new continuation line
-    in its own style (leading `&&` or trailing `&& \\`, same indentation). A heredoc script
-    gets ` && command` on its last command line. None when the tail is not a plain command
-    (trailing operator, comment, open quote, `exit`...).
-    """
-    docs = script_heredocs(run)
-    if docs:
-        return _append_heredoc(df, docs[-1], command)
-    return _append_shell(df, outer, run, command)
-
-
-def _append_shell(df: Dockerfile, outer: Instruction, run: Instruction, command: str) -> Edit | None:
-    args = run.args
-    cmds = tokenize(args)
-    if not cmds:
-        return None
-    last = cmds[-1]
-    tail = args[last.end :].strip()
-    if last.after or (tail and not tail.startswith("#")) or not _clean_end(args[: last.end]):
-        return None
-    _, words = effective(last)
-    if not words and last.words[-1].value in _COMPOUND_END:
-        words = last.words[-1:]  # `...; fi`: the compound command ends here
-    if not words or program_name(words[0].value) in ("exit", "exec") or words[-1].value in _BLOCKING_TAIL:
-        return None
-    if any(_HEREDOC_WORD.match(w.raw) for w in last.words):
-        return None
-    pos = run.arg_src(last.end, end=True)
-    row = df.position(pos)[0]
-    if tail and row != df.position(run.src(len(run.logical), end=True))[0]:
-        # a comment that swallows later continuation lines: leave it alone
-        return None
-    first_row = outer.line
-    if row == first_row:
-        return Edit(pos, pos, f" && {command}")
-    # Layout of the existing continuation lines.
-    esc = df.escape
-    rows = [r for r in range(first_row, row + 1)]
-    content = []
-    for r in rows:
-        text = df.line_text(r)
-        s = text.lstrip(" \t")
-        if r != first_row and (not s or s.startswith("#")):
-            continue
-        content.append((r, text))
-    lead_indent: str | None = None
-    trail_indent: str | None = None
-    for k, (r, text) in enumerate(content):
-        s = text.lstrip(" \t")
-        indent = text[: len(text) - len(s)]
-        if r != first_row and re.match(r"(&&|\|\||;|\|)", s):
-            lead_indent = indent
-        body = text.rstrip(" \t")
-        if body.endswith(esc):
-            body = body[: -len(esc)].rstrip(" \t")
-        if body.endswith("&&") and k + 1 < len(content):
-            nxt = content[k + 1][1]
-            trail_indent = nxt[: len(nxt) - len(nxt.lstrip(" \t"))]
-    nl = outer.eol or df.newline
-    if "\r" not in nl and "\n" not in nl:
-        nl = df.newline
-    if lead_indent is not None:
-        return Edit(pos, pos, f" {esc}{nl}{lead_indent}&& {command}")
-    if trail_indent is not None:
-        return Edit(pos, pos, f" && {esc}{nl}{trail_indent}{command}")
-    tab = any(t[len(outer.indent) :].startswith("\t") for r, t in content[1:])
-    return Edit(pos, pos, f" {esc}{nl}{outer.indent}{chr(9) if tab else '    '}&& {command}")
-
-
-def _append_heredoc(df: Dockerfile, doc: Heredoc, command: str) -> Edit | None:
-    text = doc.content
-    if re.search(r"<<", text):
-        return None
-    lines = text.split("\n")
-    offset = len(text)
-    for line in reversed(lines):
-        offset -= len(line)
-        body = line.rstrip("\r").rstrip(" \t")
-        if body.strip() and not body.lstrip(" \t").startswith("#"):
-            cmds = tokenize(script_view(body))
-            if not cmds:
-                return None
-            last = cmds[-1]
-            tail = body[last.end :].strip()
-            if last.after or (tail and not tail.startswith("#")) or not _clean_end(body[: last.end]):
-                return None
-            _, words = effective(last)
-            if not words and last.words[-1].value in _COMPOUND_END:
-                words = last.words[-1:]
-            if not words or program_name(words[0].value) in ("exit", "exec"):
-                return None
-            if words[-1].value in _BLOCKING_TAIL or body.endswith("\\"):
-                return None
-            pos = doc.start + offset + last.end
-            return Edit(pos, pos, f" && {command}")
-        offset -= 1  # the newline before this line
-    return None
 
 
 # ----------------------------------------------------------------------------------- apt

@@ -39,10 +39,8 @@ RULE = Rule(
 
 def _supplementary(stage: Stage, upto: Instruction) -> dict[str, str]:
     """User name → how the build added it to another group, from the chain before `upto`."""
-    from hardenify.dockerfile.runs import all_commands
+    from hardenify.dockerfile.runs import all_commands, options
     from hardenify.dockerfile.users import _parse_opts, command_words
-
-    from ._pkg import options
 
     out: dict[str, str] = {}
     for ins in stage.chain_instructions:

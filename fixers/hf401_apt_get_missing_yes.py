@@ -7,8 +7,10 @@ from collections.abc import Iterator
 
 from hardenify.context import CheckContext, safe_fix
 from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
-from hardenify.fixers import _pkg
+from hardenify.dockerfile import runedits
 from hardenify.rules import References, Rule, lazy_regex
+
+from . import _pkg
 
 RULE = Rule(
     code="HF401",
@@ -78,6 +80,6 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
             msg = f"`{label}` without `-y`: the build aborts at the confirmation prompt"
             if cmd.prog == "apt":
                 msg += " (`apt` is the interactive front end; prefer `apt-get` in Dockerfiles)"
-            edit = _pkg.insert_after_word(cmd, i, " -y")
+            edit = runedits.insert_after_word(cmd, i, " -y")
             fix = safe_fix("Add `-y`", edit) if edit is not None else None
             yield ctx.diagnostic(RULE, start, end, msg, fix=fix)

@@ -7,10 +7,12 @@ from collections.abc import Iterator
 
 from hardenify.context import CheckContext, unsafe_fix
 from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
+from hardenify.dockerfile import runedits
 from hardenify.dockerfile.model import Dockerfile, Instruction
-from hardenify.fixers import _pkg
-from hardenify.fixers._pkg import Cmd
+from hardenify.dockerfile.runs import Cmd
 from hardenify.rules import References, Rule
+
+from . import _pkg
 
 RULE = Rule(
     code="HF402",
@@ -82,7 +84,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
                     " and install `ca-certificates` explicitly (it was only recommended, and the image "
                     "downloads over TLS later)"
                 )
-            edit = _pkg.insert_after_word(cmd, after, text)
+            edit = runedits.insert_after_word(cmd, after, text)
             fix = unsafe_fix(message, edit) if edit is not None else None
             yield ctx.diagnostic(
                 RULE,

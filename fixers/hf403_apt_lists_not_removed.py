@@ -6,9 +6,11 @@ from collections.abc import Iterator
 
 from hardenify.context import CheckContext, safe_fix
 from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
+from hardenify.dockerfile import runedits
 from hardenify.dockerfile.model import Dockerfile, Instruction
-from hardenify.fixers import _pkg
 from hardenify.rules import References, Rule
+
+from . import _pkg
 
 RULE = Rule(
     code="HF403",
@@ -60,7 +62,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
         fix = None
         if not _later_reader(df, outer):
             prefix = "sudo " if last.sudo else ""
-            edit = _pkg.append_command(df, outer, run, prefix + CLEANUP)
+            edit = runedits.append_command(df, outer, run, prefix + CLEANUP)
             if edit is not None:
                 fix = safe_fix("Remove the apt lists at the end of the RUN", edit)
         yield ctx.diagnostic(

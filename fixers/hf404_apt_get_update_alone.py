@@ -6,11 +6,12 @@ from collections.abc import Iterator
 
 from hardenify.context import CheckContext, unsafe_fix
 from hardenify.diagnostics import Diagnostic, Edit, Fix, FixAvailability, Severity
-from hardenify.dockerfile import edits
+from hardenify.dockerfile import edits, runs
 from hardenify.dockerfile.model import Dockerfile, Instruction
 from hardenify.dockerfile.shell import tokenize
-from hardenify.fixers import _pkg
 from hardenify.rules import References, Rule
+
+from . import _pkg
 
 RULE = Rule(
     code="HF404",
@@ -104,7 +105,7 @@ def _merge_fix(df: Dockerfile, outer: Instruction, run: Instruction, cmds: list[
     if not raw:
         return None
     first = raw[0]
-    prefix, words = _pkg.effective(first)
+    prefix, words = runs.effective(first)
     if words and words[0].value == "set" and not prefix and first.after == ";" and len(raw) > 1 and _errexit(
         [w.value for w in words[1:]]
     ):

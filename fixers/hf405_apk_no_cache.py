@@ -6,8 +6,10 @@ from collections.abc import Iterator
 
 from hardenify.context import CheckContext, safe_fix
 from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
-from hardenify.fixers import _pkg
+from hardenify.dockerfile import runedits
 from hardenify.rules import References, Rule
+
+from . import _pkg
 
 RULE = Rule(
     code="HF405",
@@ -45,7 +47,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
             if i is None or cmd.words[i].value != "add" or _pkg.has_long(cmd.values, "--no-cache", "--no-network"):
                 continue
             start, end = cmd.span(i)
-            edit = _pkg.insert_after_word(cmd, i, " --no-cache")
+            edit = runedits.insert_after_word(cmd, i, " --no-cache")
             fix = safe_fix("Add `--no-cache`", edit) if edit is not None else None
             yield ctx.diagnostic(
                 RULE, start, end, "`apk add` without `--no-cache` keeps the package index in the layer", fix=fix

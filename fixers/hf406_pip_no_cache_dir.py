@@ -7,9 +7,11 @@ from collections.abc import Iterator
 
 from hardenify.context import CheckContext, safe_fix
 from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
+from hardenify.dockerfile import runedits
 from hardenify.dockerfile.model import Instruction
-from hardenify.fixers import _pkg
 from hardenify.rules import References, Rule, lazy_regex
+
+from . import _pkg
 
 RULE = Rule(
     code="HF406",
@@ -83,7 +85,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
                     break
             start, end = cmd.span(i)
             label = f"{cmd.prog} install" if _PIP.match(cmd.prog) else f"{cmd.prog} -m pip install"
-            edit = _pkg.insert_after_word(cmd, i, " --no-cache-dir")
+            edit = runedits.insert_after_word(cmd, i, " --no-cache-dir")
             fix = safe_fix("Add `--no-cache-dir`", edit) if edit is not None else None
             yield ctx.diagnostic(
                 RULE,

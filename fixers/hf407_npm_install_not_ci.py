@@ -11,9 +11,11 @@ from fnmatch import fnmatch
 from hardenify.context import CheckContext, unsafe_fix
 from hardenify.contextfiles import context_root, is_dir, is_file, read
 from hardenify.diagnostics import Diagnostic, Edit, FixAvailability, Severity
+from hardenify.dockerfile import runedits
 from hardenify.dockerfile.model import Dockerfile, Instruction, split_words, unquote
-from hardenify.fixers import _pkg
 from hardenify.rules import References, Rule
+
+from . import _pkg
 
 RULE = Rule(
     code="HF407",
@@ -112,7 +114,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
                 continue
             needs_dev = None if builds else _dev_needed(df, outer, manifest)
             flag = " --production" if _node_major(df, outer) in range(0, 15) else " --omit=dev"
-            edit = None if builds or needs_dev else _pkg.insert_after_word(cmd, i, flag)
+            edit = None if builds or needs_dev else runedits.insert_after_word(cmd, i, flag)
             fix = unsafe_fix(f"Add `{flag.strip()}`", edit) if edit is not None else None
             name = "npm ci" if sub in _CI else f"npm {sub}"
             yield ctx.diagnostic(

@@ -7,8 +7,10 @@ from collections.abc import Iterator
 
 from hardenify.context import CheckContext, safe_fix, unsafe_fix
 from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
-from hardenify.fixers import _pkg
+from hardenify.dockerfile import runedits
 from hardenify.rules import References, Rule, lazy_regex
+
+from . import _pkg
 
 RULE = Rule(
     code="HF408",
@@ -133,7 +135,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
             if config_yes:
                 continue
             start, end = cmd.span(i)
-            edit = _pkg.insert_after_word(cmd, i, " -y")
+            edit = runedits.insert_after_word(cmd, i, " -y")
             yield ctx.diagnostic(
                 RULE,
                 start,
@@ -156,7 +158,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
             i = s[0]
             clean = "zypper clean --all" if pm == "zypper" else f"{pm} clean all"
             prefix = "sudo " if cmd.sudo else ""
-            edit = _pkg.append_command(df, outer, run, prefix + clean)
+            edit = runedits.append_command(df, outer, run, prefix + clean)
             start, end = cmd.span(i)
             yield ctx.diagnostic(
                 RULE,

@@ -8,10 +8,10 @@ from urllib.parse import urlsplit
 
 from hardenify.context import CheckContext
 from hardenify.diagnostics import Diagnostic, Severity
-from hardenify.dockerfile.shell import Command
+from hardenify.dockerfile.runedits import body_start
+from hardenify.dockerfile.runs import Cmd, Script, run_scripts
+from hardenify.dockerfile.shell import POSIX_SHELLS
 from hardenify.rules import References, Rule, lazy_regex
-
-from ._runedit import SHELLS, Script, run_instructions, run_scripts, strip_keywords
 
 RULE = Rule(
     code="HF409",
@@ -42,7 +42,7 @@ RULE = Rule(
 )
 
 DOWNLOADERS = frozenset({"curl", "wget"})
-INTERPRETERS = SHELLS | frozenset(
+INTERPRETERS = POSIX_SHELLS | frozenset(
     {"python", "python2", "python3", "perl", "ruby", "node", "nodejs", "php", "pwsh", "lua", "tclsh"}
 )
 _PY_RE = re.compile(r"^(python|pypy)[0-9.]*$")
@@ -80,15 +80,18 @@ def _may_run_powershell_download(text: str) -> bool:
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     df = ctx.df
-    for ins in run_instructions(df):
-        for script in run_scripts(df, ins):
+    for outer in df.instructions:
+        # the shell form, a script heredoc, an exec form's `sh -c` string (not nested scripts)
+        for script in run_scripts(outer):
+            if script.kind not in ("args", "heredoc", "json"):
+                continue
             _register_url_secrets(ctx, script.text)
             for start, end, msg in _findings(script):
                 if script.kind == "json":
-                    yield ctx.at(RULE, ins, msg)
+                    yield ctx.at(RULE, script.run, msg)
                 else:
-                    s = script.src(start)
-                    e = max(script.src(end, end=True), s)
+                    s = script.pos(start)
+                    e = max(script.pos(end, end=True), s)
                     yield ctx.diagnostic(RULE, s, e, msg)
 
 
@@ -108,7 +111,7 @@ def _register_url_secrets(ctx: CheckContext, text: str) -> None:
 
 def _findings(script: Script) -> Iterator[tuple[int, int, str]]:
     text = script.text
-    cmds = [strip_keywords(c) for c in script.commands()]
+    cmds = script.commands()
     seen: set[int] = set()
     # 1. pipelines: downloader | … | interpreter
     i = 0
@@ -122,31 +125,30 @@ def _findings(script: Script) -> Iterator[tuple[int, int, str]]:
             k = pipeline.index(dl)
             sink = next((c for c in pipeline[k + 1 :] if _runs_stdin(c)), None)
             if sink is not None:
-                seen.add(dl.start)
+                seen.add(body_start(dl))
                 yield (
-                    dl.start,
+                    body_start(dl),
                     sink.end,
-                    f"`{dl.program()} … | {sink.program()}` runs a downloaded script without "
+                    f"`{dl.prog} … | {sink.prog}` runs a downloaded script without "
                     "verifying it: download to a file and check a pinned sha256 first",
                 )
         i = j + 1
     # 2. sh -c "$(curl …)", eval "$(curl …)"
     for c in cmds:
-        prog = c.program()
-        idx = c.program_index()
-        rest = c.words[idx + 1 :]
+        prog = c.prog
+        rest = c.words[1:]
         if prog in INTERPRETERS or _PY_RE.match(prog):
             for n, w in enumerate(rest):
                 if w.value.startswith("-") and not w.value.startswith("--") and "c" in w.value[1:]:
                     if n + 1 < len(rest) and _CMD_SUBST_DL().search(rest[n + 1].raw):
                         yield (
-                            c.start,
+                            body_start(c),
                             c.end,
                             f'`{prog} -c "$(curl …)"` runs a downloaded script without verifying it',
                         )
                     break
         elif prog == "eval" and any(_CMD_SUBST_DL().search(w.raw) for w in rest):
-            yield c.start, c.end, '`eval "$(curl …)"` runs a downloaded script without verifying it'
+            yield body_start(c), c.end, '`eval "$(curl …)"` runs a downloaded script without verifying it'
     # 3. bash <(curl …)
     for m in _PROC_SUBST().finditer(text) if "<(" in text else ():
         start = m.start() + (len(m.group(0)) - len(m.group(0).lstrip(" \t\n;&|(")))
@@ -163,11 +165,11 @@ def _findings(script: Script) -> Iterator[tuple[int, int, str]]:
         )
 
 
-def _downloads_to_stdout(cmd: Command) -> bool:
-    prog = cmd.program()
+def _downloads_to_stdout(cmd: Cmd) -> bool:
+    prog = cmd.prog
     if prog not in DOWNLOADERS:
         return False
-    args = cmd.args()
+    args = cmd.values
     if prog == "wget":
         for n, a in enumerate(args):
             nxt = args[n + 1] if n + 1 < len(args) else ""
@@ -204,12 +206,12 @@ def _downloads_to_stdout(cmd: Command) -> bool:
     return True
 
 
-def _runs_stdin(cmd: Command) -> bool:
+def _runs_stdin(cmd: Cmd) -> bool:
     """An interpreter that reads its program from stdin (no script argument, `-` or `-s`)."""
-    prog = cmd.program()
+    prog = cmd.prog
     if not (prog in INTERPRETERS or _PY_RE.match(prog)):
         return False
-    args = cmd.args()
+    args = cmd.values
     for a in args:
         if a in ("-", "-s", "/dev/stdin"):
             return True

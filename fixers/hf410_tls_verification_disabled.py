@@ -10,10 +10,10 @@ from hardenify.context import CheckContext, unsafe_fix
 from hardenify.diagnostics import Diagnostic, Edit, FixAvailability, Severity
 from hardenify.dockerfile import edits, stages
 from hardenify.dockerfile.model import Dockerfile, Instruction, env_pairs
-from hardenify.dockerfile.shell import Command, Word, tokenize
+from hardenify.dockerfile.runedits import delete_span, remove_command
+from hardenify.dockerfile.runs import Cmd, Script, run_scripts
+from hardenify.dockerfile.shell import Word, tokenize
 from hardenify.rules import References, Rule, lazy_regex
-
-from ._runedit import Script, delete_span, remove_command, run_instructions, run_scripts, strip_keywords
 
 RULE = Rule(
     code="HF410",
@@ -130,11 +130,14 @@ class Hit(NamedTuple):
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
     df = ctx.df
     hits: list[Hit] = []
-    for ins in run_instructions(df):
-        if stages.windows_at(df, ins):
+    for outer in df.instructions:
+        run = outer.run
+        if run is None or stages.windows_at(df, run):
             continue
-        for script in run_scripts(df, ins):
-            hits.extend(_script_hits(df, script))
+        # the shell form, a script heredoc, an exec form's `sh -c` string (not nested scripts)
+        for script in run_scripts(outer):
+            if script.kind in ("args", "heredoc", "json"):
+                hits.extend(_script_hits(df, script))
     for ins in df.instructions:
         if ins.cmd in ("ENV", "ARG"):
             hits.extend(_env_hits(df, ins))
@@ -171,7 +174,7 @@ def bad_env(name: str, value: str) -> str | None:
 
 
 def _env_hits(df: Dockerfile, ins: Instruction) -> Iterator[Hit]:
-    script = Script(ins.args, ins, "args", escape=df.escape)
+    script = Script(ins, ins, "args", ins.args, escape=df.escape)
     spans: list[tuple[str, str, int, int]] = []
     if ins.cmd == "ENV":
         spans = env_pairs(ins)
@@ -210,42 +213,41 @@ _CHECKED_PROGRAMS = frozenset(
 )
 
 
-def _may_hit(cmd: Command) -> bool:
+def _may_hit(cmd: Cmd) -> bool:
     """False when `_command_hits` cannot report the command: no `X=…` prefix and a program
     it does not look at (most commands; skips a generator per command)."""
-    if cmd.program_index():
+    if any("=" in w.value for w in cmd.prefix):
         return True
-    prog = cmd.program().lower()
+    prog = cmd.prog.lower()
     return prog in _CHECKED_PROGRAMS or _PIP_RE.match(prog) is not None or _PY_RE.match(prog) is not None
 
 
 def _script_hits(df: Dockerfile, script: Script) -> Iterator[Hit]:
     cmds = script.commands()
     for k, cmd in enumerate(cmds):
-        cmd = strip_keywords(cmd)
         if not _may_hit(cmd):
             continue
         for a, b, msg, fix, fmsg in _command_hits(df, script, cmds, k, cmd):
             if script.kind == "json":
-                ins = script.ins
+                ins = script.run
                 yield Hit(ins.start + len(ins.indent), ins.content_end, msg, None)
             else:
-                s = script.src(a)
-                yield Hit(s, script.src(b, end=True), msg, fix if script.editable else None, fmsg)
+                s = script.pos(a)
+                yield Hit(s, script.pos(b, end=True), msg, fix if script.editable else None, fmsg)
     for a, b, msg, fix, fmsg in _trusted_hits(df, script, script.text):
         if script.kind == "json":
-            ins = script.ins
+            ins = script.run
             yield Hit(ins.start + len(ins.indent), ins.content_end, msg, None)
         else:
-            yield Hit(script.src(a), script.src(b, end=True), msg, fix, fmsg)
+            yield Hit(script.pos(a), script.pos(b, end=True), msg, fix, fmsg)
 
 
 def _heredoc_hits(df: Dockerfile, ins: Instruction) -> Iterator[Hit]:
     """`deb [trusted=yes]` in heredoc bodies that are data (written to a sources list)."""
     for h in ins.heredocs:
-        body = Script(h.content, ins, "heredoc", base=h.start)
+        body = Script(ins, ins, "heredoc", h.content, heredoc=h)
         for a, b, msg, fix, fmsg in _trusted_hits(df, body, h.content):
-            yield Hit(body.src(a), body.src(b, end=True), msg, fix, fmsg)
+            yield Hit(body.pos(a), body.pos(b, end=True), msg, fix, fmsg)
 
 
 Found = tuple[int, int, str, "list[Edit] | None", str]
@@ -267,7 +269,7 @@ def _trusted_hits(df: Dockerfile, script: Script, text: str) -> Iterator[Found]:
         # the option's span inside the brackets
         ostart = m.start(1) + opt.start()
         oend = m.start(1) + opt.end()
-        if not script.editable or script.src(oend, end=True) - script.src(ostart) != oend - ostart:
+        if not script.editable or script.pos(oend, end=True) - script.pos(ostart) != oend - ostart:
             yield ostart, oend, msg, None, ""
             continue
         others = (inner[: opt.start()] + inner[opt.end() :]).strip(" \t")
@@ -282,7 +284,7 @@ def _trusted_hits(df: Dockerfile, script: Script, text: str) -> Iterator[Found]:
                 a -= 1
             elif b < m.end(1) and text[b] in " \t":
                 b += 1
-        s, e = script.src(a), script.src(b, end=True)
+        s, e = script.pos(a), script.pos(b, end=True)
         if e - s != b - a:
             yield ostart, oend, msg, None, ""
             continue
@@ -294,11 +296,11 @@ def _delete_words(df: Dockerfile, script: Script, first: Word, last: Word) -> li
     return [e] if e else None
 
 
-def _remove_cmd(df: Dockerfile, script: Script, cmds: list[Command], k: int) -> list[Edit] | None:
+def _remove_cmd(df: Dockerfile, script: Script, cmds: list[Cmd], k: int) -> list[Edit] | None:
     e = remove_command(df, script, cmds, k)
     if e is not None:
         return [e]
-    ins = script.ins
+    ins = script.run
     if len(cmds) == 1 and script.kind == "args" and not ins.heredocs and ins.cmd == "RUN":
         # the command is the whole RUN (not an ONBUILD RUN): delete the instruction
         if any(x is ins for x in df.instructions):
@@ -306,13 +308,11 @@ def _remove_cmd(df: Dockerfile, script: Script, cmds: list[Command], k: int) -> 
     return None
 
 
-def _command_hits(
-    df: Dockerfile, script: Script, cmds: list[Command], k: int, cmd: Command
-) -> Iterator[Found]:
-    words = cmd.words
-    idx = cmd.program_index()
-    prog = cmd.program().lower()
-    rest = words[idx + 1 :]
+def _command_hits(df: Dockerfile, script: Script, cmds: list[Cmd], k: int, cmd: Cmd) -> Iterator[Found]:
+    words = cmd.all_words
+    idx = cmd.program_index
+    prog = cmd.prog.lower()
+    rest = cmd.words[1:]
 
     # environment assignments: `X=0 cmd`, `env X=0 cmd`, `export X=0`
     for w in words[:idx]:
@@ -368,13 +368,14 @@ def _command_hits(
         yield from _apt(df, script, prog, rest)
 
 
-def _apk_remote(cmd: Command) -> bool:
+def _apk_remote(cmd: Cmd) -> bool:
     """`apk add/upgrade/fetch` of repository packages (not local `.apk` files, not `apk index`)."""
-    if cmd.subcommand() not in ("add", "upgrade", "fetch", "fix", "update"):
+    sub = next((a for a in cmd.values if not a.startswith("-")), "")
+    if sub not in ("add", "upgrade", "fetch", "fix", "update"):
         return False
     sub_seen = False
     pkgs = []
-    for a in cmd.args():
+    for a in cmd.values:
         if a.startswith("-"):
             continue
         if not sub_seen:
@@ -426,8 +427,8 @@ def _curl(df: Dockerfile, script: Script, rest: list[Word]) -> Iterator[Found]:
                     elif w.raw == v:
                         # remove one letter from a cluster: -fsSLk → -fsSL
                         cut = 1 + pos
-                        s = script.src(w.start + cut)
-                        e = script.src(w.start + cut + 1, end=True)
+                        s = script.pos(w.start + cut)
+                        e = script.pos(w.start + cut + 1, end=True)
                         fix = [Edit(s, e, "")] if e - s == 1 and script.editable else None
                     else:
                         fix = None
@@ -439,7 +440,7 @@ def _curl(df: Dockerfile, script: Script, rest: list[Word]) -> Iterator[Found]:
 
 
 def _pip(
-    df: Dockerfile, script: Script, cmds: list[Command], k: int, prog: str, rest: list[Word]
+    df: Dockerfile, script: Script, cmds: list[Cmd], k: int, prog: str, rest: list[Word]
 ) -> Iterator[Found]:
     values = [w.value for w in rest if not w.value.startswith("-")]
     # pip config set global.trusted-host HOST
@@ -477,7 +478,7 @@ def _pip(
 
 
 def _npm(
-    df: Dockerfile, script: Script, cmds: list[Command], k: int, prog: str, rest: list[Word]
+    df: Dockerfile, script: Script, cmds: list[Cmd], k: int, prog: str, rest: list[Word]
 ) -> Iterator[Found]:
     values = [w.value for w in rest if not w.value.startswith("-")]
     keys = ("strict-ssl", "enablestrictssl")
@@ -525,7 +526,7 @@ def _is_sslverify_key(key: str) -> bool:
     return low.startswith("http.") and low.endswith(".sslverify")
 
 
-def _git(df: Dockerfile, script: Script, cmds: list[Command], k: int, rest: list[Word]) -> Iterator[Found]:
+def _git(df: Dockerfile, script: Script, cmds: list[Cmd], k: int, rest: list[Word]) -> Iterator[Found]:
     n = 0
     # global options before the subcommand: -c key=value, -C dir, --git-dir=...
     while n < len(rest) and rest[n].value.startswith("-"):

@@ -9,11 +9,10 @@ from hardenify.diagnostics import Diagnostic, Edit, Fix, FixAvailability, Severi
 from hardenify.dockerfile import stages
 from hardenify.dockerfile.edits import keyword_like
 from hardenify.dockerfile.model import Dockerfile, Instruction
-from hardenify.dockerfile.shell import Command
+from hardenify.dockerfile.runedits import group_members, insert_line_before, is_case_pattern
+from hardenify.dockerfile.runs import Cmd, Script, run_scripts
 from hardenify.knowledge.images import is_debian_with_bash
 from hardenify.rules import References, Rule
-
-from ._runedit import Script, group_members, insert_line_before, is_case_pattern, run_scripts, strip_keywords
 
 RULE = Rule(
     code="HF411",
@@ -63,15 +62,14 @@ def has_pipefail_flag(argv: list[str]) -> bool:
     return False
 
 
-def _sets_pipefail(cmd: Command) -> bool:
-    if cmd.program() != "set":
+def _sets_pipefail(cmd: Cmd) -> bool:
+    if cmd.prog != "set":
         return False
-    return has_pipefail_flag(cmd.args())
+    return has_pipefail_flag(cmd.values)
 
 
-def masked_pipe(raw: list[Command]) -> Command | None:
+def masked_pipe(cmds: list[Cmd]) -> Cmd | None:
     """The first command whose output is piped while pipefail is off, or None."""
-    cmds = [strip_keywords(c) for c in raw]
     pipefail = False
     i = 0
     while i < len(cmds):
@@ -81,7 +79,7 @@ def masked_pipe(raw: list[Command]) -> Command | None:
         j = i
         while j + 1 < len(cmds) and cmds[j].after in ("|", "|&"):
             j += 1
-        if j > i and not pipefail and not is_case_pattern(raw[i : j + 1]):
+        if j > i and not pipefail and not is_case_pattern(cmds[i : j + 1]):
             left = group_members(cmds, i) + cmds[i + 1 : j]
             for x in left:
                 prog = _name(x)
@@ -91,8 +89,10 @@ def masked_pipe(raw: list[Command]) -> Command | None:
     return None
 
 
-def _name(cmd: Command) -> str:
-    return strip_keywords(cmd).program().lstrip("(").rstrip(")")
+def _name(cmd: Cmd) -> str:
+    """The program, or the word that closes a compound command (`}`, `fi`, `done`, `esac`)."""
+    words = cmd.words or [w for w in cmd.all_words[-1:] if w.value in ("}", "fi", "done", "esac")]
+    return words[0].value.rsplit("/", 1)[-1].lstrip("(").rstrip(")") if words else ""
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
@@ -103,19 +103,19 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
         shell = stages.shell_at(df, ins)
         if not stages.is_posix_shell(shell) or (shell is not None and has_pipefail_flag(shell)):
             continue
-        scripts = [s for s in run_scripts(df, ins) if s.kind == "args"]
+        scripts = [s for s in run_scripts(ins) if s.kind == "args"]
         if not scripts:
             continue
         script: Script = scripts[0]
         first = masked_pipe(script.commands())
         if first is None:
             continue
-        s = script.src(first.start)
+        s = script.pos(first.start)
         name = _name(first)
         yield ctx.diagnostic(
             RULE,
             s,
-            max(s, script.src(first.end, end=True)),
+            max(s, script.pos(first.end, end=True)),
             f"a failure of `{name}` piped into another command is ignored: the RUN succeeds "
             "whenever the last command of the pipe does (no pipefail)",
             fix=_fix(df, ins),
@@ -186,7 +186,7 @@ def _first_piped_run(df: Dockerfile, ins: Instruction) -> Instruction | None:
             if x is ins:
                 break
             continue
-        scripts = [s for s in run_scripts(df, x) if s.kind == "args"]
+        scripts = [s for s in run_scripts(x) if s.kind == "args"]
         if scripts and masked_pipe(scripts[0].commands()) is not None:
             return x
         if x is ins:

@@ -11,10 +11,10 @@ from hardenify.diagnostics import Diagnostic, Fix, FixAvailability, Severity
 from hardenify.dockerfile import stages
 from hardenify.dockerfile.edits import keyword_like
 from hardenify.dockerfile.model import Dockerfile, Instruction, Stage
-from hardenify.dockerfile.shell import Command, tokenize
+from hardenify.dockerfile.runedits import delete_span, insert_line_before
+from hardenify.dockerfile.runs import Cmd, Script, run_scripts
+from hardenify.dockerfile.shell import tokenize
 from hardenify.rules import References, Rule
-
-from ._runedit import Script, delete_span, insert_line_before, run_scripts
 
 RULE = Rule(
     code="HF412",
@@ -60,37 +60,39 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
             continue
         if not stages.is_posix_shell(stages.shell_at(df, ins)):
             continue
-        scripts = [s for s in run_scripts(df, ins) if s.kind == "args"]
+        scripts = [s for s in run_scripts(ins) if s.kind == "args"]
         if not scripts:
             continue
         script = scripts[0]
         cmds = script.commands()
-        if not cmds or cmds[0].program() != "cd" or cmds[0].program_index() != 0:
+        # `cd` itself (not `(cd …)`, a subshell), as the first word
+        if not cmds or cmds[0].prog != "cd" or cmds[0].program_index != 0 or cmds[0].argv[0][:1] == "(":
             continue
         cd = cmds[0]
-        s = script.src(cd.start)
-        e = max(s, script.src(cd.end, end=True))
+        s = script.pos(cd.start)
+        e = max(s, script.pos(cd.end, end=True))
         if len(cmds) == 1:
             yield ctx.diagnostic(RULE, s, e, "`RUN cd …` on its own has no effect: use WORKDIR")
             continue
         if cd.after not in ("&&", ";"):
             continue
-        args = cd.args()
+        args = cd.values
         target = args[0] if args else "~"
         yield ctx.diagnostic(
             RULE,
             s,
             e,
             f"`cd {target}` only lasts for this RUN: use `WORKDIR {target}`",
-            fix=_fix(df, ins, script.text, cmds),
+            fix=_fix(df, ins, script, cmds),
         )
 
 
-def _fix(df: Dockerfile, ins: Instruction, text: str, cmds: list[Command]) -> Fix | None:
+def _fix(df: Dockerfile, ins: Instruction, script: Script, cmds: list[Cmd]) -> Fix | None:
     cd = cmds[0]
     if cd.after != "&&":
         return None
-    args = cd.args()
+    text = script.text
+    args = cd.values
     if len(args) != 1 or args[0] == "-" or args[0].startswith("-"):
         return None
     word = cd.words[1]
@@ -110,8 +112,8 @@ def _fix(df: Dockerfile, ins: Instruction, text: str, cmds: list[Command]) -> Fi
         return None
     # nothing later in the RUN may depend on the directory the RUN started in
     for c in cmds[1:]:
-        prog = c.program()
-        if prog in ("pushd", "popd", "dirs") or (prog == "cd" and "-" in c.args()):
+        prog = c.prog
+        if prog in ("pushd", "popd", "dirs") or (prog == "cd" and "-" in c.values):
             return None
     if "OLDPWD" in text:
         return None
@@ -125,7 +127,6 @@ def _fix(df: Dockerfile, ins: Instruction, text: str, cmds: list[Command]) -> Fi
     op = text.find("&&", cd.end)
     if op < 0 or op >= cmds[1].start:
         return None
-    script = Script(text, ins, "args", escape=df.escape)
     cut = delete_span(df, script, cd.start, op + 2)
     if cut is None:
         return None

@@ -7,10 +7,12 @@ from collections.abc import Iterator
 
 from hardenify.context import CheckContext, unsafe_fix
 from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
+from hardenify.dockerfile import runedits
 from hardenify.dockerfile.model import Dockerfile, Instruction
 from hardenify.dockerfile.runs import Cmd, program_name
-from hardenify.fixers import _pkg
 from hardenify.rules import References, Rule
+
+from . import _pkg
 
 RULE = Rule(
     code="HF416",
@@ -129,7 +131,7 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
                     note="run the tests in a separate stage and install with `--no-dev` in the shipped one",
                 )
                 continue
-            edit = _pkg.insert_after_word(cmd, i, " --no-dev")
+            edit = runedits.insert_after_word(cmd, i, " --no-dev")
             fix = unsafe_fix("Add `--no-dev`", edit) if edit is not None else None
             yield ctx.diagnostic(RULE, *_span(cmd), f"{msg}: add `--no-dev`", fix=fix)
 

@@ -9,10 +9,10 @@ from hardenify.context import CheckContext, unsafe_fix
 from hardenify.diagnostics import Diagnostic, FixAvailability, Severity
 from hardenify.dockerfile import edits, stages
 from hardenify.dockerfile.model import Dockerfile, Instruction, Stage
+from hardenify.dockerfile.runedits import delete_span
+from hardenify.dockerfile.runs import Script, run_scripts
 from hardenify.dockerfile.shell import tokenize
 from hardenify.rules import References, Rule
-
-from ._runedit import Script, delete_span, run_scripts, strip_keywords
 
 RULE = Rule(
     code="HF503",
@@ -121,7 +121,7 @@ def _expose(ctx: CheckContext, df: Dockerfile, stage: Stage, ins: Instruction) -
             if len(ws) == 1:
                 fix = unsafe_fix("delete `EXPOSE 22`", edits.delete(df, ins))
             else:
-                script = Script(ins.args, ins, "args", escape=df.escape)
+                script = Script(ins, ins, "args", ins.args, escape=df.escape)
                 edit = delete_span(df, script, w.start, w.end)
                 if edit is not None:
                     fix = unsafe_fix(f"remove `{w.value}` from EXPOSE", edit)
@@ -140,13 +140,15 @@ def _installs(ctx: CheckContext, df: Dockerfile, ins: Instruction) -> Iterator[D
                 RULE, s, max(s, ins.arg_src(m.end(), end=True)), "installs the OpenSSH server capability"
             )
         return
-    for script in run_scripts(df, ins):
-        for cmd in map(strip_keywords, script.commands()):
-            prog = cmd.program()
+    for script in run_scripts(ins):
+        if script.kind not in ("args", "heredoc", "json"):
+            continue  # an exec form runs no installer through a shell; nested `sh -c` not read
+        for cmd in script.commands():
+            prog = cmd.prog
             subs = _INSTALLERS.get(prog)
             if subs is None:
                 continue
-            args = cmd.words[cmd.program_index() + 1 :]
+            args = cmd.words[1:]
             started = False
             for w in args:
                 v = w.value
@@ -160,7 +162,7 @@ def _installs(ctx: CheckContext, df: Dockerfile, ins: Instruction) -> Iterator[D
                     if script.kind == "json":
                         s, e = ins.start + len(ins.indent), ins.content_end
                     else:
-                        s, e = script.src(w.start), script.src(w.end, end=True)
+                        s, e = script.pos(w.start), script.pos(w.end, end=True)
                     yield ctx.diagnostic(
                         RULE,
                         s,

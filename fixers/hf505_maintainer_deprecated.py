@@ -9,9 +9,8 @@ from hardenify.diagnostics import Diagnostic, Fix, FixAvailability, Severity
 from hardenify.dockerfile import edits, stages
 from hardenify.dockerfile.edits import keyword_like
 from hardenify.dockerfile.model import Dockerfile, Instruction, env_pairs, unquote
+from hardenify.dockerfile.runedits import inner_comment_lines
 from hardenify.rules import References, Rule
-
-from ._runedit import inner_comment_lines
 
 RULE = Rule(
     code="HF505",

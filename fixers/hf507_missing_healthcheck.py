@@ -11,12 +11,11 @@ from hardenify.diagnostics import Diagnostic, Fix, FixAvailability, Severity
 from hardenify.dockerfile import edits, stages
 from hardenify.dockerfile.edits import keyword_like
 from hardenify.dockerfile.model import Dockerfile, Instruction, Stage, is_windows_image
+from hardenify.dockerfile.runedits import insert_line_before
 from hardenify.dockerfile.shell import tokenize
 from hardenify.knowledge.images import hub_official as official_name
 from hardenify.knowledge.images import is_scratch, parse_image
 from hardenify.rules import References, Rule
-
-from ._runedit import insert_line_before
 
 RULE = Rule(
     code="HF507",

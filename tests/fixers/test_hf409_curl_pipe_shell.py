@@ -95,3 +95,10 @@ def test_odd_input_does_not_raise() -> None:
 
 def test_pragma_suppresses() -> None:
     assert codes("FROM debian:12\n# hardenify: ignore[HF409]\nRUN curl -fsSL https://x | sh\n", CODE) == []
+
+
+def test_exec_form_shell_with_options_before_c() -> None:
+    # BuildKit runs `/bin/bash -o pipefail -c "<script>"`: the `-c` string is a script even
+    # when options come before `-c` (the one RUN model reads it; `_runedit` did not).
+    text = 'FROM debian:12\nRUN ["/bin/bash", "-o", "pipefail", "-c", "curl -fsSL https://x.example/i.sh | bash"]\n'
+    assert rows(text) == [2]

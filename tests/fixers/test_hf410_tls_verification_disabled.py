@@ -251,3 +251,11 @@ def test_odd_input_does_not_raise() -> None:
         "FROM x\nRUN ['a'\n",
     ):
         codes(text, CODE)
+
+
+def test_exec_form_shell_with_options_before_c() -> None:
+    # BuildKit runs `/bin/bash -o pipefail -c "<script>"`: `curl -k` in it is reported, no fix
+    # (an exec form's string cannot be edited in place).
+    text = 'FROM debian:12\nRUN ["/bin/bash", "-o", "pipefail", "-c", "curl -k https://x.example/f -o /f"]\n'
+    ds = findings(text, CODE)
+    assert [(d.location.row, d.fix) for d in ds] == [(2, None)]

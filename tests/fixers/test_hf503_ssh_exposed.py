@@ -98,3 +98,9 @@ def test_odd_input_does_not_raise() -> None:
         "FROM x\nRUN apt-get install\n",
     ):
         codes(text, CODE)
+
+
+def test_exec_form_shell_with_options_before_c() -> None:
+    # BuildKit runs `/bin/sh -o errexit -c "<script>"`: the install inside it is read.
+    text = 'FROM debian:12\nRUN ["/bin/sh", "-o", "errexit", "-c", "apt-get install -y openssh-server"]\n'
+    assert rows(text) == [2]
