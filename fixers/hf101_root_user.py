@@ -358,9 +358,7 @@ def _checked(df: Dockerfile, stage: Stage, instructions: list[Instruction], plan
             "stage: declare the ARG there, then add `USER " + plan.spec + "`"
         )
     if plan.prepare is not None and not base_facts.has_shell(base_image(stage)):
-        return (
-            f"`{base_image(stage)}` has no shell to create a user in: add `USER {base_facts.NONROOT_UID}`"
-        )
+        return f"`{base_image(stage)}` has no shell to create a user in: add `USER {base_facts.NONROOT_UID}`"
     vols = volumes(instructions, env)
     if vols:
         note = (

@@ -81,6 +81,9 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
                 if end <= start:
                     end = ins.content_end
                 yield ctx.diagnostic(
-                    RULE, start, end, "do not use `sudo` in RUN: the build already runs as the current "
+                    RULE,
+                    start,
+                    end,
+                    "do not use `sudo` in RUN: the build already runs as the current "
                     "USER; switch with `USER root` for privileged steps instead",
                 )

@@ -36,7 +36,6 @@ RULE = Rule(
 )
 
 
-
 def _runs_non_root(ctx: CheckContext) -> bool:
     df = ctx.df
     stage = df.final_stage
@@ -73,8 +72,11 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
             hint = {80: "8080", 443: "8443"}.get(low, str(low + 8000))
             start, end = ins.arg_src(s), ins.arg_src(e, end=True)
             yield ctx.diagnostic(
-                RULE, start, end,
+                RULE,
+                start,
+                end,
                 f"port {low} is privileged: a non-root user cannot bind it without "
                 f"CAP_NET_BIND_SERVICE; listen on an unprivileged port"
-                + (f" such as {hint}" if hint else "") + " and map it outside the container",
+                + (f" such as {hint}" if hint else "")
+                + " and map it outside the container",
             )

@@ -118,7 +118,9 @@ def _check_script(ctx: CheckContext, script: Script) -> Iterator[Diagnostic]:
             end = script.run.content_end
         shown = " ".join(w.value for w in cmd.words[pi : mi + 1])
         yield ctx.diagnostic(
-            RULE, start, end,
+            RULE,
+            start,
+            end,
             f"`{shown}` makes paths world-writable: any process in the container can modify them; "
             "give the runtime user ownership of what it must write instead",
         )
@@ -130,7 +132,9 @@ def _check_copy(ctx: CheckContext, ins: Instruction) -> Iterator[Diagnostic]:
             continue
         if world_writable(flag.value):
             yield ctx.diagnostic(
-                RULE, flag.start, flag.end,
+                RULE,
+                flag.start,
+                flag.end,
                 f"`--chmod={flag.value}` makes the copied files world-writable; use 755/644 and "
                 "`--chown` for what the runtime user must write",
             )

@@ -29,9 +29,7 @@ RULE = Rule(
     fix="Pin a specific version tag (`python:3.12-slim`, `ubuntu:24.04`) and, ideally, its digest "
     "(`hardenify pin`, see HF202).\n\nThere is no automatic fix: choosing the version is a human "
     "decision (the newest one may not be compatible with the application).",
-    references=References(
-        hadolint=("DL3006", "DL3007"), trivy=("DS001",), checkov=("CKV_DOCKER_7",)
-    ),
+    references=References(hadolint=("DL3006", "DL3007"), trivy=("DS001",), checkov=("CKV_DOCKER_7",)),
 )
 
 # Example pins shown in messages for well-known official images.
@@ -84,6 +82,8 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
         if use.arg:
             what = f"`ARG {use.arg}` default {what}"
         yield ctx.diagnostic(
-            RULE, use.start, use.end,
+            RULE,
+            use.start,
+            use.end,
             f"{what}, which moves between builds; pin a version such as `{_suggest(ref)}`",
         )

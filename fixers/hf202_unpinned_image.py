@@ -104,8 +104,16 @@ def image_uses(df: Dockerfile) -> Iterator[ImageUse]:
                     continue
                 if env is None:
                     env = stage_env(df, stage, sub)
-                yield _use(df, sub, kind, value, env, names | {str(i) for i in range(stage.index)},
-                           flag.start, flag.end)
+                yield _use(
+                    df,
+                    sub,
+                    kind,
+                    value,
+                    env,
+                    names | {str(i) for i in range(stage.index)},
+                    flag.start,
+                    flag.end,
+                )
         if stage.name:
             names.add(stage.name.lower())
 
@@ -157,7 +165,9 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
                 whole = re.fullmatch(r"\$\{?" + use.missing + r"\}?", use.raw) is not None
                 hint = f" (`ARG {use.missing}=image:tag@sha256:...`)" if whole else ""
                 yield ctx.diagnostic(
-                    RULE, use.start, use.end,
+                    RULE,
+                    use.start,
+                    use.end,
                     f"cannot pin `{use.raw}`: ARG {use.missing} has no default; give it one{hint}",
                 )
             continue
@@ -168,6 +178,8 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
         shown = use.resolved.strip()
         where = f"`ARG {use.arg}` default `{shown}`" if use.arg else f"`{shown}`"
         yield ctx.diagnostic(
-            RULE, use.start, use.end,
+            RULE,
+            use.start,
+            use.end,
             f"{where} is not pinned by digest: run `hardenify pin` to add `@sha256:...`",
         )

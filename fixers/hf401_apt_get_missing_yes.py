@@ -37,16 +37,28 @@ RULE = Rule(
 )
 
 PROMPTING = frozenset(
-    {"install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "remove", "purge", "autoremove",
-     "autopurge", "reinstall", "satisfy"}
+    {
+        "install",
+        "upgrade",
+        "dist-upgrade",
+        "full-upgrade",
+        "build-dep",
+        "remove",
+        "purge",
+        "autoremove",
+        "autopurge",
+        "reinstall",
+        "satisfy",
+    }
 )
 _CONFIG_YES = lazy_regex(r"(?i)assume-yes\W{0,4}(?:true|1|yes)\b")
 
 
 def assumes_yes(values: list[str]) -> bool:
     """Do these apt options answer the confirmation prompt (or never show it)?"""
-    if _pkg.has_long(values, "--yes", "--assume-yes", "--simulate", "--dry-run", "--just-print", "--no-act",
-                     "--recon"):
+    if _pkg.has_long(
+        values, "--yes", "--assume-yes", "--simulate", "--dry-run", "--just-print", "--no-act", "--recon"
+    ):
         return True
     letters = _pkg.short_letters(values, value_letters="octa")
     if "y" in letters or "s" in letters or letters.count("q") >= 2:
@@ -54,8 +66,10 @@ def assumes_yes(values: list[str]) -> bool:
     for q in _pkg.option_values(values, "-q", "--quiet"):
         if q.lstrip("=").isdigit() and int(q.lstrip("=")) >= 2:
             return True
-    return any(re.match(r"(?i)apt::get::assume-yes=(?:true|1|yes)", v)
-               for v in _pkg.option_values(values, "-o", "--option"))
+    return any(
+        re.match(r"(?i)apt::get::assume-yes=(?:true|1|yes)", v)
+        for v in _pkg.option_values(values, "-o", "--option")
+    )
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:

@@ -20,7 +20,7 @@ RULE = Rule(
     summary="`apt-get update` runs in a RUN that installs nothing after it.",
     what="Checks RUNs (shell form, `RUN <<EOF` scripts, ONBUILD RUN) that run `apt-get update` or "
     "`apt update` with no install-like apt command (`install`, `upgrade`, `dist-upgrade`, "
-    "`build-dep`, `source`, ...) after it in the same RUN — also inside `sh -c \"...\"`. A RUN that "
+    '`build-dep`, `source`, ...) after it in the same RUN — also inside `sh -c "..."`. A RUN that '
     "runs a script after the update (`bash /tmp/setup.sh`, `./install`, `curl ... | sh`) is not "
     "reported: the script may install. Windows images are skipped.",
     why="Docker caches each RUN. A lone `RUN apt-get update` layer is reused as long as its text is "
@@ -43,8 +43,21 @@ RULE = Rule(
 
 # Instructions that may sit between the lone update and the install without blocking the merge.
 _PASSTHROUGH = frozenset(
-    {"ENV", "ARG", "LABEL", "WORKDIR", "COPY", "ADD", "EXPOSE", "VOLUME", "STOPSIGNAL", "HEALTHCHECK", "CMD",
-     "ENTRYPOINT", "MAINTAINER"}
+    {
+        "ENV",
+        "ARG",
+        "LABEL",
+        "WORKDIR",
+        "COPY",
+        "ADD",
+        "EXPOSE",
+        "VOLUME",
+        "STOPSIGNAL",
+        "HEALTHCHECK",
+        "CMD",
+        "ENTRYPOINT",
+        "MAINTAINER",
+    }
 )
 
 
@@ -106,8 +119,13 @@ def _merge_fix(df: Dockerfile, outer: Instruction, run: Instruction, cmds: list[
         return None
     first = raw[0]
     prefix, words = runs.effective(first)
-    if words and words[0].value == "set" and not prefix and first.after == ";" and len(raw) > 1 and _errexit(
-        [w.value for w in words[1:]]
+    if (
+        words
+        and words[0].value == "set"
+        and not prefix
+        and first.after == ";"
+        and len(raw) > 1
+        and _errexit([w.value for w in words[1:]])
     ):
         pos = target.arg_src(raw[1].words[0].start)
         insert = Edit(pos, pos, f"{update}; ")

@@ -44,11 +44,19 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
             if cmd.prog not in ("apk", "xx-apk"):
                 continue
             i = _pkg.subcommand(cmd, _pkg.APK_VALUE_OPTS)
-            if i is None or cmd.words[i].value != "add" or _pkg.has_long(cmd.values, "--no-cache", "--no-network"):
+            if (
+                i is None
+                or cmd.words[i].value != "add"
+                or _pkg.has_long(cmd.values, "--no-cache", "--no-network")
+            ):
                 continue
             start, end = cmd.span(i)
             edit = runedits.insert_after_word(cmd, i, " --no-cache")
             fix = safe_fix("Add `--no-cache`", edit) if edit is not None else None
             yield ctx.diagnostic(
-                RULE, start, end, "`apk add` without `--no-cache` keeps the package index in the layer", fix=fix
+                RULE,
+                start,
+                end,
+                "`apk add` without `--no-cache` keeps the package index in the layer",
+                fix=fix,
             )

@@ -50,13 +50,26 @@ RULE = Rule(
 
 RPM = frozenset({"yum", "dnf", "microdnf", "tdnf"})
 _RPM_INSTALL = frozenset(
-    {"install", "in", "groupinstall", "localinstall", "reinstall", "rei", "update", "upgrade", "up",
-     "distro-sync", "upgrade-minimal", "update-minimal"}
+    {
+        "install",
+        "in",
+        "groupinstall",
+        "localinstall",
+        "reinstall",
+        "rei",
+        "update",
+        "upgrade",
+        "up",
+        "distro-sync",
+        "upgrade-minimal",
+        "update-minimal",
+    }
 )
 _RPM_PROMPTING = _RPM_INSTALL | {"remove", "erase", "rm", "downgrade", "autoremove", "groupremove"}
 _GROUPS = frozenset({"group", "groups", "module"})
-_ZYPPER_INSTALL = frozenset({"install", "in", "update", "up", "patch", "dist-upgrade", "dup", "source-install",
-                             "si"})
+_ZYPPER_INSTALL = frozenset(
+    {"install", "in", "update", "up", "patch", "dist-upgrade", "dup", "source-install", "si"}
+)
 _ZYPPER_PROMPTING = frozenset({"install", "in", "remove", "rm", "source-install", "si"})
 _CACHE_DIRS = ("/var/cache/yum", "/var/cache/dnf", "/var/cache/libdnf5", "/var/cache/tdnf", "/var/cache/zypp")
 _CONFIG_YES = lazy_regex(r"(?i)assumeyes\s*=\s*(?:1|true|yes)\b")
@@ -108,9 +121,11 @@ def _assumes_yes(cmd: _pkg.Cmd) -> bool:
         return _pkg.has_long(vals, "--no-confirm", "--non-interactive") or bool(
             {"y", "n"} & set(_pkg.short_letters(vals, value_letters="cRrDt"))
         )
-    return _pkg.has_long(vals, "--assumeyes", "--assumeno") or "y" in _pkg.short_letters(
-        vals, value_letters="cdexR"
-    ) or any(re.match(r"(?i)assumeyes=(?:1|true|yes)", v) for v in _pkg.option_values(vals, "", "--setopt"))
+    return (
+        _pkg.has_long(vals, "--assumeyes", "--assumeno")
+        or "y" in _pkg.short_letters(vals, value_letters="cdexR")
+        or any(re.match(r"(?i)assumeyes=(?:1|true|yes)", v) for v in _pkg.option_values(vals, "", "--setopt"))
+    )
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
@@ -141,7 +156,9 @@ def check(ctx: CheckContext) -> Iterator[Diagnostic]:
                 start,
                 end,
                 f"`{cmd.prog} {cmd.words[i].value}` without `-y`: the build aborts at the confirmation prompt",
-                fix=None if edit is None else (unsafe_fix if cmd.prog == "microdnf" else safe_fix)("Add `-y`", edit),
+                fix=None
+                if edit is None
+                else (unsafe_fix if cmd.prog == "microdnf" else safe_fix)("Add `-y`", edit),
             )
         # 1. missing clean, once per package manager
         if _pkg.cache_mounted(run, *_CACHE_DIRS):

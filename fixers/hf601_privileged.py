@@ -52,7 +52,9 @@ def _findings(cf: ComposeFile) -> Iterator[Finding]:
         msg = f"service `{svc.name}` runs privileged{via(cf, svc, entry)}"
         finding = Finding(start, end, msg, pragmas(svc, entry))
         if not outside:
-            edit = remove_pair(cf, entry.owner, entry.index) or replace_scalar(cf, entry.value, "false", literal=True)
+            edit = remove_pair(cf, entry.owner, entry.index) or replace_scalar(
+                cf, entry.value, "false", literal=True
+            )
             if edit is not None:
                 placed = Placed(edit, cf.entry_paths(entry.owner, "privileged"), others)
                 finding.change = change([placed], expect((*svc.path, "privileged"), lambda v: v is not True))

@@ -46,7 +46,20 @@ SOCKETS = {
     "//./pipe/docker_engine": "the Docker engine pipe",
 }
 DIRECTORIES = frozenset(
-    {"/", "/boot", "/dev", "/etc", "/lib", "/proc", "/root", "/run", "/sys", "/usr", "/var/run", "/var/lib/docker"}
+    {
+        "/",
+        "/boot",
+        "/dev",
+        "/etc",
+        "/lib",
+        "/proc",
+        "/root",
+        "/run",
+        "/sys",
+        "/usr",
+        "/var/run",
+        "/var/lib/docker",
+    }
 )
 
 
@@ -102,7 +115,9 @@ def _findings(cf: ComposeFile) -> Iterator[Finding]:
             if "socket" in what or "pipe" in what:
                 msg = f"service `{svc.name}` mounts {what}: that is root on the host"
             else:
-                msg = f"service `{svc.name}` mounts {what}" + (" (even read-only it exposes it)" if ro else "")
+                msg = f"service `{svc.name}` mounts {what}" + (
+                    " (even read-only it exposes it)" if ro else ""
+                )
             yield Finding(start, end, msg, (svc.start, entry.start))
 
 
@@ -127,5 +142,3 @@ def _mount(cf: ComposeFile, item: object) -> tuple[str, bool] | None:
         what = sensitive(resolved) if resolved else None
         return (what, ro) if what else None
     return None
-
-

@@ -86,15 +86,22 @@ def _findings(cf: ComposeFile) -> Iterator[Finding]:
             if disabled is not None:
                 start, end = node_span(cf, disabled)
                 yield Finding(
-                    start, end, f"service `{svc.name}` explicitly allows gaining privileges "
-                    f"(`{(text_of(disabled) or '').strip()}`)", (svc.start, entry.start)
+                    start,
+                    end,
+                    f"service `{svc.name}` explicitly allows gaining privileges "
+                    f"(`{(text_of(disabled) or '').strip()}`)",
+                    (svc.start, entry.start),
                 )
                 continue
         img = image(svc)
         safe = img.key is not None and not img.builds and nnp_safe(img.key, img.tag)
         start, end = service_span(svc)
         msg = f"service `{svc.name}` does not set `no-new-privileges:true` in `security_opt`"
-        note = None if safe else "setuid binaries (sudo, su) stop granting privileges; check the service does not rely on them"
+        note = (
+            None
+            if safe
+            else "setuid binaries (sudo, su) stop granting privileges; check the service does not rely on them"
+        )
         finding = Finding(start, end, msg, (), note=note)
         placed = place_items(cf, svc, "security_opt", [OPTION])
         if placed is not None:

@@ -96,22 +96,35 @@ def _findings(cf: ComposeFile) -> Iterator[Finding]:
             continue
         if entry is not None:
             start, end = entry_span(cf, svc, entry)
-            yield Finding(start, end, f"service `{svc.name}` sets `read_only` to "
-                          f"`{text_of(entry.value)}`: its root filesystem is writable", pragmas(svc, entry))
+            yield Finding(
+                start,
+                end,
+                f"service `{svc.name}` sets `read_only` to "
+                f"`{text_of(entry.value)}`: its root filesystem is writable",
+                pragmas(svc, entry),
+            )
             continue
         img = image(svc)
         targets = mount_targets(cf, svc)
         start, end = service_span(svc)
         msg = f"service `{svc.name}` has a writable root filesystem: set `read_only: true`"
-        fam, why = (None, "the paths a built image writes are unknown") if img.builds else writable_paths(
-            img.key, img.tag
+        fam, why = (
+            (None, "the paths a built image writes are unknown")
+            if img.builds
+            else writable_paths(img.key, img.tag)
         )
         unmounted = [p for p in fam.state if not covered(p, targets)] if fam is not None else []
         if fam is None or fam.writable is None or unmounted:
             if unmounted:
                 why = f"`{img.label}` keeps its data in {', '.join(unmounted)}, which needs a volume first"
-            yield Finding(start, end, msg, (), note=f"left for a human: {why}; give every path it writes a "
-                          "volume or tmpfs, then set `read_only: true`")
+            yield Finding(
+                start,
+                end,
+                msg,
+                (),
+                note=f"left for a human: {why}; give every path it writes a "
+                "volume or tmpfs, then set `read_only: true`",
+            )
             continue
         missing = [p for p in fam.writable if not covered(p, targets)]
         note = f"tmpfs for the paths {fam.name} writes" if missing else None
@@ -138,12 +151,16 @@ def _findings(cf: ComposeFile) -> Iterator[Finding]:
                 if not isinstance(data, dict) or data.get("read_only") is not True:
                     return False
                 tmp = data.get("tmpfs")
-                have = [str(t).split(":")[0] for t in (tmp if isinstance(tmp, list) else [tmp] if tmp else [])]
+                have = [
+                    str(t).split(":")[0] for t in (tmp if isinstance(tmp, list) else [tmp] if tmp else [])
+                ]
                 return all(p in have for p in want)
 
             others = sorted({o for p in placed for o in p.others})
             finding.change = change(placed, landed)
-            finding.fix_message = "Set `read_only: true` and mount tmpfs at " + ", ".join(missing or ["nothing new"]) + (
-                others_note(others)
+            finding.fix_message = (
+                "Set `read_only: true` and mount tmpfs at "
+                + ", ".join(missing or ["nothing new"])
+                + (others_note(others))
             )
         yield finding

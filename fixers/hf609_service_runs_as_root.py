@@ -57,8 +57,12 @@ def _findings(cf: ComposeFile) -> Iterator[Finding]:
             user = interpolate(written)
             if user is not None and user.strip() and is_root_user(user):
                 start, end = entry_span(cf, svc, entry)
-                yield Finding(start, end, f"service `{svc.name}` runs as root (`user: {written.strip()}`)",
-                              pragmas(svc, entry))
+                yield Finding(
+                    start,
+                    end,
+                    f"service `{svc.name}` runs as root (`user: {written.strip()}`)",
+                    pragmas(svc, entry),
+                )
             continue
         if unknown:
             continue

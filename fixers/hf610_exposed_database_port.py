@@ -33,7 +33,7 @@ RULE = Rule(
     "breaches. Other containers of the project reach it by service name without any published "
     "port. CIS Docker Benchmark 5.13.",
     example='services:\n  db:\n    image: postgres:17\n    ports:\n      - "5432:5432"',
-    fix="Binds the port to the loopback interface: `\"127.0.0.1:5432:5432\"` (a port without host "
+    fix='Binds the port to the loopback interface: `"127.0.0.1:5432:5432"` (a port without host '
     "part becomes `127.0.0.1::5432`, `0.0.0.0:` becomes `127.0.0.1:`, `[::]:` becomes `[::1]:`), or "
     "adds `host_ip: 127.0.0.1` to the long syntax, keeping the entry's quoting. Better still: remove "
     "the published port if only other containers use it.",
@@ -179,5 +179,3 @@ def _bound(value: Any) -> bool:
     if isinstance(value, dict):
         return str(value.get("host_ip", "")) in ("127.0.0.1", "::1")
     return isinstance(value, str) and value.strip().startswith(("127.0.0.1:", "[::1]:"))
-
-

@@ -199,8 +199,10 @@ def _findings(ctx: CheckContext, cf: ComposeFile) -> Iterator[Finding]:
         start = int((var.key if var.key is not None else var.node).start_mark.index)
         end = cf.line_span(start)[1]
         users = _users(cf, var)
-        where = f"service `{var.svc.name}`" if users == [var.svc.name] else "services " + ", ".join(
-            f"`{u}`" for u in users
+        where = (
+            f"service `{var.svc.name}`"
+            if users == [var.svc.name]
+            else "services " + ", ".join(f"`{u}`" for u in users)
         )
         if kind == "default":
             msg = f"`{var.name}` of {where} falls back to {label} (`${{{var.name}:-…}}`)"
@@ -211,7 +213,9 @@ def _findings(ctx: CheckContext, cf: ComposeFile) -> Iterator[Finding]:
         if planned is not None:
             ch, sid = planned
             finding.change = ch
-            finding.fix_message = f"Move `{var.name}` to the file-backed secret `{sid}` (./{secret_file(sid)})"
+            finding.fix_message = (
+                f"Move `{var.name}` to the file-backed secret `{sid}` (./{secret_file(sid)})"
+            )
             finding.note = "rotate the credential: it stays in the file's history"
         elif kind == "literal" and (fvar := _file_var(cf, var)) is not None:
             finding.note = (
@@ -271,9 +275,11 @@ def _file_var(cf: ComposeFile, var: Var) -> str | None:
     )
     if others or outside:
         return None
-    names = cf.keys(var.env.value) if is_map(var.env.value) else [
-        (text_of(i) or "").partition("=")[0].strip() for i in var.env.value.value
-    ]
+    names = (
+        cf.keys(var.env.value)
+        if is_map(var.env.value)
+        else [(text_of(i) or "").partition("=")[0].strip() for i in var.env.value.value]
+    )
     if fvar in names:
         return None
     svc_secrets = var.svc.get("secrets")
@@ -346,7 +352,9 @@ def _plan_doc(cf: ComposeFile, doc: int, items: list[tuple[Var, str]]) -> tuple[
         svc_placed.append(placed)
     if not sids:
         return None
-    top_placed = place_top(cf, doc, "secrets", [(sid, {"file": f"./{secret_file(sid)}"}) for sid in sids.values()])
+    top_placed = place_top(
+        cf, doc, "secrets", [(sid, {"file": f"./{secret_file(sid)}"}) for sid in sids.values()]
+    )
     if top_placed is None:
         return None
 
@@ -363,7 +371,9 @@ def _plan_doc(cf: ComposeFile, doc: int, items: list[tuple[Var, str]]) -> tuple[
             elif not isinstance(env, dict) or env.get(fvar) != target or name in env:
                 return False
             mounted = get(data, (*svc.path, "secrets"))
-            if not isinstance(mounted, list) or sid not in [m.get("source") if isinstance(m, dict) else m for m in mounted]:
+            if not isinstance(mounted, list) or sid not in [
+                m.get("source") if isinstance(m, dict) else m for m in mounted
+            ]:
                 return False
             declared = get(data, (svc.doc, "secrets", sid))
             if not isinstance(declared, dict) or declared.get("file") != f"./secrets/{sid}.txt":

@@ -56,7 +56,15 @@ added and the finding says why; CPU and PIDs limits still are.""",
 
 CPUS = "1.0"
 PIDS = 256
-SERVICE_LEVEL = ("mem_limit", "cpus", "pids_limit", "memswap_limit", "mem_reservation", "cpu_shares", "cpu_quota")
+SERVICE_LEVEL = (
+    "mem_limit",
+    "cpus",
+    "pids_limit",
+    "memswap_limit",
+    "mem_reservation",
+    "cpu_shares",
+    "cpu_quota",
+)
 
 
 def check(ctx: CheckContext) -> Iterator[Diagnostic]:
@@ -86,8 +94,11 @@ def _deploy_limit(cf: ComposeFile, svc: Service, key: str) -> tuple[Entry | None
 def limits(cf: ComposeFile, svc: Service) -> tuple[dict[str, bool], bool]:
     """Which of memory/cpus/pids are limited, and whether that is unknown (external extends)."""
     have: dict[str, bool] = {}
-    for label, service_key, deploy_key in (("memory", "mem_limit", "memory"), ("cpus", "cpus", "cpus"),
-                                           ("pids", "pids_limit", "pids")):
+    for label, service_key, deploy_key in (
+        ("memory", "mem_limit", "memory"),
+        ("cpus", "cpus", "cpus"),
+        ("pids", "pids_limit", "pids"),
+    ):
         own, unknown = svc.find(service_key)
         dep, unknown2 = _deploy_limit(cf, svc, deploy_key)
         if unknown or unknown2:
@@ -180,7 +191,11 @@ def _findings(cf: ComposeFile) -> Iterator[Finding]:
         limits_node = _has_limits_mapping(cf, svc)
         nested = [m for m in missing if m != "pids"]
         if service_level and not limits_node:
-            values = {"memory": ("mem_limit", memory.lower()), "cpus": ("cpus", CPUS), "pids": ("pids_limit", PIDS)}
+            values = {
+                "memory": ("mem_limit", memory.lower()),
+                "cpus": ("cpus", CPUS),
+                "pids": ("pids_limit", PIDS),
+            }
             placed_keys = place_keys(cf, svc, [values[m] for m in missing]) if missing else None
             placed: list[Placed | None] = [placed_keys] if missing else []
         else:
@@ -189,7 +204,9 @@ def _findings(cf: ComposeFile) -> Iterator[Finding]:
             if "pids" in missing:
                 placed.append(place_keys(cf, svc, [values["pids"]]))
             if nested:
-                placed.append(place_nested(cf, svc, ("deploy", "resources", "limits"), [values[m] for m in nested]))
+                placed.append(
+                    place_nested(cf, svc, ("deploy", "resources", "limits"), [values[m] for m in nested])
+                )
         if placed and all(p is not None for p in placed):
             ok = [p for p in placed if p is not None]
             want = list(missing)
@@ -204,8 +221,10 @@ def _findings(cf: ComposeFile) -> Iterator[Finding]:
             # a nested deploy: mapping inserted at the same point as pids_limit goes after it
             finding.change = change(ok[::-1] if len(ok) == 2 else ok, landed)
             others = sorted({o for p in ok for o in p.others})
-            finding.fix_message = "Add " + ", ".join(f"{k}: {v}" for k, v in (values[m] for m in missing)) + (
-                others_note(others)
+            finding.fix_message = (
+                "Add "
+                + ", ".join(f"{k}: {v}" for k, v in (values[m] for m in missing))
+                + (others_note(others))
             )
         yield finding
 

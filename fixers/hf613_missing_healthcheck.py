@@ -94,7 +94,7 @@ def _findings(cf: ComposeFile) -> Iterator[Finding]:
                 finding.change = change(
                     [placed], expect((*svc.path, "healthcheck", "test"), list(probe).__eq__)
                 )
-                finding.fix_message = f"Add a `{' '.join(probe[1:])}` health check" + others_note(placed.others)
+                finding.fix_message = f"Add a `{' '.join(probe[1:])}` health check" + others_note(
+                    placed.others
+                )
         yield finding
-
-

@@ -37,7 +37,7 @@ RULE = Rule(
     fix="Adds the missing ids to `build.secrets` (turning `build: ./dir` into `build: {context: ./dir, "
     "secrets: [...]}` in block style), and declares each at the top level unless it is declared "
     "already, from the source the Dockerfile itself names: `environment: NPM_TOKEN` for "
-    "`--mount=type=secret,id=npm_token,env=NPM_TOKEN` or `NPM_TOKEN=\"$(cat /run/secrets/npm_token)\"` "
+    '`--mount=type=secret,id=npm_token,env=NPM_TOKEN` or `NPM_TOKEN="$(cat /run/secrets/npm_token)"` '
     "(else the id upper-cased), `file: ./<context>/<file>` for a credential file mounted with "
     "`target=`. All of a file's secrets are wired in one fix, and `hardenify fix` wires them in the "
     "same run that moves a Dockerfile's secret to a mount (the compose file is fixed against the "
@@ -131,7 +131,9 @@ def _findings(cf: ComposeFile) -> Iterator[Finding]:
     for svc, build, missing in pending:
         start, end = entry_span(cf, svc, build)
         ids = ", ".join(f"`{i}`" for i in missing)
-        msg = f"service `{svc.name}` builds a Dockerfile that mounts secret {ids}, missing from `build.secrets`"
+        msg = (
+            f"service `{svc.name}` builds a Dockerfile that mounts secret {ids}, missing from `build.secrets`"
+        )
         finding = Finding(start, end, msg, pragmas(svc, build))
         planned = plans.get((svc.doc, svc.name))
         if planned is not None:
@@ -148,7 +150,11 @@ def _source(wiring: dict[str, dict[str, str]], sid: str) -> dict[str, str]:
 
 def _how(wiring: dict[str, dict[str, str]], sid: str) -> str:
     src = _source(wiring, sid)
-    return f"the environment variable {src['environment']}" if "environment" in src else f"the file {src['file']}"
+    return (
+        f"the environment variable {src['environment']}"
+        if "environment" in src
+        else f"the file {src['file']}"
+    )
 
 
 def _plan(

@@ -80,7 +80,11 @@ def test_config_error_exits_2_with_file_and_key(tmp_path: Path) -> None:
 
 
 def test_stdin_check_and_fix(tmp_path: Path) -> None:
-    r = run(["check", "-", "--stdin-filename", "api/Dockerfile", "--output-format", "concise"], tmp_path, BAD.encode())
+    r = run(
+        ["check", "-", "--stdin-filename", "api/Dockerfile", "--output-format", "concise"],
+        tmp_path,
+        BAD.encode(),
+    )
     assert r.returncode == 1 and b"api/Dockerfile:2:5: HF406" in r.stdout
     r = run(["fix", "-", "--select", "HF406"], tmp_path, BAD.encode())
     assert r.returncode == 0
@@ -134,14 +138,26 @@ def test_json_output_is_one_array_with_ruff_fields(tmp_path: Path, cli: CliRunne
     data = json.loads(r.output)
     assert isinstance(data, list) and data
     f = next(x for x in data if x["code"] == "HF406")
-    assert {"code", "message", "filename", "location", "end_location", "fix", "url", "severity", "name"} <= set(f)
+    assert {
+        "code",
+        "message",
+        "filename",
+        "location",
+        "end_location",
+        "fix",
+        "url",
+        "severity",
+        "name",
+    } <= set(f)
     assert f["location"] == {"row": 2, "column": 5}
     assert f["fix"]["applicability"] == "safe"
 
 
 def test_secret_is_redacted_in_every_output(tmp_path: Path) -> None:
     token = "ghp_" + "Z9" * 18
-    (tmp_path / "Dockerfile").write_text(f"FROM debian:12\nENV GITHUB_TOKEN={token}\nRUN echo $GITHUB_TOKEN\n")
+    (tmp_path / "Dockerfile").write_text(
+        f"FROM debian:12\nENV GITHUB_TOKEN={token}\nRUN echo $GITHUB_TOKEN\n"
+    )
     outputs = []
     for fmt in ("text", "concise", "json", "sarif", "github", "gitlab"):
         r = run(["check", "--output-format", fmt, "."], tmp_path)
@@ -190,8 +206,16 @@ def test_dockerignore_not_created_when_the_build_copies_what_it_would_exclude(tm
 def test_internal_errors_are_one_line_not_a_traceback(tmp_path: Path) -> None:
     env = {**os.environ, "HARDENIFY_DEBUG": ""}
     r = subprocess.run(
-        [sys.executable, "-c", "import hardenify.cli as c; c.app.commands.clear(); c.COMMANDS['check'] = ('json', 'x'); c.main(['check'])"],
-        capture_output=True, text=True, cwd=tmp_path, env=env, check=False,
+        [
+            sys.executable,
+            "-c",
+            "import hardenify.cli as c; c.app.commands.clear(); c.COMMANDS['check'] = ('json', 'x'); c.main(['check'])",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        check=False,
     )
     assert r.returncode == 2
     assert "internal error" in r.stderr and "Traceback" not in r.stderr
@@ -213,9 +237,14 @@ def test_the_program_turns_the_gc_off_for_start_up_and_on_again_for_the_files(tm
         "except SystemExit as e:\n"
         "    print(seen, gc.get_freeze_count() > 0, e.code, file=sys.stderr)\n"
     )
-    r = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=False)
+    r = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
     assert r.stderr.strip().splitlines()[-1] == "[True] True 1", r.stderr
     m = subprocess.run(
-        [sys.executable, "-m", "hardenify", "check", "Dockerfile"], cwd=tmp_path, capture_output=True, check=False
+        [sys.executable, "-m", "hardenify", "check", "Dockerfile"],
+        cwd=tmp_path,
+        capture_output=True,
+        check=False,
     )
     assert m.returncode == 1 and b"HF101" in m.stdout, m.stderr

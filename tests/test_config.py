@@ -182,7 +182,10 @@ def test_every_key_maps_to_settings(tmp_path: Path) -> None:
         severity={"HF101": Severity.ERROR, "HF203": Severity.INFO},
         fail_on=Severity.WARNING,
         unsafe_fixes=True,
-        options={"trusted-registries": ["registry.example.com"], "runtime-bases": {"python": "python:{version}-slim"}},
+        options={
+            "trusted-registries": ["registry.example.com"],
+            "runtime-bases": {"python": "python:{version}-slim"},
+        },
         exclude=("legacy",),
         extend_exclude=("*.old",),
         respect_gitignore=False,

@@ -19,7 +19,9 @@ from hardenify.dockerfile import parse
 from hardenify.runner import read_source
 from hardenify.settings import Settings
 
-dockerfile = pytest.importorskip("dockerfile", reason="BuildKit's parser (PyPI `dockerfile`) is not installed")
+dockerfile = pytest.importorskip(
+    "dockerfile", reason="BuildKit's parser (PyPI `dockerfile`) is not installed"
+)
 
 # hadolint rules a fix deliberately trades (the fix adds something hadolint has an opinion on).
 #  DL3008/DL3013/DL3016/DL3018: version pinning of packages; a fix that adds a user-creation RUN
@@ -119,7 +121,9 @@ def test_root_user_gone_from_95_percent(corpus_results: Tally) -> None:
     t = corpus_results
     assert t.root_before > 100
     gone = (t.root_before - t.root_after) / t.root_before
-    print(f"\nroot-user finding fixed or declined with a reason in {gone:.1%} of {t.root_before} Linux final stages")
+    print(
+        f"\nroot-user finding fixed or declined with a reason in {gone:.1%} of {t.root_before} Linux final stages"
+    )
     assert gone >= 0.95
 
 
@@ -135,7 +139,9 @@ def _hadolint(files: dict[str, str], tmp: Path) -> dict[str, Counter[str]]:
     by_path = {str(p): name for p, name in paths}
     for k in range(0, len(paths), 200):
         chunk = [str(p) for p, _ in paths[k : k + 200]]
-        r = subprocess.run([exe, "--no-fail", "-f", "json", *chunk], capture_output=True, text=True, check=False)
+        r = subprocess.run(
+            [exe, "--no-fail", "-f", "json", *chunk], capture_output=True, text=True, check=False
+        )
         try:
             items = json.loads(r.stdout or "[]")
         except json.JSONDecodeError:
@@ -164,5 +170,7 @@ def test_no_file_gains_hadolint_findings(corpus_results: Tally, tmp_path: Path) 
             else:
                 gained.append(f"{name}: {code} +{n}")
     lost = sum(sum((before[n] - after[n]).values()) for n in results)
-    print(f"\nhadolint over {len(results)} fixed files: {lost} findings gone, traded gains {dict(gained_traded)}")
+    print(
+        f"\nhadolint over {len(results)} fixed files: {lost} findings gone, traded gains {dict(gained_traded)}"
+    )
     assert gained == []

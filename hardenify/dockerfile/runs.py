@@ -62,7 +62,18 @@ class Script:
     references back would make every parsed file a cycle that only the cyclic GC frees.
     """
 
-    __slots__ = ("__weakref__", "_commands", "_map", "_outer", "_run", "escape", "fixed", "heredoc", "kind", "text")
+    __slots__ = (
+        "__weakref__",
+        "_commands",
+        "_map",
+        "_outer",
+        "_run",
+        "escape",
+        "fixed",
+        "heredoc",
+        "kind",
+        "text",
+    )
 
     def __init__(
         self,

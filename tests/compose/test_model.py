@@ -32,7 +32,13 @@ ANCHORS = dedent(
 
 
 def test_render_without_edits_is_the_text() -> None:
-    for text in (ANCHORS, "services:\r\n  a:\r\n    image: x", "", "# only a comment\n", "---\na: 1\n---\nb: 2\n"):
+    for text in (
+        ANCHORS,
+        "services:\r\n  a:\r\n    image: x",
+        "",
+        "# only a comment\n",
+        "---\na: 1\n---\nb: 2\n",
+    ):
         assert parse(text).render() == text
 
 

@@ -26,7 +26,9 @@ def rows(text: str, code: str, **kw: object) -> list[tuple[str, int]]:
     return [(d.code, d.location.row) for d in findings(text, code, **kw)]  # type: ignore[arg-type]
 
 
-def fixed(text: str, code: str, *, unsafe: bool = True, base_dir: str | None = None, raw: bool = False) -> str:
+def fixed(
+    text: str, code: str, *, unsafe: bool = True, base_dir: str | None = None, raw: bool = False
+) -> str:
     """Fix to a fixpoint; asserts the result is accepted and idempotent."""
     src = text if raw else dedent(text)
     settings = Settings(select=(code,), unsafe_fixes=unsafe)

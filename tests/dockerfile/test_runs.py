@@ -76,7 +76,9 @@ def test_models_agree(text: str, argvs: Argvs) -> None:
 def test_data_heredoc_body_is_not_a_command() -> None:
     # shell: `cat <<EOF > /etc/x` writes the body to a file; `rm -rf /` never runs.
     # All agree with the shell (_split ran every heredoc body until HF413 read the core's tokens).
-    assert models("FROM a\nRUN cat <<EOF > /etc/x\nrm -rf /\nEOF\n") == same([["cat", "<<EOF", ">", "/etc/x"]])
+    assert models("FROM a\nRUN cat <<EOF > /etc/x\nrm -rf /\nEOF\n") == same(
+        [["cat", "<<EOF", ">", "/etc/x"]]
+    )
 
 
 def test_nested_data_heredoc_inside_a_script() -> None:

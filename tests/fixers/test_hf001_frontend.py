@@ -16,9 +16,17 @@ def messages(text: str) -> list[tuple[int, str]]:
 @pytest.mark.parametrize(
     ("text", "row", "message"),
     [
-        ("FROM a\nRUN true\nENV APP_MODE=prod APP_DEBUG\n", 3, "BuildKit: Syntax error - can't find = in \"APP_DEBUG\""),
+        (
+            "FROM a\nRUN true\nENV APP_MODE=prod APP_DEBUG\n",
+            3,
+            'BuildKit: Syntax error - can\'t find = in "APP_DEBUG"',
+        ),
         ("FROM a\nRUN --mount=type=secrets,id=x true\n", 2, "unsupported mount type 'secrets'"),
-        ("FROM a\nRUN --mount=type=cache,targt=/x true\n", 2, "unexpected key 'targt' in 'type=cache,targt=/x'"),
+        (
+            "FROM a\nRUN --mount=type=cache,targt=/x true\n",
+            2,
+            "unexpected key 'targt' in 'type=cache,targt=/x'",
+        ),
         ("FROM a\nRUN --network=bridge true\n", 2, "unsupported network mode 'bridge'"),
         ("FROM a\nCOPY --chmodx=755 a b\n", 2, "unknown flag: chmodx"),
         ("FROM a\nADD --from=b a b\n", 2, "unknown flag: from"),
@@ -54,7 +62,9 @@ def test_valid_flags_and_shapes_pass() -> None:
 
 
 def test_variables_are_judged_at_build_time() -> None:
-    assert list(problems(parse("FROM a\nRUN --network=$NET true\nHEALTHCHECK --interval=$I CMD true\n"))) == []
+    assert (
+        list(problems(parse("FROM a\nRUN --network=$NET true\nHEALTHCHECK --interval=$I CMD true\n"))) == []
+    )
 
 
 def test_model_problems_are_not_doubled_by_buildkit() -> None:

@@ -58,11 +58,11 @@ def test_hadolint_pragma() -> None:
 
 
 def test_odd_input() -> None:
-    for text in ("RUN sudo\n", "FROM x\nRUN\n", "FROM x\nRUN [\"sudo\"\n", "FROM x\nRUN sudo 'unterminated\n"):
+    for text in ("RUN sudo\n", "FROM x\nRUN\n", 'FROM x\nRUN ["sudo"\n', "FROM x\nRUN sudo 'unterminated\n"):
         findings(text, CODE)
 
 
 def test_nested_shell_string_is_reported_on_the_string() -> None:
-    text = "FROM ubuntu\nRUN bash -c \"apt-get update \\\n  && sudo ls\"\n"
+    text = 'FROM ubuntu\nRUN bash -c "apt-get update \\\n  && sudo ls"\n'
     ds = findings(text, CODE)
     assert [(d.location.row, d.location.column, d.end_location.row) for d in ds] == [(2, 13, 3)]

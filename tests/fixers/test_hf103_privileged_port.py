@@ -44,7 +44,10 @@ def test_multiline_expose_with_comment() -> None:
 
 
 def test_windows_quiet_and_no_fix() -> None:
-    assert codes("# escape=`\nFROM mcr.microsoft.com/windows/nanoserver:ltsc2022\nUSER x\nEXPOSE 80\n", CODE) == []
+    assert (
+        codes("# escape=`\nFROM mcr.microsoft.com/windows/nanoserver:ltsc2022\nUSER x\nEXPOSE 80\n", CODE)
+        == []
+    )
     text = "FROM debian\nUSER app\nEXPOSE 80\n"
     assert fixed(text, CODE, unsafe=True) == text
 

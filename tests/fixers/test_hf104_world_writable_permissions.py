@@ -7,14 +7,16 @@ CODE = "HF104"
 
 
 @pytest.mark.parametrize(
-    "mode", ["777", "0777", "666", "757", "2777", "a+w", "o+w", "o+rwx", "a=rwx", "ugo+rw", "u+x,o+w", "a+rwX"]
+    "mode",
+    ["777", "0777", "666", "757", "2777", "a+w", "o+w", "o+rwx", "a=rwx", "ugo+rw", "u+x,o+w", "a+rwX"],
 )
 def test_world_writable_modes(mode: str) -> None:
     assert world_writable(mode)
 
 
 @pytest.mark.parametrize(
-    "mode", ["755", "0755", "775", "644", "1777", "+w", "u+w", "g+w", "o-w", "a-w", "+x", "a+rwxt", "o=u", "x", ""]
+    "mode",
+    ["755", "0755", "775", "644", "1777", "+w", "u+w", "g+w", "o-w", "a-w", "+x", "a+rwxt", "o=u", "x", ""],
 )
 def test_safe_modes(mode: str) -> None:
     assert not world_writable(mode)
@@ -61,11 +63,18 @@ def test_near_misses() -> None:
 
 
 def test_windows_quiet_and_no_fix() -> None:
-    assert codes("# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN chmod 777 x\n", CODE) == []
+    assert (
+        codes("# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN chmod 777 x\n", CODE) == []
+    )
     text = "FROM debian\nRUN chmod 777 /x\n"
     assert fixed(text, CODE, unsafe=True) == text
 
 
 def test_odd_input() -> None:
-    for text in ("RUN chmod 777\n", "FROM x\nRUN chmod\n", "FROM x\nRUN mkdir -m\n", "FROM x\nCOPY --chmod a b\n"):
+    for text in (
+        "RUN chmod 777\n",
+        "FROM x\nRUN chmod\n",
+        "FROM x\nRUN mkdir -m\n",
+        "FROM x\nCOPY --chmod a b\n",
+    ):
         findings(text, CODE)

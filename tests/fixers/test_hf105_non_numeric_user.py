@@ -25,7 +25,9 @@ def test_numeric_root_variables_and_windows_are_quiet() -> None:
 
 
 def test_safe_fix_for_well_known_users() -> None:
-    assert fixed("FROM node:22-slim\nUSER node\nCMD x\n", CODE) == "FROM node:22-slim\nUSER 1000:1000\nCMD x\n"
+    assert (
+        fixed("FROM node:22-slim\nUSER node\nCMD x\n", CODE) == "FROM node:22-slim\nUSER 1000:1000\nCMD x\n"
+    )
     assert fixed("FROM node:22-alpine\nUSER node:node\n", CODE) == "FROM node:22-alpine\nUSER 1000:1000\n"
     assert fixed("FROM gcr.io/distroless/base-debian12\nUSER nonroot\n", CODE) == (
         "FROM gcr.io/distroless/base-debian12\nUSER 65532:65532\n"

@@ -55,5 +55,12 @@ def test_hadolint_pragmas_map_to_hf201() -> None:
 
 def test_no_fix_and_odd_input() -> None:
     assert fixed("FROM python\n", CODE, unsafe=True) == "FROM python\n"
-    for text in ("FROM\n", "FROM :\n", "FROM python:\n", "FROM UPPER/Case\n", "COPY --from= a b\n", "FROM $\n"):
+    for text in (
+        "FROM\n",
+        "FROM :\n",
+        "FROM python:\n",
+        "FROM UPPER/Case\n",
+        "COPY --from= a b\n",
+        "FROM $\n",
+    ):
         findings(text, CODE)

@@ -51,7 +51,10 @@ def test_assume_yes_config_in_earlier_run_passes() -> None:
 
 
 def test_windows_and_non_posix_shell_skipped() -> None:
-    assert codes("# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN apt-get install x\n", CODE) == []
+    assert (
+        codes("# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN apt-get install x\n", CODE)
+        == []
+    )
     text = 'FROM debian\nSHELL ["pwsh", "-c"]\nRUN apt-get install x\n'
     assert codes(text, CODE) == []
 
@@ -87,7 +90,9 @@ def test_fires_with_row_and_message() -> None:
 
 
 def test_other_prompting_subcommands_fire() -> None:
-    text = "FROM debian\nRUN apt-get upgrade && apt-get dist-upgrade && apt-get remove x && apt-get autoremove\n"
+    text = (
+        "FROM debian\nRUN apt-get upgrade && apt-get dist-upgrade && apt-get remove x && apt-get autoremove\n"
+    )
     assert codes(text, CODE) == [CODE] * 4
 
 
@@ -127,8 +132,13 @@ def test_inside_sh_c_reports_without_fix() -> None:
 
 
 def test_fix_inserts_after_subcommand() -> None:
-    assert fixed("FROM debian\nRUN apt-get install curl\n", CODE) == "FROM debian\nRUN apt-get install -y curl\n"
-    assert fixed("FROM debian\nRUN apt-get -q install curl\n", CODE) == "FROM debian\nRUN apt-get -q install -y curl\n"
+    assert (
+        fixed("FROM debian\nRUN apt-get install curl\n", CODE) == "FROM debian\nRUN apt-get install -y curl\n"
+    )
+    assert (
+        fixed("FROM debian\nRUN apt-get -q install curl\n", CODE)
+        == "FROM debian\nRUN apt-get -q install -y curl\n"
+    )
 
 
 def test_fix_keeps_continuations_comments_and_crlf() -> None:

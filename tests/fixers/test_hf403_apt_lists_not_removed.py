@@ -32,9 +32,13 @@ def test_cache_mounts_pass() -> None:
     for target in ("/var/lib/apt", "/var/lib/apt/lists", "/var/lib/apt/"):
         text = f"FROM debian\nRUN --mount=type=cache,target={target} apt-get update && apt-get install -y x\n"
         assert codes(text, CODE) == [], target
-    text = "FROM debian\nRUN --mount=type=tmpfs,dst=/var/lib/apt/lists apt-get update && apt-get install -y x\n"
+    text = (
+        "FROM debian\nRUN --mount=type=tmpfs,dst=/var/lib/apt/lists apt-get update && apt-get install -y x\n"
+    )
     assert codes(text, CODE) == []
-    text = "FROM debian\nRUN --mount=type=cache,target=/var/cache/apt apt-get update && apt-get install -y x\n"
+    text = (
+        "FROM debian\nRUN --mount=type=cache,target=/var/cache/apt apt-get update && apt-get install -y x\n"
+    )
     assert codes(text, CODE) == [CODE]
 
 
@@ -51,7 +55,9 @@ def test_builder_stage_that_does_not_ship_is_skipped() -> None:
 
 
 def test_cleanup_inside_sh_c_counts() -> None:
-    text = "FROM debian\nRUN apt-get update && bash -c 'apt-get install -y x && rm -rf /var/lib/apt/lists/*'\n"
+    text = (
+        "FROM debian\nRUN apt-get update && bash -c 'apt-get install -y x && rm -rf /var/lib/apt/lists/*'\n"
+    )
     assert codes(text, CODE) == []
 
 
@@ -139,7 +145,7 @@ def test_fix_crlf_and_comment_in_continuation() -> None:
         "RUN apt-get update \\\r\n"
         "    # install the tools\r\n"
         "    && apt-get install -y curl\r\n"
-        "CMD [\"bash\"]\r\n"
+        'CMD ["bash"]\r\n'
     )
     after = (
         "FROM debian\r\n"
@@ -147,7 +153,7 @@ def test_fix_crlf_and_comment_in_continuation() -> None:
         "    # install the tools\r\n"
         "    && apt-get install -y curl \\\r\n"
         "    && rm -rf /var/lib/apt/lists/*\r\n"
-        "CMD [\"bash\"]\r\n"
+        'CMD ["bash"]\r\n'
     )
     assert fixed(before, CODE) == after
 

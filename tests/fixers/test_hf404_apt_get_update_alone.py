@@ -72,7 +72,9 @@ def test_merge_across_metadata_keeps_flags_prefix_and_continuations() -> None:
 
 def test_merge_after_set_e() -> None:
     before = "FROM debian\nRUN apt-get update\nRUN set -eux; apt-get install -y curl; rm -rf /var/lib/apt/lists/*\n"
-    after = "FROM debian\nRUN set -eux; apt-get update; apt-get install -y curl; rm -rf /var/lib/apt/lists/*\n"
+    after = (
+        "FROM debian\nRUN set -eux; apt-get update; apt-get install -y curl; rm -rf /var/lib/apt/lists/*\n"
+    )
     assert fixed(before, CODE, unsafe=True) == after
 
 

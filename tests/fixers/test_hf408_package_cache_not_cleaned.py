@@ -41,7 +41,10 @@ def test_microdnf_yes_fix_is_unsafe() -> None:
     ds = findings(text, CODE)
     assert len(ds) == 1 and ds[0].fix is not None and ds[0].fix.applicability is Applicability.UNSAFE
     assert fixed(text, CODE) == text
-    assert fixed(text, CODE, unsafe=True) == "FROM ubi9-minimal\nRUN microdnf install -y x && microdnf clean all\n"
+    assert (
+        fixed(text, CODE, unsafe=True)
+        == "FROM ubi9-minimal\nRUN microdnf install -y x && microdnf clean all\n"
+    )
 
 
 # -------------------------------------------------------------------------------- must fire

@@ -38,7 +38,9 @@ def test_unsafe_fix_removes_the_line_keeping_comments() -> None:
 
 
 def test_only_key_is_set_to_false() -> None:
-    assert fixed("services:\n  a:\n    privileged: true\n", CODE) == "services:\n  a:\n    privileged: false\n"
+    assert (
+        fixed("services:\n  a:\n    privileged: true\n", CODE) == "services:\n  a:\n    privileged: false\n"
+    )
 
 
 def test_merged_from_a_shared_anchor_edits_the_anchor_and_says_so() -> None:

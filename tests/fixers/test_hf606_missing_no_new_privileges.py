@@ -96,4 +96,9 @@ def test_no_final_newline_kept() -> None:
     assert fixed("services:\n  db:\n    image: redis:7", CODE, raw=True) == (
         "services:\n  db:\n    image: redis:7\n    security_opt:\n      - no-new-privileges:true"
     )
-    assert rows("services:\n  db:\n    image: redis:7\n    security_opt: [no-new-privileges:true]", CODE, raw=True) == []
+    assert (
+        rows(
+            "services:\n  db:\n    image: redis:7\n    security_opt: [no-new-privileges:true]", CODE, raw=True
+        )
+        == []
+    )

@@ -30,6 +30,8 @@ def test_sites_match_the_pin_command() -> None:
     from hardenify.pinning import scan_compose
     from tests.compose.util import dedent
 
-    text = dedent("services:\n  a:\n    image: nginx:1.27\n  b:\n    image: 'redis'\n  c:\n    build: .\n    image: x\n")
+    text = dedent(
+        "services:\n  a:\n    image: nginx:1.27\n  b:\n    image: 'redis'\n  c:\n    build: .\n    image: x\n"
+    )
     sites = [(s.start, s.end) for s in scan_compose(text).sites]
     assert [(d.start, d.end) for d in findings(text, CODE)] == sites
