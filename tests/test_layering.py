@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -95,3 +96,22 @@ def test_no_import_cycle_among_bulk_commands_and_report() -> None:
         if m not in state:
             cycle = visit(m)
             assert cycle is None, " -> ".join(cycle)
+
+
+def test_fixers_holds_rules_and_small_family_helpers() -> None:
+    """`fixers/` is rules (`hfNNN_*` modules or packages) plus family helpers under 400 lines;
+    analysis two families share belongs in `hardenify/`."""
+    fixers = ROOT / "fixers"
+    strays: list[str] = []
+    for path in sorted(fixers.iterdir()):
+        name = path.name
+        if name in ("__init__.py", "__pycache__") or re.fullmatch(r"hf\d{3}_[a-z0-9_]+(\.py)?", name):
+            continue
+        if name.startswith("_") and name.endswith(".py"):
+            lines = len(path.read_text(encoding="utf-8").splitlines())
+            if lines < 400:
+                continue
+            strays.append(f"{name}: {lines} lines (a family helper stays under 400)")
+        else:
+            strays.append(f"{name}: neither a rule nor a family helper")
+    assert strays == []
