@@ -47,7 +47,7 @@ MAX_CONFIG_BYTES = 8 * 1024 * 1024
 # The `[options]` table: each option rules read, and what its value must be. Validated like
 # the keys above (as ruff does): a misspelt or mistyped option would silently do nothing.
 OPTIONS: dict[str, str] = {
-    # HF413's stage split: stack key → runtime base image template (fixers/_runtime_bases.py)
+    # HF413's stage split: stack key → runtime base image template (hardenify/knowledge/runtimes.py)
     "runtime-bases": 'a table of stack = "image" strings',
     # HF203: the registries images may come from (host, host/path prefix or glob)
     "trusted-registries": "a list of strings",

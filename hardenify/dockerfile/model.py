@@ -556,10 +556,6 @@ def iter_words(s: str) -> list[tuple[str, int, int]]:
     return [(m.group(), m.start(), m.end()) for m in _WORD_RE.finditer(s)]
 
 
-# Kept for code written against the old private name (fixers/_users.py).
-_iter_words = iter_words
-
-
 def split_words(s: str) -> list[str]:
     return _WORD_RE.findall(s)
 

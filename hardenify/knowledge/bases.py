@@ -2,7 +2,7 @@
 
 A fix that emits `RUN` needs `/bin/sh` in the stage, and a fix that writes `USER name` needs
 `name` in the image's /etc/passwd. These facts decide both, so they live here once; the rules
-(`fixers/_users.base_info`, HF413's split) read them and keep no copy.
+(`knowledge.images.base_info`, HF413's split) read them and keep no copy.
 
 Each table names its source. When in doubt a family is recorded as *without* a shell: a wrong
 "no shell" only makes a fix decline, a wrong "has a shell" makes an image that does not build.

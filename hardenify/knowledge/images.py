@@ -1118,7 +1118,7 @@ def official_name_tag(image: str) -> tuple[str | None, str]:
 
 
 # ------------------------------------------- Debian/Ubuntu official images with bash (issue 13)
-# Moved from fixers/_stagegraph.py (HF411, HF507 read them).
+# HF411 and HF507 read them.
 
 # Official images whose default and Debian/Ubuntu variants ship bash (Debian's bash is
 # Essential, so even the -slim variants have it). Variants that are not Debian/Ubuntu are
