@@ -136,6 +136,17 @@ def read(root: str, rel: str, limit: int = MAX_BYTES) -> str | None:
 
 
 def _read_path(path: str, limit: int) -> str | None:
+    data = read_regular(path, limit)
+    if data is None or b"\x00" in data[:8192]:
+        return None
+    return data.decode("utf-8", errors="replace")
+
+
+def read_regular(path: str, limit: int) -> bytes | None:
+    """The bytes of `path` when it is a regular file of at most `limit` bytes, else None.
+
+    Never follows a final symlink or opens a FIFO or device (lstat, then O_NOFOLLOW|O_NONBLOCK
+    and fstat on what was opened), so a hostile context cannot block or redirect the read."""
     flags = (
         os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NOCTTY", 0)
     )
@@ -155,9 +166,7 @@ def _read_path(path: str, limit: int) -> str | None:
         return None
     finally:
         os.close(fd)
-    if len(data) > limit or b"\x00" in data[:8192]:
-        return None
-    return data.decode("utf-8", errors="replace")
+    return None if len(data) > limit else data
 
 
 def source_files(root: str, under: str = ".") -> Iterator[tuple[str, str]]:

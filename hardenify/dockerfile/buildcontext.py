@@ -14,6 +14,7 @@ import re
 import stat
 from dataclasses import dataclass
 
+from hardenify.contextfiles import read_regular
 from hardenify.dockerfile.droppers import effective_entry
 from hardenify.dockerfile.model import Instruction, split_words, unquote
 from hardenify.safeio import note
@@ -47,26 +48,8 @@ def read_context_file(context: str, rel: str) -> str | None:
     path = os.path.realpath(os.path.join(root, rel.lstrip("/")))
     if path != root and not path.startswith(root.rstrip(os.sep) + os.sep):
         return None
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
-    note(path)
-    try:
-        if not stat.S_ISREG(os.lstat(path).st_mode):
-            return None
-        fd = os.open(path, flags)
-    except OSError:
-        return None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_BYTES:
-            return None
-        data = os.read(fd, MAX_BYTES + 1)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    if len(data) > MAX_BYTES:
-        return None
-    return _script_text(data)
+    data = read_regular(path, MAX_BYTES)
+    return None if data is None else _script_text(data)
 
 
 def _script_text(data: bytes) -> str | None:
