@@ -91,7 +91,7 @@ def context_root(filename: str) -> str | None:
     return os.path.realpath(os.path.dirname(os.path.abspath(filename)))
 
 
-def _inside(root: str, rel: str) -> str | None:
+def inside(root: str, rel: str) -> str | None:
     """The real path of `rel` when it stays strictly inside `root`, else None."""
     rel = rel.strip()
     if not rel or "\x00" in rel or any(c in rel for c in "*?[$"):
@@ -103,7 +103,7 @@ def _inside(root: str, rel: str) -> str | None:
 
 def is_file(root: str, rel: str) -> bool:
     """Is `rel` a regular file inside the context (whatever its size)?"""
-    path = _inside(root, rel)
+    path = inside(root, rel)
     if path is None:
         return False
     note(path)
@@ -131,7 +131,7 @@ def is_dir(root: str, rel: str) -> bool:
 def read(root: str, rel: str, limit: int = MAX_BYTES) -> str | None:
     """The text of a regular file inside the context, or None (absent, special, too large,
     outside the context, unreadable). Undecodable bytes become U+FFFD: this is for searching."""
-    path = _inside(root, rel)
+    path = inside(root, rel)
     return None if path is None else _read_path(path, limit)
 
 
@@ -175,7 +175,7 @@ def source_files(root: str, under: str = ".") -> Iterator[tuple[str, str]]:
     Symlinks are not followed (a link to `/` must not make the scan leave the context), and
     dependency and build directories are skipped.
     """
-    start = _inside(root, under) if under not in ("", ".", "/") else root
+    start = inside(root, under) if under not in ("", ".", "/") else root
     if start is None or not is_dir(root, os.path.relpath(start, root)):
         return
     seen = total = 0

@@ -14,7 +14,7 @@ import re
 import stat
 from dataclasses import dataclass
 
-from hardenify.contextfiles import read_regular
+from hardenify.contextfiles import inside, read_regular
 from hardenify.dockerfile.droppers import effective_entry
 from hardenify.dockerfile.model import Instruction, split_words, unquote
 from hardenify.safeio import note
@@ -41,12 +41,8 @@ def context_dir(filename: str) -> str | None:
 def read_context_file(context: str, rel: str) -> str | None:
     """The text of `rel` inside the build context, or None when it is not a regular file inside
     it (a FIFO, a device, a symlink out of the context), too large, binary, or unreadable."""
-    rel = rel.strip()
-    if not rel or any(c in rel for c in "*?[$") or "\x00" in rel:
-        return None
-    root = os.path.realpath(context)
-    path = os.path.realpath(os.path.join(root, rel.lstrip("/")))
-    if path != root and not path.startswith(root.rstrip(os.sep) + os.sep):
+    path = inside(os.path.realpath(context), rel)
+    if path is None:
         return None
     data = read_regular(path, MAX_BYTES)
     return None if data is None else _script_text(data)
