@@ -12,6 +12,7 @@ from hardenify.dockerfile.model import Dockerfile, Instruction, Stage
 from hardenify.dockerfile.runedits import delete_span
 from hardenify.dockerfile.runs import Script, run_scripts
 from hardenify.dockerfile.shell import tokenize
+from hardenify.knowledge.programs import INSTALL_SUBCOMMANDS
 from hardenify.rules import References, Rule
 
 RULE = Rule(
@@ -41,18 +42,6 @@ RULE = Rule(
     references=References(trivy=("DS004",), checkov=("CKV_DOCKER_1",), cis=("4.3",)),
 )
 
-_INSTALLERS = {
-    "apt-get": ("install",),
-    "apt": ("install",),
-    "aptitude": ("install",),
-    "apk": ("add",),
-    "yum": ("install",),
-    "dnf": ("install",),
-    "microdnf": ("install",),
-    "tdnf": ("install",),
-    "zypper": ("install", "in"),
-    "pacman": ("-S", "-Sy", "-Syu", "--sync"),
-}
 _WIN_SSH = re.compile(r"(?i)OpenSSH\.Server")
 
 
@@ -145,7 +134,7 @@ def _installs(ctx: CheckContext, df: Dockerfile, ins: Instruction) -> Iterator[D
             continue  # an exec form runs no installer through a shell; nested `sh -c` not read
         for cmd in script.commands():
             prog = cmd.prog
-            subs = _INSTALLERS.get(prog)
+            subs = INSTALL_SUBCOMMANDS.get(prog)
             if subs is None:
                 continue
             args = cmd.words[1:]

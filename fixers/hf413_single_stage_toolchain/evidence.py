@@ -23,6 +23,7 @@ from hardenify.dockerfile.model import (
     unquote,
 )
 from hardenify.dockerfile.shell import tokenize, uses_shell_features
+from hardenify.knowledge.programs import INSTALL_SUBCOMMANDS
 from hardenify.knowledge.runtimes import (
     BASE_ENV,
     BASE_WORKDIR,
@@ -245,17 +246,6 @@ class Packages:
         return [p for p in self.kept if not is_toolchain_package(p) and p not in harmless]
 
 
-_INSTALL = {
-    "apt-get": ("install",),
-    "apt": ("install",),
-    "aptitude": ("install",),
-    "apk": ("add",),
-    "yum": ("install",),
-    "dnf": ("install",),
-    "microdnf": ("install",),
-    "tdnf": ("install",),
-    "zypper": ("install", "in"),
-}
 _REMOVE = {
     "apt-get": ("purge", "remove", "autoremove"),
     "apt": ("purge", "remove", "autoremove"),
@@ -284,7 +274,7 @@ def read_packages(cmds: list[Cmd]) -> Packages:
     sweeping = False  # `apt-get purge --auto-remove $buildDeps`: removes what was installed
     for c in cmds:
         sub = c.sub(_PKG_VALUE_OPTS)
-        if sub in _INSTALL.get(c.program, ()):
+        if sub in INSTALL_SUBCOMMANDS.get(c.program, ()):
             virtual = (c.opt("--virtual", "-t") or "") if c.program == "apk" else ""
             for name in _package_args(c):
                 installed.setdefault(name, virtual)

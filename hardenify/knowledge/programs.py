@@ -143,3 +143,19 @@ def root_starter(word: str) -> str | None:
 
 def is_network_tool(word: str) -> bool:
     return word.rsplit("/", 1)[-1] in NETWORK_ROOT_TOOLS
+
+
+# System package managers and the subcommands (or pacman's operation flags) that install
+# packages. Source: each manager's manual (apt-get(8), apk(8), dnf(8), zypper(8), pacman(8)).
+INSTALL_SUBCOMMANDS: dict[str, tuple[str, ...]] = {
+    "apt-get": ("install",),
+    "apt": ("install",),
+    "aptitude": ("install",),
+    "apk": ("add",),
+    "yum": ("install",),
+    "dnf": ("install",),
+    "microdnf": ("install",),
+    "tdnf": ("install",),
+    "zypper": ("install", "in"),
+    "pacman": ("-S", "-Sy", "-Syu", "--sync"),
+}
